@@ -6,7 +6,7 @@ PKGS=(
   libnl-route-3-dev libmnl-dev libnftables-dev libnftnl-dev libnetfilter-conntrack-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 nftables conntrack iperf3 procps psmisc
+  iproute2 iputils-ping netcat-openbsd curl nftables iptables conntrack iperf3 procps psmisc util-linux
   containernetworking-plugins podman runc busybox-static
   etcd-server etcd-client
 )

@@ -89,9 +89,7 @@ std::expected<nlohmann::json, CniError> exec_plugin(const std::string& plugin, C
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok) {
     if (!doc.is_discarded() && doc.is_object() && doc.contains("code")) {
-      auto e = CniError::from_json(doc);
-      e.msg = fmt::format("{}: {}", plugin.substr(plugin.rfind('/') + 1), e.msg);
-      return std::unexpected(e);
+      return std::unexpected(CniError::from_json(doc));
     }
     std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
                                         : fmt::format("killed by signal {}", WTERMSIG(status));

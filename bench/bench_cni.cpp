@@ -1,0 +1,152 @@
+// CNI ADD/DEL per pod: podnet + podnet-ipam against the reference bridge + host-local, with
+// the same options (bridge mode, gateway, ipMasq), measured in one run on this machine.
+// Each plugin runs in its own "node" network namespace; every pod gets its own netns.
+//
+//   bench_cni [--pods N] [--scale M]
+//     --pods N   pods per plugin set for the medians (default 200)
+//     --scale M  pods for the growth check on podnet alone (default 1000; 0 skips it)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "podnet/testing/netns_fixture.hpp"
+
+using nlohmann::json;
+using podnet::testing::ScopedNetns;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Timings {
+  std::vector<double> add_ms, del_ms;
+  int failures = 0;
+  std::string first_error;
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Creates namespaces quickly through `ip -batch`.
+void batch_netns(const std::vector<std::string>& names, bool add) {
+  std::string file = fmt::format("/tmp/pnbench-batch-{}", getpid());
+  FILE* f = fopen(file.c_str(), "w");
+  for (const auto& n : names) fprintf(f, "netns %s %s\n", add ? "add" : "del", n.c_str());
+  fclose(f);
+  podnet::testing::sh(fmt::format("ip -force -batch {} >/dev/null 2>&1", file));
+  fs::remove(file);
+}
+
+Timings run_set(const std::string& tag, const std::string& plugin, const std::string& ipam,
+                const std::string& version, int pods, const std::string& subnet) {
+  std::string prefix = podnet::testing::unique_prefix(tag);
+  std::string dir = "/tmp/" + prefix + "dir";
+  fs::create_directories(dir + "/bin");
+  for (const auto& [name, target] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"podnet", podnet::testing::build_path("apps/podnet/podnet")},
+           {"podnet-ipam", podnet::testing::build_path("apps/podnet-ipam/podnet-ipam")},
+           {"bridge", "/usr/lib/cni/bridge"},
+           {"host-local", "/usr/lib/cni/host-local"}})
+    fs::create_symlink(target, dir + "/bin/" + name);
+  ScopedNetns node(prefix + "node");
+  std::vector<std::string> names;
+  for (int i = 0; i < pods; ++i) names.push_back(fmt::format("{}p{}", prefix, i));
+  batch_netns(names, true);
+
+  json conf = {{"cniVersion", version},
+               {"name", "bench"},
+               {"type", plugin},
+               {"bridge", "pnbench0"},
+               {"isGateway", true},
+               {"isDefaultGateway", true},
+               {"ipMasq", true},
+               {"ipam",
+                {{"type", ipam}, {"dataDir", dir + "/ipam"}, {"ranges", {{{{"subnet", subnet}}}}}}}};
+  std::string text = conf.dump();
+  Timings t;
+  std::vector<json> results(pods);
+  auto call = [&](const char* cmd, int i, const std::string& input) {
+    std::map<std::string, std::string> env = {{"CNI_COMMAND", cmd},
+                                              {"CNI_CONTAINERID", fmt::format("bench{}", i)},
+                                              {"CNI_NETNS", "/var/run/netns/" + names[i]},
+                                              {"CNI_IFNAME", "eth0"},
+                                              {"CNI_PATH", dir + "/bin"}};
+    double t0 = now_ms();
+    auto r = podnet::testing::run_in_netns(node.path(), dir + "/bin/" + plugin, env, input);
+    double dt = now_ms() - t0;
+    if (r.exit_code != 0) {
+      if (t.failures++ == 0) t.first_error = r.out + r.err;
+      return std::pair{dt, json()};
+    }
+    return std::pair{dt, r.json()};
+  };
+  for (int i = 0; i < pods; ++i) {
+    auto [dt, res] = call("ADD", i, text);
+    t.add_ms.push_back(dt);
+    results[i] = res;
+  }
+  for (int i = 0; i < pods; ++i) {
+    json c = conf;
+    if (!results[i].is_null()) c["prevResult"] = results[i];
+    auto [dt, res] = call("DEL", i, c.dump());
+    t.del_ms.push_back(dt);
+  }
+  batch_netns(names, false);
+  node.remove();
+  fs::remove_all(dir);
+  return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int pods = 200, scale = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--pods") pods = std::atoi(argv[i + 1]);
+    else if (a == "--scale") scale = std::atoi(argv[i + 1]);
+  }
+  if (!podnet::testing::have_root()) {
+    fmt::print(stderr, "bench_cni: needs root (creates network namespaces)\n");
+    return 1;
+  }
+  fmt::print("CNI ADD/DEL per pod, {} pods each, bridge mode + ipMasq, in one run\n", pods);
+  auto ref = run_set("bref", "bridge", "host-local", "1.0.0", pods, "10.90.0.0/16");
+  auto pn = run_set("bpn", "podnet", "podnet-ipam", "1.1.0", pods, "10.91.0.0/16");
+  for (auto* t : {&ref, &pn})
+    if (t->failures) fmt::print("  {} failures, first: {}\n", t->failures, t->first_error);
+  double ra = median(ref.add_ms), rd = median(ref.del_ms);
+  double pa = median(pn.add_ms), pd = median(pn.del_ms);
+  fmt::print("{:<36} {:>10} {:>10}\n", "", "ADD ms", "DEL ms");
+  fmt::print("{:<36} {:>10.2f} {:>10.2f}\n", "reference bridge + host-local", ra, rd);
+  fmt::print("{:<36} {:>10.2f} {:>10.2f}\n", "podnet + podnet-ipam", pa, pd);
+  fmt::print("{:<36} {:>9.1f}x {:>9.1f}x   (target >= 10x, medians <= 2 ms)\n",
+             "speed-up (reference / podnet)", ra / pa, rd / pd);
+  if (scale > 0) {
+    auto big = run_set("bsc", "podnet", "podnet-ipam", "1.1.0", scale, "10.92.0.0/20");
+    int k = std::min(10, scale / 2);
+    std::vector<double> first(big.add_ms.begin(), big.add_ms.begin() + k);
+    std::vector<double> last(big.add_ms.end() - k, big.add_ms.end());
+    fmt::print("growth: ADD median of pods 1-{} {:.2f} ms, of pods {}-{} {:.2f} ms: {:.2f}x "
+               "(target <= 1.5x){}\n",
+               k, median(first), scale - k + 1, scale, median(last), median(last) / median(first),
+               big.failures ? fmt::format(", {} failures: {}", big.failures, big.first_error) : "");
+  }
+  return 0;
+}

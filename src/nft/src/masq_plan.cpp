@@ -1,0 +1,87 @@
+#include "podnet/nft/masq_plan.hpp"
+
+#include <fmt/format.h>
+
+namespace podnet::nft {
+
+namespace {
+const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+}  // namespace
+
+namespace {
+bool quotable(std::string_view s, size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s)
+    if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+}  // namespace
+
+std::string network_tag_prefix(std::string_view network) {
+  if (quotable(network, 48) && network.find('/') == std::string_view::npos)
+    return fmt::format("{}/", network);
+  return fmt::format("h{:016x}/", fnv1a(network));
+}
+
+std::string attachment_tag(std::string_view network, std::string_view container_id,
+                           std::string_view ifname) {
+  std::string att = fmt::format("{}/{}", container_id, ifname);
+  if (!quotable(att, 78)) att = fmt::format("h{:016x}", fnv1a(att));
+  return network_tag_prefix(network) + att;
+}
+
+std::string masq_base_commands() {
+  return fmt::format(
+      "add table inet {0}\n"
+      "add set inet {0} masq-v4 {{ type ipv4_addr; }}\n"
+      "add set inet {0} masq-v6 {{ type ipv6_addr; }}\n"
+      "add set inet {0} own-net-v4 {{ type ipv4_addr . ipv4_addr; flags interval; }}\n"
+      "add set inet {0} own-net-v6 {{ type ipv6_addr . ipv6_addr; flags interval; }}\n"
+      "add chain inet {0} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}\n"
+      "flush chain inet {0} postrouting\n"
+      "add rule inet {0} postrouting ip saddr . ip daddr @own-net-v4 return\n"
+      "add rule inet {0} postrouting ip6 saddr . ip6 daddr @own-net-v6 return\n"
+      "add rule inet {0} postrouting ip daddr 224.0.0.0/4 return\n"
+      "add rule inet {0} postrouting ip6 daddr ff00::/8 return\n"
+      "add rule inet {0} postrouting ip saddr @masq-v4 masquerade fully-random\n"
+      "add rule inet {0} postrouting ip6 saddr @masq-v6 masquerade fully-random\n",
+      kMasqTable);
+}
+
+std::string masq_add_elements(const std::vector<MasqEntry>& entries, std::string_view tag) {
+  std::string out;
+  for (const auto& e : entries) {
+    out += fmt::format("add element inet {} masq-{} {{ {} comment \"{}\" }}\n", kMasqTable,
+                       fam(e.pod), e.pod.str(), tag);
+    out += fmt::format("add element inet {} own-net-{} {{ {} . {} comment \"{}\" }}\n", kMasqTable,
+                       fam(e.pod), e.pod.str(), e.subnet.masked().str(), tag);
+  }
+  return out;
+}
+
+std::string masq_delete_elements(const std::vector<MasqEntry>& entries) {
+  std::string out;
+  for (const auto& e : entries) {
+    out += fmt::format("delete element inet {} masq-{} {{ {} }}\n", kMasqTable, fam(e.pod),
+                       e.pod.str());
+    out += fmt::format("delete element inet {} own-net-{} {{ {} . {} }}\n", kMasqTable, fam(e.pod),
+                       e.pod.str(), e.subnet.masked().str());
+  }
+  return out;
+}
+
+std::string masq_list_sets() {
+  // One command: nft 1.0.6 fails a batch of several `list set` commands with ENOENT.
+  return fmt::format("list table inet {}\n", kMasqTable);
+}
+
+}  // namespace podnet::nft

@@ -1,0 +1,128 @@
+#include "podnet/plugin/apply.hpp"
+
+#include <fmt/format.h>
+
+#include "podnet/plugin/common.hpp"
+#include "podnet/sys/sysctl.hpp"
+
+namespace podnet::plugin {
+
+using cni::Code;
+using cni::CniError;
+
+std::expected<BridgeFacts, CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf,
+                                                   const Plan& plan) {
+  std::string seed = conf.bridge;
+  for (const auto& a : plan.bridge_addresses) seed += "/" + a.str();
+  auto index = host.ensure_bridge(conf.bridge, static_cast<uint32_t>(conf.mtu),
+                                  sys::Mac::from_seed(seed));
+  if (!index) {
+    if (index.error().sys_errno == EEXIST)
+      return std::unexpected(CniError(
+          Code::invalid_config,
+          fmt::format("bridge: {} exists and is not a bridge", conf.bridge)));
+    return std::unexpected(sys_error(index.error(), fmt::format("bridge {}", conf.bridge)));
+  }
+  if (conf.promisc_mode) {
+    // Promiscuous bridges see hairpinned traffic; set via the up/flags path on each ADD.
+  }
+  if (!plan.bridge_addresses.empty()) {
+    auto have = host.list_addresses(*index);
+    if (!have) return std::unexpected(sys_error(have.error(), fmt::format("addresses of {}", conf.bridge)));
+    for (const auto& want : plan.bridge_addresses) {
+      bool present = false;
+      for (const auto& h : *have) {
+        if (h == want) {
+          present = true;
+        } else if (h.family() == want.family() && h.masked().overlaps(want.masked()) &&
+                   !(h.family() == net::Family::v6 && h.address().data()[0] == 0xfe)) {
+          if (!conf.force_address)
+            return std::unexpected(CniError(
+                Code::invalid_config,
+                fmt::format("bridge {} already has address {} in subnet {}; set forceAddress to "
+                            "replace it with {}",
+                            conf.bridge, h.str(), want.masked().str(), want.str())));
+          if (auto r = host.del_address(*index, h); !r)
+            return std::unexpected(sys_error(r.error(), fmt::format("remove {} from {}", h.str(), conf.bridge)));
+        }
+      }
+      if (present) continue;
+      auto r = host.add_address(*index, want);
+      if (!r && r.error().sys_errno != EEXIST)  // a concurrent ADD may have added it
+        return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", want.str(), conf.bridge)));
+    }
+  }
+  auto info = host.link_info(*index);
+  if (!info) return std::unexpected(sys_error(info.error(), fmt::format("bridge {}", conf.bridge)));
+  return BridgeFacts{*index, info->mac};
+}
+
+std::expected<void, CniError> setup_host_side(sys::Netlink& host, const PluginConf& conf,
+                                              const Plan& plan, int host_index) {
+  if (conf.mode == Mode::bridge && conf.hairpin_mode) {
+    if (auto r = host.set_hairpin(host_index, true); !r)
+      return std::unexpected(sys_error(r.error(), fmt::format("hairpin on {}", plan.host_veth)));
+  }
+  for (const auto& a : plan.host_veth_addresses) {
+    auto r = host.add_address(host_index, a);
+    if (!r && r.error().sys_errno != EEXIST)
+      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", a.str(), plan.host_veth)));
+  }
+  for (const auto& dst : plan.host_routes) {
+    sys::Route rt;
+    rt.dst = dst;
+    rt.ifindex = host_index;
+    rt.scope = RT_SCOPE_LINK;
+    if (auto r = host.replace_route(rt); !r)
+      return std::unexpected(sys_error(r.error(), fmt::format("route {} dev {}", dst.str(), plan.host_veth)));
+  }
+  // The node forwards for its pods (the reference plugins enable it too). Only write when
+  // needed: a sysctl write is a syscall pair on every ADD otherwise.
+  auto forward = [&](const char* key) -> std::expected<void, CniError> {
+    auto cur = sys::read_sysctl(key);
+    if (cur && *cur == "1") return {};
+    if (auto r = sys::write_sysctl(key, "1"); !r)
+      return std::unexpected(sys_error(r.error(), key));
+    return {};
+  };
+  if (conf.mode == Mode::ptp || conf.is_gateway) {
+    if (plan.needs_ipv4_forwarding)
+      if (auto r = forward("net/ipv4/ip_forward"); !r) return r;
+    if (plan.needs_ipv6_forwarding)
+      if (auto r = forward("net/ipv6/conf/all/forwarding"); !r) return r;
+  }
+  return {};
+}
+
+std::expected<std::string, CniError> setup_pod_side(const sys::Netns& podns, const PluginConf& conf,
+                                                    const Plan& plan) {
+  auto nl = sys::Netlink::open_in(podns);
+  if (!nl) return std::unexpected(sys_error(nl.error(), fmt::format("enter {}", podns.path())));
+  auto link = nl->link_info(plan.pod_ifname);
+  if (!link) return std::unexpected(sys_error(link.error(), fmt::format("{} in {}", plan.pod_ifname, podns.path())));
+  if (auto r = nl->set_up(link->index); !r)
+    return std::unexpected(sys_error(r.error(), fmt::format("set {} up", plan.pod_ifname)));
+  for (const auto& pa : plan.addresses) {
+    sys::AddrOptions opts;
+    opts.noprefixroute = conf.mode == Mode::ptp;  // everything goes through the gateway
+    if (auto r = nl->add_address(link->index, pa.address, opts); !r)
+      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", pa.address.str(), plan.pod_ifname)));
+  }
+  for (const auto& pr : plan.pod_routes) {
+    sys::Route rt;
+    rt.dst = pr.dst;
+    rt.gw = pr.gw;
+    rt.ifindex = link->index;
+    if (pr.link_scope) rt.scope = RT_SCOPE_LINK;
+    if (pr.table) rt.table = static_cast<uint32_t>(*pr.table);
+    if (pr.mtu) rt.mtu = static_cast<uint32_t>(*pr.mtu);
+    if (pr.advmss) rt.advmss = static_cast<uint32_t>(*pr.advmss);
+    if (pr.priority) rt.priority = static_cast<uint32_t>(*pr.priority);
+    if (auto r = nl->add_route(rt); !r && r.error().sys_errno != EEXIST)
+      return std::unexpected(sys_error(
+          r.error(), fmt::format("route {} via {} in pod", pr.dst.str(), pr.gw ? pr.gw->str() : "-")));
+  }
+  return link->mac;
+}
+
+}  // namespace podnet::plugin

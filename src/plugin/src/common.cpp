@@ -1,0 +1,30 @@
+#include "podnet/plugin/common.hpp"
+
+#include <fmt/format.h>
+
+#include "podnet/cni/netconf.hpp"
+#include "podnet/cni/try.hpp"
+#include "podnet/common/log.hpp"
+
+namespace podnet::plugin {
+
+std::expected<PluginConf, cni::CniError> load_conf(const cni::CmdArgs& args) {
+  auto net = PODNET_CNI_TRY(cni::parse_netconf(args.stdin_data));
+  auto conf = PODNET_CNI_TRY(parse_conf(net, args.env));
+  log::Level lvl = conf.log_level == "debug"  ? log::Level::debug
+                   : conf.log_level == "info" ? log::Level::info
+                   : conf.log_level == "error" ? log::Level::error
+                                               : log::Level::warn;
+  log::set_stderr_level(lvl);
+  log::set_file(conf.log_file);
+  log::set_prefix(fmt::format("podnet[{} {} {}/{}]", cni::command_name(args.env.command),
+                              conf.net.name, args.env.container_id.substr(0, 12),
+                              args.env.ifname));
+  return conf;
+}
+
+cni::CniError sys_error(const Error& e, std::string_view what) {
+  return cni::CniError(cni::Code::io_failure, fmt::format("{}: {}", what, e.message));
+}
+
+}  // namespace podnet::plugin

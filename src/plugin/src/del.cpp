@@ -1,0 +1,46 @@
+#include <fmt/format.h>
+
+#include "podnet/cni/exec.hpp"
+#include "podnet/cni/try.hpp"
+#include "podnet/common/log.hpp"
+#include "podnet/nft/masq_table.hpp"
+#include "podnet/plugin/commands.hpp"
+#include "podnet/plugin/common.hpp"
+#include "podnet/plugin/plan.hpp"
+#include "podnet/sys/netlink.hpp"
+
+namespace podnet::plugin {
+
+// DEL is idempotent and works without the netns: the host veth name is derived from the
+// attachment, and deleting it removes its peer. The address is released last, once nothing
+// uses it any more.
+cni::CmdResult cmd_del(const cni::CmdArgs& args) {
+  const auto& env = args.env;
+  auto conf = PODNET_CNI_TRY(load_conf(args));
+  std::string host_veth = host_veth_name(env.container_id, env.ifname);
+
+  auto host = sys::Netlink::open();
+  if (!host) return std::unexpected(sys_error(host.error(), "open rtnetlink"));
+  auto gone = host->delete_link(host_veth);
+  if (!gone) return std::unexpected(sys_error(gone.error(), fmt::format("delete {}", host_veth)));
+
+  if (conf.ip_masq) {
+    std::vector<nft::MasqEntry> entries;
+    if (conf.net.prev_result) entries = masq_entries_of(*conf.net.prev_result, env.ifname);
+    auto table = nft::MasqTable::open();
+    if (!table) return std::unexpected(sys_error(table.error(), "nftables"));
+    if (auto r = table->remove(entries, nft::attachment_tag(conf.net.name, env.container_id, env.ifname)); !r)
+      return std::unexpected(sys_error(r.error(), "ipMasq cleanup"));
+  }
+
+  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, env.path));
+  if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::del, args.stdin_data); !r) {
+    auto e = r.error();
+    e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
+    return std::unexpected(e);
+  }
+  log::info("deleted {} (host side {} {})", env.ifname, host_veth, *gone ? "removed" : "already gone");
+  return nlohmann::json();
+}
+
+}  // namespace podnet::plugin

@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include <set>
+
+#include "podnet/cni/exec.hpp"
+#include "podnet/cni/try.hpp"
+#include "podnet/common/log.hpp"
+#include "podnet/nft/masq_table.hpp"
+#include "podnet/plugin/commands.hpp"
+#include "podnet/plugin/common.hpp"
+
+namespace podnet::plugin {
+
+using cni::Code;
+using cni::CniError;
+
+namespace {
+// Old IPAM plugins (host-local 1.1.x) do not know STATUS or GC: that is not a failure.
+bool unknown_command(const CniError& e) {
+  return e.code == Code::invalid_env || e.msg.find("unknown CNI_COMMAND") != std::string::npos;
+}
+}  // namespace
+
+cni::CmdResult cmd_status(const cni::CmdArgs& args) {
+  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto ipam_plugin = cni::find_plugin(conf.ipam_type, args.env.path);
+  if (!ipam_plugin)
+    return std::unexpected(CniError(Code::plugin_not_available,
+                                    fmt::format("IPAM plugin {} not found", conf.ipam_type)));
+  if (auto r = cni::exec_plugin(*ipam_plugin, cni::Command::status, args.stdin_data); !r) {
+    if (unknown_command(r.error())) return nlohmann::json();
+    auto e = r.error();
+    e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
+    return std::unexpected(e);
+  }
+  return nlohmann::json();
+}
+
+cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
+  auto conf = PODNET_CNI_TRY(load_conf(args));
+  std::set<std::string> valid;
+  for (const char* key : {"cni.dev/valid-attachments", "cni.dev/attachments"}) {
+    auto it = conf.net.raw.find(key);
+    if (it == conf.net.raw.end() || it->is_null()) continue;
+    if (!it->is_array())
+      return std::unexpected(CniError(Code::invalid_config, fmt::format("{}: want a list", key)));
+    for (const auto& a : *it) {
+      if (!a.is_object() || !a.contains("containerID") || !a["containerID"].is_string() ||
+          !a.contains("ifname") || !a["ifname"].is_string())
+        return std::unexpected(CniError(
+            Code::invalid_config, fmt::format("{}[]: want {{\"containerID\", \"ifname\"}}", key)));
+      valid.insert(nft::attachment_tag(conf.net.name, a["containerID"].get<std::string>(),
+                                       a["ifname"].get<std::string>()));
+    }
+  }
+  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, args.env.path));
+  if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::gc, args.stdin_data); !r) {
+    if (!unknown_command(r.error())) {
+      auto e = r.error();
+      e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
+      return std::unexpected(e);
+    }
+    log::warn("IPAM plugin {} does not support GC", conf.ipam_type);
+  }
+  // Masquerade entries of this network whose attachment is gone.
+  auto table = nft::MasqTable::open();
+  if (!table) return std::unexpected(sys_error(table.error(), "nftables"));
+  std::string prefix = nft::network_tag_prefix(conf.net.name);
+  auto removed = table->remove_if([&](const std::string& tag) {
+    return tag.starts_with(prefix) && !valid.contains(tag);
+  });
+  if (!removed) return std::unexpected(sys_error(removed.error(), "ipMasq GC"));
+  if (*removed) log::info("GC removed {} stale masquerade entries", *removed);
+  return nlohmann::json();
+}
+
+cni::PluginFuncs plugin_funcs() {
+  cni::PluginFuncs f;
+  f.add = cmd_add;
+  f.del = cmd_del;
+  f.check = cmd_check;
+  f.status = cmd_status;
+  f.gc = cmd_gc;
+  return f;
+}
+
+}  // namespace podnet::plugin

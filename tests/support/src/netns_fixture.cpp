@@ -1,0 +1,181 @@
+#include "podnet/testing/netns_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace podnet::testing {
+
+bool have_root() { return ::geteuid() == 0; }
+
+std::string unique_prefix(std::string_view tag) {
+  std::random_device rd;
+  return fmt::format("pnt{}{:04x}-", tag, rd() & 0xffff);
+}
+
+int sh(const std::string& cmd, std::string* out) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  std::string buf;
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) buf.append(chunk, n);
+  int st = ::pclose(p);
+  if (out) *out = buf;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+ScopedNetns::ScopedNetns(std::string name) : name_(std::move(name)) {
+  testing::sh("ip netns del " + name_ + " >/dev/null 2>&1");
+  std::string out;
+  if (testing::sh("ip netns add " + name_, &out) != 0) throw std::runtime_error("ip netns add " + name_ + ": " + out);
+  live_ = true;
+  testing::sh("ip -n " + name_ + " link set lo up");
+}
+
+ScopedNetns::~ScopedNetns() { remove(); }
+
+void ScopedNetns::remove() {
+  if (!live_) return;
+  // Processes left in the namespace (a killed test) would keep it alive: end them first.
+  testing::sh("ip netns pids " + name_ + " 2>/dev/null | xargs -r kill -9");
+  testing::sh("ip netns del " + name_);
+  live_ = false;
+}
+
+int ScopedNetns::sh(const std::string& cmd, std::string* out) const {
+  return testing::sh(fmt::format("ip netns exec {} sh -c '{}'", name_, cmd), out);
+}
+
+nlohmann::json ProcResult::json() const { return nlohmann::json::parse(out, nullptr, false); }
+
+namespace {
+pid_t start(const std::string& netns_path, const std::string& binary,
+            const std::map<std::string, std::string>& env, const std::string& input, int* out_fd,
+            int* err_fd) {
+  int in_p[2], out_p[2], err_p[2];
+  if (pipe2(in_p, O_CLOEXEC) || pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC)) return -1;
+  std::vector<std::string> envs;
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  if (!env.contains("PATH")) envs.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+  std::vector<char*> envp;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!netns_path.empty()) {
+      int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(127);
+    }
+    dup2(in_p[0], 0);
+    dup2(out_p[1], 1);
+    dup2(err_p[1], 2);
+    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
+    execve(binary.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  close(in_p[0]);
+  close(out_p[1]);
+  close(err_p[1]);
+  // Configs are small: the write cannot fill the pipe before the child reads.
+  if (!input.empty()) (void)!write(in_p[1], input.data(), input.size());
+  close(in_p[1]);
+  if (out_fd) *out_fd = out_p[0]; else close(out_p[0]);
+  if (err_fd) *err_fd = err_p[0]; else close(err_p[0]);
+  return pid;
+}
+
+std::string drain(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return s;
+}
+}  // namespace
+
+ProcResult run_in_netns(const std::string& netns_path, const std::string& binary,
+                        const std::map<std::string, std::string>& env, const std::string& input) {
+  int out_fd = -1, err_fd = -1;
+  pid_t pid = start(netns_path, binary, env, input, &out_fd, &err_fd);
+  ProcResult r;
+  if (pid < 0) return r;
+  std::string err;
+  std::thread t([&] { err = drain(err_fd); });
+  r.out = drain(out_fd);
+  t.join();
+  r.err = err;
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+int spawn_in_netns(const std::string& netns_path, const std::string& binary,
+                   const std::map<std::string, std::string>& env, const std::string& input) {
+  return start(netns_path, binary, env, input, nullptr, nullptr);
+}
+
+TcpPeerProbe::TcpPeerProbe(const std::string& netns_path, const std::string& ip, int port) {
+  std::thread t([&] {
+    int nsfd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
+    close(nsfd);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 8) != 0) {
+      close(fd);
+      return;
+    }
+    fd_ = fd;
+  });
+  t.join();
+}
+
+TcpPeerProbe::~TcpPeerProbe() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::string TcpPeerProbe::wait_peer(int timeout_ms) {
+  if (fd_ < 0) return "";
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) != 1) return "";
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  int c = accept(fd_, reinterpret_cast<sockaddr*>(&peer), &len);
+  if (c < 0) return "";
+  close(c);
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &peer.sin_addr, buf, sizeof buf);
+  return buf;
+}
+
+std::string build_path(const std::string& rel) {
+#ifdef PODNET_BUILD_DIR
+  return std::string(PODNET_BUILD_DIR) + "/" + rel;
+#else
+  return rel;
+#endif
+}
+
+}  // namespace podnet::testing
