@@ -1,0 +1,178 @@
+#pragma once
+// rtnetlink: links, addresses, routes, neighbours and FDB entries, one request per operation.
+//
+// A Netlink is bound to the network namespace it was opened in, for its whole life (the kernel
+// binds a netlink socket to its creator's namespace). Open one per namespace and operation
+// sequence; it is not thread-safe. Errors keep the kernel errno in Error::sys_errno (EEXIST,
+// ENODEV, ...) and add the kernel's extended-ack text when it gives one.
+#include <linux/rtnetlink.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "podnet/common/error.hpp"
+#include "podnet/net/ip.hpp"
+#include "podnet/sys/mac.hpp"
+#include "podnet/sys/netns.hpp"
+
+namespace podnet::sys {
+
+struct LinkInfo {
+  int index = 0;
+  std::string name;
+  std::string mac;  // "aa:bb:cc:dd:ee:ff"; empty when the link has no hardware address
+  uint32_t mtu = 0;
+  bool up = false;       // IFF_UP: administratively up
+  bool oper_up = false;  // operstate UP
+  bool carrier = false;
+  int master = 0;                   // bridge (or bond) ifindex, 0 if none
+  std::string kind;                 // "veth", "bridge", "vxlan", ...; empty for lo/physical links
+  int link = 0;                     // IFLA_LINK: a veth's peer ifindex (in the peer's netns)
+  std::optional<int> link_netnsid;  // set when `link` is in another namespace
+};
+
+struct VethSpec {
+  std::string host_name;        // created in the Netlink's namespace
+  std::string peer_name;        // e.g. "eth0"
+  int peer_netns_fd = -1;       // namespace the peer is created in; -1: same as host side
+  uint32_t mtu = 0;             // both ends; 0: kernel default
+  std::optional<Mac> peer_mac;  // none: kernel picks a random one
+  std::optional<Mac> host_mac;
+  int master = 0;  // enslave the host side to this bridge at creation; 0: none
+  // Bring the host side up at creation. The peer cannot be: the kernel configures it before the
+  // pair is linked (ENOTCONN), so bring it up from its namespace (set_up on the peer's index).
+  bool host_up = true;
+};
+
+struct VxlanSpec {
+  std::string name;
+  uint32_t vni = 1;
+  std::optional<net::IpAddress> local;  // source address of the encapsulated packets
+  int dev = 0;                          // underlay ifindex; 0: any
+  uint16_t port = 4789;
+  bool learning = false;  // podnet programs the FDB; no flood-and-learn
+  std::optional<Mac> mac;
+  uint32_t mtu = 0;  // 0: kernel default (derived from dev)
+  bool up = true;
+};
+
+struct AddrOptions {
+  bool nodad = true;           // IPv6: usable at once (IFA_F_NODAD), no duplicate detection wait
+  bool noprefixroute = false;  // no kernel prefix route for the subnet (IFA_F_NOPREFIXROUTE)
+};
+
+struct Route {
+  net::Prefix dst;  // masked network, e.g. 10.1.0.0/16, 0.0.0.0/0
+  std::optional<net::IpAddress> gw;
+  int ifindex = 0;                   // output device; 0: none
+  uint32_t table = 0;                // 0: main
+  uint8_t protocol = RTPROT_BOOT;    // podnet's routes use podnet's own number
+  std::optional<uint8_t> scope;      // none: link without gw, universe with gw (deletes: any)
+  uint8_t type = RTN_UNICAST;        // RTN_BLACKHOLE etc. for routes without a device
+  std::optional<uint32_t> mtu;       // RTAX_MTU
+  std::optional<uint32_t> advmss;    // RTAX_ADVMSS
+  std::optional<uint32_t> priority;  // metric
+  bool onlink = false;               // gateway reachable on ifindex without a covering route
+
+  friend bool operator==(const Route&, const Route&) = default;
+};
+
+struct RouteFilter {
+  std::optional<uint32_t> table;  // 0 means main here too
+  std::optional<uint8_t> protocol;
+  std::optional<int> ifindex;
+};
+
+struct Neigh {
+  int ifindex = 0;
+  net::IpAddress ip;
+  std::optional<Mac> mac;  // none while incomplete
+  uint16_t state = 0;      // NUD_*
+};
+
+struct FdbEntry {
+  int ifindex = 0;
+  Mac mac;
+  std::optional<net::IpAddress> dst;  // vxlan remote VTEP
+  uint16_t state = 0;                 // NUD_*
+  uint8_t flags = 0;                  // NTF_*
+};
+
+class Netlink {
+ public:
+  // A socket (close-on-exec) in the calling thread's namespace.
+  static Result<Netlink> open();
+  // A socket in ns, created on a short-lived thread; the caller's thread does not move.
+  static Result<Netlink> open_in(const Netns& ns);
+
+  Netlink(Netlink&&) noexcept;
+  Netlink& operator=(Netlink&&) noexcept;
+  ~Netlink();
+
+  // ---- links
+  // sys_errno == ENODEV when there is no such link, EINVAL for a name the kernel cannot hold
+  // (names are checked up front everywhere, since libnl would silently truncate them).
+  Result<int> link_index(std::string_view name);
+  Result<LinkInfo> link_info(std::string_view name);
+  Result<LinkInfo> link_info(int ifindex);
+  Result<std::vector<LinkInfo>> list_links();
+
+  // One request: both ends, the peer directly in its namespace, optional master, host side up.
+  // Returns the host side; its `link` is the peer's ifindex in the peer namespace. EEXIST if
+  // either name is taken (in its namespace); a failed create leaves nothing behind.
+  Result<LinkInfo> create_veth(const VethSpec& spec);
+  // Creates the bridge if missing, with STP off so new ports forward at once (VLAN filtering stays
+  // at its default, off) and the MAC fixed when given, so it does not follow the lowest port MAC
+  // as ports come and go; brings it up. A non-bridge link of that name is an error (EEXIST).
+  Result<int> ensure_bridge(std::string_view name, uint32_t mtu, std::optional<Mac> mac = {});
+  Result<LinkInfo> create_vxlan(const VxlanSpec& spec);
+
+  Result<> set_master(int ifindex, int master_ifindex);  // 0: release from its master
+  Result<> set_up(int ifindex, bool up = true);
+  Result<> set_mtu(int ifindex, uint32_t mtu);
+  Result<> set_mac(int ifindex, const Mac& mac);
+  Result<> rename(int ifindex, std::string_view new_name);  // older kernels: link must be down
+  Result<> set_hairpin(int ifindex, bool on);               // the link must be a bridge port
+  // false when there was no such link (not an error: deletes are idempotent).
+  Result<bool> delete_link(std::string_view name);
+  Result<bool> delete_link(int ifindex);
+
+  // ---- addresses (prefix keeps the host part: 10.1.2.5/24)
+  // sys_errno == EEXIST when the address is already there.
+  Result<> add_address(int ifindex, const net::Prefix& addr, AddrOptions opts = {});
+  Result<bool> del_address(int ifindex, const net::Prefix& addr);  // false: was not there
+  Result<std::vector<net::Prefix>> list_addresses(int ifindex,
+                                                  std::optional<net::Family> family = {});
+
+  // ---- routes
+  Result<> add_route(const Route& r);      // EEXIST if an equal route exists
+  Result<> replace_route(const Route& r);  // create or replace
+  // Matches on dst, table, protocol, and on gw/ifindex/priority/scope when set (never on
+  // metrics). false: no such route.
+  Result<bool> del_route(const Route& r);
+  // All tables unless filtered; kernel cache clones excluded; a multipath route is reported with
+  // its first nexthop.
+  Result<std::vector<Route>> list_routes(net::Family family, const RouteFilter& filter = {});
+
+  // ---- neighbours and bridge/vxlan FDB
+  Result<> replace_neigh(int ifindex, const net::IpAddress& ip, const Mac& mac,
+                         bool permanent = true);
+  Result<bool> del_neigh(int ifindex, const net::IpAddress& ip);
+  Result<std::vector<Neigh>> list_neigh(int ifindex, net::Family family);
+  // A permanent entry on the device itself (NTF_SELF): for vxlan, "mac is behind VTEP dst".
+  Result<> replace_fdb(int ifindex, const Mac& mac, const net::IpAddress& dst);
+  Result<bool> del_fdb(int ifindex, const Mac& mac, std::optional<net::IpAddress> dst = {});
+  Result<std::vector<FdbEntry>> list_fdb(int ifindex);
+
+  struct State;  // libnl socket and last-error capture; defined in the implementation
+
+ private:
+  explicit Netlink(std::unique_ptr<State> s);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace podnet::sys
