@@ -57,31 +57,34 @@ std::string masq_base_commands() {
       kMasqTable);
 }
 
-std::string masq_add_elements(const std::vector<MasqEntry>& entries, std::string_view tag) {
-  std::string out;
+namespace {
+void append(std::vector<uint8_t>& out, const net::IpAddress& a) {
+  out.insert(out.end(), a.data(), a.data() + a.byte_len());
+}
+}  // namespace
+
+std::vector<SetElement> masq_elements(const std::vector<MasqEntry>& entries, std::string_view tag) {
+  std::vector<SetElement> out;
   for (const auto& e : entries) {
-    out += fmt::format("add element inet {} masq-{} {{ {} comment \"{}\" }}\n", kMasqTable,
-                       fam(e.pod), e.pod.str(), tag);
-    out += fmt::format("add element inet {} own-net-{} {{ {} . {} comment \"{}\" }}\n", kMasqTable,
-                       fam(e.pod), e.pod.str(), e.subnet.masked().str(), tag);
+    SetElement pod;
+    pod.set = fmt::format("masq-{}", fam(e.pod));
+    append(pod.key, e.pod);
+    pod.comment = std::string(tag);
+    out.push_back(std::move(pod));
+    // "pod . subnet" in an interval set of a concatenation: the range runs from
+    // pod . network to pod . last address.
+    SetElement own;
+    own.set = fmt::format("own-net-{}", fam(e.pod));
+    append(own.key, e.pod);
+    append(own.key, e.subnet.network());
+    append(own.key_end, e.pod);
+    append(own.key_end, e.subnet.last());
+    own.comment = std::string(tag);
+    out.push_back(std::move(own));
   }
   return out;
 }
 
-std::string masq_delete_elements(const std::vector<MasqEntry>& entries) {
-  std::string out;
-  for (const auto& e : entries) {
-    out += fmt::format("delete element inet {} masq-{} {{ {} }}\n", kMasqTable, fam(e.pod),
-                       e.pod.str());
-    out += fmt::format("delete element inet {} own-net-{} {{ {} . {} }}\n", kMasqTable, fam(e.pod),
-                       e.pod.str(), e.subnet.masked().str());
-  }
-  return out;
-}
-
-std::string masq_list_sets() {
-  // One command: nft 1.0.6 fails a batch of several `list set` commands with ENOENT.
-  return fmt::format("list table inet {}\n", kMasqTable);
-}
+std::vector<std::string> masq_set_names() { return {"masq-v4", "masq-v6", "own-net-v4", "own-net-v6"}; }
 
 }  // namespace podnet::nft

@@ -94,13 +94,14 @@ cni::CmdResult cmd_check(const cni::CmdArgs& args) {
     auto table = nft::MasqTable::open();
     if (!table) return std::unexpected(sys_error(table.error(), "nftables"));
     std::string tag = nft::attachment_tag(conf.net.name, env.container_id, env.ifname);
-    int found = 0;
-    auto counted = table->remove_if([&](const std::string& t) {
-      if (t == tag) ++found;
-      return false;
-    });
-    if (!counted) return std::unexpected(sys_error(counted.error(), "ipMasq"));
-    if (found == 0) return drift("ipMasq: the pod's masquerade entries are missing");
+    auto listed = table->list();
+    if (!listed) return std::unexpected(sys_error(listed.error(), "ipMasq"));
+    for (const auto& want : nft::masq_elements(masq_entries_of(prev, env.ifname), tag)) {
+      bool present = std::any_of(listed->begin(), listed->end(), [&](const nft::SetElement& e) {
+        return e.set == want.set && e.key == want.key && e.key_end == want.key_end;
+      });
+      if (!present) return drift(fmt::format("ipMasq: the pod's entry in set {} is missing", want.set));
+    }
   }
   return nlohmann::json();
 }

@@ -30,6 +30,10 @@ std::expected<Plan, CniError> make_plan(const PluginConf& conf, const cni::Resul
       return std::unexpected(CniError(
           Code::invalid_config,
           fmt::format("ipam: address {} has no subnet and no gateway to route through", a.str())));
+    if (ip.gateway && ip.gateway->family() != a.family())
+      return std::unexpected(CniError(
+          Code::invalid_config, fmt::format("ipam: gateway {} for address {} is of another family",
+                                            ip.gateway->str(), a.str())));
     // host-local always names a gateway; others may not: use the subnet's first address.
     IpAddress gw = ip.gateway ? *ip.gateway : a.network().next();
     if (gw == a.address())
@@ -87,6 +91,11 @@ std::expected<Plan, CniError> make_plan(const PluginConf& conf, const cni::Resul
 cni::Result make_result(const PluginConf& conf, const Plan& plan, const cni::Result& ipam,
                         const LinkFacts& links, const std::optional<cni::Result>& prev) {
   cni::Result r = prev.value_or(cni::Result{});
+  // A prevResult without interfaces may carry dangling indexes (its decoder allows that);
+  // once podnet's interfaces are appended they would name the wrong one or none.
+  for (auto& ip : r.ips)
+    if (ip.interface && (*ip.interface < 0 || static_cast<size_t>(*ip.interface) >= r.interfaces.size()))
+      ip.interface.reset();
   int base = static_cast<int>(r.interfaces.size());
   int opt_mtu = conf.mtu;
   if (conf.mode == Mode::bridge)

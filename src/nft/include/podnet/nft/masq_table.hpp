@@ -1,40 +1,34 @@
 #pragma once
-// Applies the masquerade plan to the kernel in the caller's network namespace.
+// Applies the masquerade plan to the kernel in the caller's network namespace: set elements
+// through libnftnl (every ADD/DEL), the table itself through libnftables (once per node).
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "podnet/common/error.hpp"
 #include "podnet/nft/masq_plan.hpp"
-#include "podnet/nft/nft_context.hpp"
+#include "podnet/nft/set_elements.hpp"
 
 namespace podnet::nft {
-
-struct TaggedElement {
-  std::string set;      // e.g. "masq-v4"
-  std::string element;  // nft element text, e.g. "10.22.0.5 . 10.22.0.0/16"
-  std::string tag;      // its comment
-};
-
-// Parses the JSON of `list set` output into elements with their comments (pure).
-std::vector<TaggedElement> parse_listed_elements(std::string_view json_text);
 
 class MasqTable {
  public:
   static Result<MasqTable> open();
 
-  // Ensures table, sets and rules, and adds the entries: one transaction.
+  // Adds the entries in one transaction, creating table, sets and rules first if missing.
   Result<> add(const std::vector<MasqEntry>& entries, std::string_view tag);
   // Removes entries known from a previous result; falls back to removing by tag when they
-  // are not all present. Missing table or elements are not errors (DEL is idempotent).
+  // are not all present. A missing table or element is not an error (DEL is idempotent).
   Result<> remove(const std::vector<MasqEntry>& entries, std::string_view tag);
   // Removes every element whose tag satisfies `doomed`; returns how many.
   Result<int> remove_if(const std::function<bool(const std::string& tag)>& doomed);
+  // Every element currently in the masquerade sets.
+  Result<std::vector<SetElement>> list();
 
  private:
-  MasqTable(NftContext text, NftContext json) : text_(std::move(text)), json_(std::move(json)) {}
-  NftContext text_;
-  NftContext json_;
+  explicit MasqTable(SetElementClient c) : client_(std::move(c)) {}
+  Result<> ensure_table();
+  SetElementClient client_;
 };
 
 }  // namespace podnet::nft

@@ -1,0 +1,47 @@
+#pragma once
+// Set elements through libnftnl + libmnl: the hot path of the CNI plugin (add/remove a pod's
+// masquerade entries, list them for DEL without prevResult and for GC). One batch is one
+// transaction. No libnftables here: its parser, cache and ~3000 dynamic relocations cost more
+// than the whole rest of an ADD.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "podnet/common/error.hpp"
+
+struct mnl_socket;
+
+namespace podnet::nft {
+
+struct SetElement {
+  std::string set;               // set name within the table
+  std::vector<uint8_t> key;      // network-order key (concatenations padded to 4 bytes each)
+  std::vector<uint8_t> key_end;  // for interval sets of concatenations; empty otherwise
+  std::string comment;           // stored as nft's element comment (userdata)
+  friend bool operator==(const SetElement&, const SetElement&) = default;
+};
+
+class SetElementClient {
+ public:
+  // A netfilter netlink socket in the caller's network namespace.
+  static Result<SetElementClient> open();
+  SetElementClient(SetElementClient&&) noexcept;
+  SetElementClient& operator=(SetElementClient&&) noexcept;
+  ~SetElementClient();
+
+  // All elements in one transaction. sys_errno ENOENT: table or set missing; EEXIST: present.
+  Result<> add(uint16_t family, const std::string& table, const std::vector<SetElement>& elems);
+  Result<> remove(uint16_t family, const std::string& table, const std::vector<SetElement>& elems);
+  // Every element of a set (key, key_end, comment). ENOENT when the set does not exist.
+  Result<std::vector<SetElement>> list(uint16_t family, const std::string& table,
+                                       const std::string& set);
+
+ private:
+  explicit SetElementClient(mnl_socket* s);
+  Result<> transact(uint16_t msg_type, uint16_t flags, uint16_t family, const std::string& table,
+                    const std::vector<SetElement>& elems);
+  mnl_socket* sock_ = nullptr;
+  uint32_t seq_ = 0;
+};
+
+}  // namespace podnet::nft

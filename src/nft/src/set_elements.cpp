@@ -1,0 +1,204 @@
+#include "podnet/nft/set_elements.hpp"
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <ctime>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace podnet::nft {
+
+namespace {
+
+struct SetFree {
+  void operator()(nftnl_set* s) const { nftnl_set_free(s); }
+};
+using SetPtr = std::unique_ptr<nftnl_set, SetFree>;
+
+// Builds an nftnl_set holding the elements of one set (named by table/set).
+Result<SetPtr> build_set(uint16_t family, const std::string& table, const std::string& set,
+                         const std::vector<const SetElement*>& elems) {
+  SetPtr s(nftnl_set_alloc());
+  if (!s) return fail_errno("nftnl_set_alloc", ENOMEM);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, family);
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
+  for (const SetElement* e : elems) {
+    nftnl_set_elem* el = nftnl_set_elem_alloc();
+    if (!el) return fail_errno("nftnl_set_elem_alloc", ENOMEM);
+    nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, e->key.data(), static_cast<uint32_t>(e->key.size()));
+    if (!e->key_end.empty())
+      nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, e->key_end.data(),
+                         static_cast<uint32_t>(e->key_end.size()));
+    if (!e->comment.empty()) {
+      // Userdata TLV as nft writes it, so `nft list` shows the comment.
+      nftnl_udata_buf* ud = nftnl_udata_buf_alloc(256);
+      nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, e->comment.c_str());
+      nftnl_set_elem_set(el, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
+                         nftnl_udata_buf_len(ud));
+      nftnl_udata_buf_free(ud);
+    }
+    nftnl_set_elem_add(s.get(), el);
+  }
+  return s;
+}
+
+std::string comment_of(const void* data, uint32_t len) {
+  std::string out;
+  auto* buf = static_cast<const uint8_t*>(data);
+  uint32_t off = 0;
+  while (off + 2 <= len) {
+    uint8_t type = buf[off], l = buf[off + 1];
+    if (off + 2 + l > len) break;
+    if (type == NFTNL_UDATA_SET_ELEM_COMMENT && l > 0) {
+      out.assign(reinterpret_cast<const char*>(buf + off + 2), l);
+      while (!out.empty() && out.back() == '\0') out.pop_back();
+    }
+    off += 2 + l;
+  }
+  return out;
+}
+
+}  // namespace
+
+SetElementClient::SetElementClient(mnl_socket* s) : sock_(s), seq_(static_cast<uint32_t>(time(nullptr))) {}
+SetElementClient::SetElementClient(SetElementClient&& o) noexcept
+    : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_) {}
+SetElementClient& SetElementClient::operator=(SetElementClient&& o) noexcept {
+  if (this != &o) {
+    if (sock_) mnl_socket_close(sock_);
+    sock_ = std::exchange(o.sock_, nullptr);
+    seq_ = o.seq_;
+  }
+  return *this;
+}
+SetElementClient::~SetElementClient() {
+  if (sock_) mnl_socket_close(sock_);
+}
+
+Result<SetElementClient> SetElementClient::open() {
+  mnl_socket* s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+  if (!s) return fail_errno("open netfilter netlink socket");
+  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+    int e = errno;
+    mnl_socket_close(s);
+    return fail_errno("bind netfilter netlink socket", e);
+  }
+  return SetElementClient(s);
+}
+
+Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t family,
+                                    const std::string& table, const std::vector<SetElement>& elems) {
+  if (elems.empty()) return {};
+  std::map<std::string, std::vector<const SetElement*>> by_set;
+  for (const auto& e : elems) by_set[e.set].push_back(&e);
+
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 2);
+  size_t len = 0;
+  uint32_t first_seq = ++seq_;
+  nftnl_batch_begin(buf.data(), first_seq);
+  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data())->nlmsg_len);
+  int acks = 0;
+  for (const auto& [set, list] : by_set) {
+    auto s = PODNET_TRY(build_set(family, table, set, list));
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data() + len, msg_type, family,
+                                          static_cast<uint16_t>(flags | NLM_F_ACK), ++seq_);
+    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+    len += NLMSG_ALIGN(nlh->nlmsg_len);
+    ++acks;
+    if (len + 4096 > buf.size()) return fail(fmt::format("nftables: too many elements for one batch ({})", elems.size()));
+  }
+  nftnl_batch_end(buf.data() + len, ++seq_);
+  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data() + len)->nlmsg_len);
+
+  if (mnl_socket_sendto(sock_, buf.data(), len) < 0) return fail_errno("send nftables batch");
+  // Each message asked for an ACK: read until all arrived or one failed.
+  unsigned portid = mnl_socket_get_portid(sock_);
+  std::vector<char> rbuf(MNL_SOCKET_BUFFER_SIZE);
+  while (acks > 0) {
+    ssize_t n = mnl_socket_recvfrom(sock_, rbuf.data(), rbuf.size());
+    if (n < 0) return fail_errno("receive nftables ack");
+    int left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf.data()); mnl_nlmsg_ok(h, left);
+         h = mnl_nlmsg_next(h, &left)) {
+      // Only this batch's answers: a failed earlier batch may have left acks behind.
+      if (h->nlmsg_pid != portid || h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first_seq ||
+          h->nlmsg_seq > seq_)
+        continue;
+      auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+      if (err->error != 0)
+        return fail_errno(fmt::format("nftables set elements in table {}", table), -err->error);
+      --acks;
+    }
+  }
+  return {};
+}
+
+Result<> SetElementClient::add(uint16_t family, const std::string& table,
+                               const std::vector<SetElement>& elems) {
+  return transact(NFT_MSG_NEWSETELEM, NLM_F_CREATE, family, table, elems);
+}
+
+Result<> SetElementClient::remove(uint16_t family, const std::string& table,
+                                  const std::vector<SetElement>& elems) {
+  return transact(NFT_MSG_DELSETELEM, 0, family, table, elems);
+}
+
+Result<std::vector<SetElement>> SetElementClient::list(uint16_t family, const std::string& table,
+                                                       const std::string& set) {
+  auto s = PODNET_TRY(build_set(family, table, set, {}));
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETSETELEM, family,
+                                        NLM_F_DUMP | NLM_F_ACK, ++seq_);
+  nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return fail_errno("send nftables dump");
+
+  struct Ctx {
+    std::string set;
+    std::vector<SetElement> out;
+  } ctx{set, {}};
+  auto cb = [](const nlmsghdr* h, void* data) -> int {
+    auto* c = static_cast<Ctx*>(data);
+    SetPtr parsed(nftnl_set_alloc());
+    if (nftnl_set_elems_nlmsg_parse(h, parsed.get()) < 0) return MNL_CB_OK;
+    nftnl_set_elem_foreach(
+        parsed.get(),
+        [](nftnl_set_elem* e, void* d) -> int {
+          auto* c2 = static_cast<Ctx*>(d);
+          SetElement el;
+          el.set = c2->set;
+          uint32_t len = 0;
+          if (auto* k = static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len)))
+            el.key.assign(k, k + len);
+          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
+            auto* k = static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len));
+            if (k) el.key_end.assign(k, k + len);
+          }
+          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+            const void* ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+            if (ud) el.comment = comment_of(ud, len);
+          }
+          c2->out.push_back(std::move(el));
+          return 0;
+        },
+        c);
+    return MNL_CB_OK;
+  };
+  unsigned portid = mnl_socket_get_portid(sock_);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    if (n < 0) return fail_errno("receive nftables dump");
+    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq_, portid, cb, &ctx);
+    if (rc < 0) return fail_errno(fmt::format("list set {} in table {}", set, table));
+    if (rc == MNL_CB_STOP) break;
+  }
+  return std::move(ctx.out);
+}
+
+}  // namespace podnet::nft
