@@ -48,6 +48,8 @@ std::optional<std::string> interface_name_problem(std::string_view name) {
   if (name.size() > 15) return fmt::format("is longer than 15 characters ({})", name.size());
   if (name == "." || name == "..") return "may not be '.' or '..'";
   for (char c : name) {
+    // A NUL (possible in JSON: "\u0000") would cut the name short in the kernel.
+    if (c == '\0') return "contains a NUL byte";
     if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)))
       return fmt::format("contains the invalid character '{}'", c == '\t' ? ' ' : c);
   }

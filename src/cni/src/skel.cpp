@@ -16,8 +16,14 @@ using nlohmann::json;
 
 namespace {
 
+// Messages quote the environment (ids, interface names), which need not be UTF-8: never
+// let dump() throw on that; invalid bytes become U+FFFD, as Go's encoding/json does.
+std::string dump_text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 Outcome error_outcome(const CniError& e, const std::string& version) {
-  return Outcome{1, e.to_json(version).dump() + "\n"};
+  return Outcome{1, dump_text(e.to_json(version))};
 }
 
 json version_document() {
@@ -84,7 +90,7 @@ Outcome dispatch(const PluginFuncs& funcs, const Getenv& getenv, std::string_vie
   CmdResult r = (*fn)(args);
   if (!r) return error_outcome(r.error(), version);
   if (r->is_null()) return Outcome{0, {}};
-  return Outcome{0, r->dump() + "\n"};
+  return Outcome{0, dump_text(*r)};
 }
 
 int run_plugin(const PluginFuncs& funcs, std::string_view about) {

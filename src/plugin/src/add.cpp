@@ -25,39 +25,47 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
     return std::unexpected(CniError(
         Code::invalid_env, fmt::format("CNI_NETNS: {}", podns.error().message)));
 
-  // 1. An address first: if IPAM fails, nothing has been created yet.
+  // 1. IPAM runs in its own process: start it, and build the pair while it works.
   auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, env.path));
-  auto ipam_json = cni::exec_plugin(ipam_plugin, cni::Command::add, args.stdin_data);
-  if (!ipam_json) {
-    auto e = ipam_json.error();
-    e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
-    return std::unexpected(e);
-  }
+  auto ipam_run = cni::start_plugin(ipam_plugin, cni::Command::add, args.stdin_data);
+  if (!ipam_run) return std::unexpected(ipam_run.error());
+  bool ip_allocated = false;
+  // Declared first so it runs last: the address is released once nothing uses it.
   ScopeGuard release_ip([&] {
+    if (!ip_allocated) return;
     if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::del, args.stdin_data); !r)
       log::error("rollback: IPAM release failed: {}", r.error().msg);
   });
-  auto ipam = cni::result_from_json(*ipam_json);
-  if (!ipam) {
-    auto e = ipam.error();
-    e.msg = fmt::format("IPAM plugin {} result: {}", conf.ipam_type, e.msg);
+  auto ipam_error = [&](CniError e) {
+    e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
     return std::unexpected(e);
-  }
-  auto plan = PODNET_CNI_TRY(make_plan(conf, *ipam, env.container_id, env.ifname));
+  };
+  // Any early return below must still reap IPAM and undo its allocation.
+  auto settle_ipam = [&] {
+    if (auto r = ipam_run->wait(); r) ip_allocated = true;
+  };
 
   // 2. Host side and the pair; the pod end is born in the pod's namespace.
   auto host = sys::Netlink::open();
-  if (!host) return std::unexpected(sys_error(host.error(), "open rtnetlink"));
+  if (!host) {
+    settle_ipam();
+    return std::unexpected(sys_error(host.error(), "open rtnetlink"));
+  }
   LinkFacts facts;
   facts.netns = env.netns;
   int bridge_index = 0;
   if (conf.mode == Mode::bridge) {
-    auto br = PODNET_CNI_TRY(ensure_bridge(*host, conf, plan));
-    bridge_index = br.index;
-    facts.bridge_mac = br.mac;
+    auto br = ensure_bridge(*host, conf);
+    if (!br) {
+      settle_ipam();
+      return std::unexpected(br.error());
+    }
+    bridge_index = br->index;
+    facts.bridge_mac = br->mac;
   }
+  std::string host_veth = host_veth_name(env.container_id, env.ifname);
   sys::VethSpec spec;
-  spec.host_name = plan.host_veth;
+  spec.host_name = host_veth;
   spec.peer_name = env.ifname;
   spec.peer_netns_fd = podns->fd();
   spec.mtu = static_cast<uint32_t>(conf.mtu);
@@ -66,18 +74,27 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
   spec.host_up = true;
   auto veth = host->create_veth(spec);
   if (!veth) {
+    settle_ipam();
     if (veth.error().sys_errno == EEXIST)
       return std::unexpected(CniError(
           Code::invalid_config,
           fmt::format("interface {} or {} in the pod already exists (ADD twice for container {}?)",
-                      plan.host_veth, env.ifname, env.container_id)));
-    return std::unexpected(sys_error(veth.error(), fmt::format("create veth {}", plan.host_veth)));
+                      host_veth, env.ifname, env.container_id)));
+    return std::unexpected(sys_error(veth.error(), fmt::format("create veth {}", host_veth)));
   }
   ScopeGuard remove_veth([&] {
-    if (auto r = host->delete_link(plan.host_veth); !r)
-      log::error("rollback: delete {} failed: {}", plan.host_veth, r.error().message);
+    if (auto r = host->delete_link(host_veth); !r)
+      log::error("rollback: delete {} failed: {}", host_veth, r.error().message);
   });
   facts.host_mac = veth->mac;
+
+  auto ipam_json = ipam_run->wait();
+  if (!ipam_json) return ipam_error(ipam_json.error());
+  ip_allocated = true;
+  auto ipam = cni::result_from_json(*ipam_json);
+  if (!ipam) return ipam_error(CniError(ipam.error().code, "result: " + ipam.error().msg));
+  auto plan = PODNET_CNI_TRY(make_plan(conf, *ipam, env.container_id, env.ifname));
+  if (conf.mode == Mode::bridge) PODNET_CNI_TRY(ensure_bridge_addresses(*host, conf, plan, bridge_index));
   PODNET_CNI_TRY(setup_host_side(*host, conf, plan, veth->index));
 
   // 3. Inside the pod: addresses and routes on the new interface.

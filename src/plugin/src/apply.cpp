@@ -5,17 +5,20 @@
 #include "podnet/plugin/common.hpp"
 #include "podnet/sys/sysctl.hpp"
 
+#include <unistd.h>
+
+#include <ctime>
+
 namespace podnet::plugin {
 
 using cni::Code;
 using cni::CniError;
 
-std::expected<BridgeFacts, CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf,
-                                                   const Plan& plan) {
-  std::string seed = conf.bridge;
-  for (const auto& a : plan.bridge_addresses) seed += "/" + a.str();
-  auto index = host.ensure_bridge(conf.bridge, static_cast<uint32_t>(conf.mtu),
-                                  sys::Mac::from_seed(seed));
+std::expected<BridgeFacts, CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf) {
+  // A fixed MAC keeps the gateway's MAC stable while ports come and go (a bridge otherwise
+  // takes the lowest port MAC); it is random per creation, so nodes do not share it.
+  auto seed = fmt::format("{}/{}/{}", conf.bridge, ::getpid(), ::time(nullptr));
+  auto index = host.ensure_bridge(conf.bridge, static_cast<uint32_t>(conf.mtu), sys::Mac::from_seed(seed));
   if (!index) {
     if (index.error().sys_errno == EEXIST)
       return std::unexpected(CniError(
@@ -23,38 +26,39 @@ std::expected<BridgeFacts, CniError> ensure_bridge(sys::Netlink& host, const Plu
           fmt::format("bridge: {} exists and is not a bridge", conf.bridge)));
     return std::unexpected(sys_error(index.error(), fmt::format("bridge {}", conf.bridge)));
   }
-  if (conf.promisc_mode) {
-    // Promiscuous bridges see hairpinned traffic; set via the up/flags path on each ADD.
-  }
-  if (!plan.bridge_addresses.empty()) {
-    auto have = host.list_addresses(*index);
-    if (!have) return std::unexpected(sys_error(have.error(), fmt::format("addresses of {}", conf.bridge)));
-    for (const auto& want : plan.bridge_addresses) {
-      bool present = false;
-      for (const auto& h : *have) {
-        if (h == want) {
-          present = true;
-        } else if (h.family() == want.family() && h.masked().overlaps(want.masked()) &&
-                   !(h.family() == net::Family::v6 && h.address().data()[0] == 0xfe)) {
-          if (!conf.force_address)
-            return std::unexpected(CniError(
-                Code::invalid_config,
-                fmt::format("bridge {} already has address {} in subnet {}; set forceAddress to "
-                            "replace it with {}",
-                            conf.bridge, h.str(), want.masked().str(), want.str())));
-          if (auto r = host.del_address(*index, h); !r)
-            return std::unexpected(sys_error(r.error(), fmt::format("remove {} from {}", h.str(), conf.bridge)));
-        }
-      }
-      if (present) continue;
-      auto r = host.add_address(*index, want);
-      if (!r && r.error().sys_errno != EEXIST)  // a concurrent ADD may have added it
-        return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", want.str(), conf.bridge)));
-    }
-  }
   auto info = host.link_info(*index);
   if (!info) return std::unexpected(sys_error(info.error(), fmt::format("bridge {}", conf.bridge)));
   return BridgeFacts{*index, info->mac};
+}
+
+std::expected<void, CniError> ensure_bridge_addresses(sys::Netlink& host, const PluginConf& conf,
+                                                      const Plan& plan, int bridge_index) {
+  if (plan.bridge_addresses.empty()) return {};
+  auto have = host.list_addresses(bridge_index);
+  if (!have) return std::unexpected(sys_error(have.error(), fmt::format("addresses of {}", conf.bridge)));
+  for (const auto& want : plan.bridge_addresses) {
+    bool present = false;
+    for (const auto& h : *have) {
+      if (h == want) {
+        present = true;
+      } else if (h.family() == want.family() && h.masked().overlaps(want.masked()) &&
+                 !(h.family() == net::Family::v6 && h.address().data()[0] == 0xfe)) {
+        if (!conf.force_address)
+          return std::unexpected(CniError(
+              Code::invalid_config,
+              fmt::format("bridge {} already has address {} in subnet {}; set forceAddress to "
+                          "replace it with {}",
+                          conf.bridge, h.str(), want.masked().str(), want.str())));
+        if (auto r = host.del_address(bridge_index, h); !r)
+          return std::unexpected(sys_error(r.error(), fmt::format("remove {} from {}", h.str(), conf.bridge)));
+      }
+    }
+    if (present) continue;
+    auto r = host.add_address(bridge_index, want);
+    if (!r && r.error().sys_errno != EEXIST)  // a concurrent ADD may have added it
+      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", want.str(), conf.bridge)));
+  }
+  return {};
 }
 
 std::expected<void, CniError> setup_host_side(sys::Netlink& host, const PluginConf& conf,

@@ -84,7 +84,7 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
 
   if (net.ipam.is_null()) return invalid("ipam: missing (e.g. {\"type\": \"podnet-ipam\", \"ranges\": ...})");
   if (auto t = PODNET_CNI_TRY(cni::get_string(net.ipam, "type", "ipam."))) {
-    if (t->empty() || t->find('/') != std::string::npos)
+    if (t->empty() || t->find('/') != std::string::npos || t->find('\0') != std::string::npos)
       return invalid(fmt::format("ipam.type: invalid plugin name '{}'", *t));
     c.ipam_type = *t;
   }
@@ -106,7 +106,10 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
   if (c.mac && !valid_mac(*c.mac))
     return invalid(fmt::format("mac: '{}' is not a unicast MAC address like 0a:58:c0:a8:04:02", *c.mac));
 
-  if (auto f = PODNET_CNI_TRY(cni::get_string(j, "logFile", ""))) c.log_file = *f;
+  if (auto f = PODNET_CNI_TRY(cni::get_string(j, "logFile", ""))) {
+    if (f->find('\0') != std::string::npos) return invalid("logFile: path contains a NUL byte");
+    c.log_file = *f;
+  }
   if (auto l = PODNET_CNI_TRY(cni::get_string(j, "logLevel", ""))) {
     if (*l != "debug" && *l != "info" && *l != "warn" && *l != "error")
       return invalid(fmt::format("logLevel: '{}' is not debug, info, warn or error", *l));

@@ -15,10 +15,13 @@ struct BridgeFacts {
   std::string mac;
 };
 
-// Creates the node bridge if missing and makes it hold the gateway addresses; refuses to
-// replace a different address in the same subnet unless forceAddress.
-std::expected<BridgeFacts, cni::CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf,
-                                                        const Plan& plan);
+// Creates the node bridge if missing (before the address is known, so the pair can be made
+// while IPAM runs).
+std::expected<BridgeFacts, cni::CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf);
+// Makes the bridge hold the gateway addresses; refuses to replace a different address in the
+// same subnet unless forceAddress.
+std::expected<void, cni::CniError> ensure_bridge_addresses(sys::Netlink& host, const PluginConf& conf,
+                                                           const Plan& plan, int bridge_index);
 // Hairpin, ptp gateway addresses and host routes, forwarding sysctls.
 std::expected<void, cni::CniError> setup_host_side(sys::Netlink& host, const PluginConf& conf,
                                                    const Plan& plan, int host_index);
