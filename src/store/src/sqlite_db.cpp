@@ -1,0 +1,94 @@
+#include "sqlite_db.hpp"
+
+namespace podnet::store::sqlite {
+namespace {
+const char kEmpty[] = "";
+}
+
+Query::~Query() {
+  if (st_) {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+  }
+}
+
+Query& Query::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(st_, i, v);
+  return *this;
+}
+
+Query& Query::bind(int i, std::string_view blob) {
+  sqlite3_bind_blob64(st_, i, blob.empty() ? kEmpty : blob.data(), blob.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Query& Query::bind_null(int i) {
+  sqlite3_bind_null(st_, i);
+  return *this;
+}
+
+Result<bool> Query::step() {
+  int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(st_);
+  return fail(fmt::format("sqlite {}: {}: {}", *path_, sqlite3_sql(st_), sqlite3_errmsg(db)));
+}
+
+Result<> Query::run() {
+  while (PODNET_TRY(step())) {
+  }
+  return {};
+}
+
+std::string Query::blob(int col) const {
+  const void* p = sqlite3_column_blob(st_, col);
+  int n = sqlite3_column_bytes(st_, col);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
+  Db d;
+  d.path_ = std::make_unique<std::string>(path);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  d.db_.reset(raw);
+  if (rc != SQLITE_OK)
+    return fail(fmt::format("sqlite open {}: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  return d;
+}
+
+Db::~Db() {
+  for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+}
+
+Error Db::error(std::string_view what) const {
+  return Error::msg(fmt::format("sqlite {}: {}: {}", *path_, what, sqlite3_errmsg(db_.get())));
+}
+
+Result<> Db::exec(const char* sql) {
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) {
+    std::string m = msg ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    return fail(fmt::format("sqlite {}: {}: {}", *path_, sql, m));
+  }
+  return {};
+}
+
+Result<Query> Db::query(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      return fail(error(fmt::format("prepare {}", sql)));
+    it = cache_.emplace(sql, st).first;
+  }
+  return Query(it->second, path_.get());
+}
+
+}  // namespace podnet::store::sqlite
