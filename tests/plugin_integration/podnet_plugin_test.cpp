@@ -71,6 +71,16 @@ TEST_P(PodnetPlugin, AddCheckDelRoundTrip) {
   EXPECT_EQ(env.allocated_ips(), std::vector<std::string>{"10.77.0.3"});
   EXPECT_EQ(env.host_veths().size(), 1u);
   EXPECT_NE(p1.sh("ip link show eth0 >/dev/null"), 0) << "pod eth0 removed";
+  // The retired pair is deleted in the background: gone within moments, in both namespaces.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::string links, pod_links;
+    env.node().sh("ip -o link show", &links);
+    p1.sh("ip -o link show", &pod_links);
+    gone = links.find(": pnx") == std::string::npos && pod_links.find(": pnx") == std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << "retired veth pair still present";
   d = env.run("podnet", "DEL", "c1", p1.path(), check_conf);
   EXPECT_EQ(d.exit_code, 0) << "DEL twice: " << d.out << d.err;
 }

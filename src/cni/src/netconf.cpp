@@ -40,6 +40,9 @@ std::expected<std::optional<int64_t>, CniError> get_int(const json& obj, const c
   if (it == obj.end() || it->is_null()) return std::optional<int64_t>{};
   if (!it->is_number_integer())
     return config_error(fmt::format("{}{}: want an integer, got {}", where, key, type_name(*it)));
+  // get<int64_t>() would wrap values above INT64_MAX to negative ones.
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX})
+    return config_error(fmt::format("{}{}: {} is out of range", where, key, it->dump()));
   return std::optional<int64_t>(it->get<int64_t>());
 }
 

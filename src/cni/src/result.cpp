@@ -1,5 +1,7 @@
 #include "podnet/cni/result.hpp"
 
+#include <climits>
+
 #include <fmt/format.h>
 
 #include "podnet/cni/try.hpp"
@@ -24,6 +26,10 @@ std::expected<std::optional<int>, CniError> opt_int(const json& j, const char* k
   if (it == j.end() || it->is_null()) return std::optional<int>{};
   if (!it->is_number_integer())
     return decode_error(fmt::format("{}.{}: want an integer", where, key));
+  // get<int>() would truncate silently (4294968796 -> 1500).
+  if (it->is_number_unsigned() ? it->get<uint64_t>() > uint64_t{INT_MAX}
+                               : it->get<int64_t>() < INT_MIN || it->get<int64_t>() > INT_MAX)
+    return decode_error(fmt::format("{}.{}: {} is out of range", where, key, it->dump()));
   return std::optional<int>(it->get<int>());
 }
 

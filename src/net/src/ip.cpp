@@ -24,7 +24,10 @@ IpAddress IpAddress::from_bytes(Family f, const uint8_t* b) {
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton stops at a NUL: "10.0.0.1\0junk" must not parse as 10.0.0.1.
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN ||
+      text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   char buf[INET6_ADDRSTRLEN + 1];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = 0;
@@ -88,16 +91,15 @@ IpAddress IpAddress::minus(uint64_t n) const {
 }
 
 uint64_t IpAddress::distance(const IpAddress& a, const IpAddress& b) {
-  int len = a.byte_len();
-  // Bytes above the low 8 must be equal, else the distance exceeds 64 bits.
-  for (int i = 0; i < len - 8; ++i)
-    if (a.bytes_[i] != b.bytes_[i]) return UINT64_MAX;
-  uint64_t va = 0, vb = 0;
-  for (int i = std::max(0, len - 8); i < len; ++i) {
+  // 128-bit difference: a distance may cross a 64-bit boundary (::ffff:ffff:ffff:ffff to
+  // 0:0:0:1:: is 1), so comparing the high bytes alone is not enough.
+  unsigned __int128 va = 0, vb = 0;
+  for (int i = 0; i < a.byte_len(); ++i) {
     va = (va << 8) | a.bytes_[i];
     vb = (vb << 8) | b.bytes_[i];
   }
-  return vb - va;
+  unsigned __int128 d = vb - va;
+  return d > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(d);
 }
 
 bool IpAddress::is_multicast() const {

@@ -7,7 +7,9 @@
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
 #include "podnet/plugin/plan.hpp"
+#include "podnet/plugin/retire.hpp"
 #include "podnet/sys/netlink.hpp"
+#include "podnet/sys/netns.hpp"
 
 namespace podnet::plugin {
 
@@ -21,7 +23,11 @@ cni::CmdResult cmd_del(const cni::CmdArgs& args) {
 
   auto host = sys::Netlink::open();
   if (!host) return std::unexpected(sys_error(host.error(), "open rtnetlink"));
-  auto gone = host->delete_link(host_veth);
+  // The pod's netns may be gone (DEL must still succeed): then so is the pair.
+  std::optional<sys::Netns> podns;
+  if (!env.netns.empty())
+    if (auto ns = sys::Netns::open(env.netns)) podns = std::move(*ns);
+  auto gone = retire_pair(*host, host_veth, podns ? &*podns : nullptr, env.ifname);
   if (!gone) return std::unexpected(sys_error(gone.error(), fmt::format("delete {}", host_veth)));
 
   if (conf.ip_masq) {

@@ -8,6 +8,8 @@
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
+#include "podnet/plugin/retire.hpp"
+#include "podnet/sys/netlink.hpp"
 
 namespace podnet::plugin {
 
@@ -71,6 +73,11 @@ cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
   });
   if (!removed) return std::unexpected(sys_error(removed.error(), "ipMasq GC"));
   if (*removed) log::info("GC removed {} stale masquerade entries", *removed);
+  // Pairs whose background deleter never ran (killed with the node's processes, say).
+  if (auto host = sys::Netlink::open()) {
+    auto links = remove_retired_links(*host);
+    if (!links) return std::unexpected(sys_error(links.error(), "GC of retired links"));
+  }
   return nlohmann::json();
 }
 

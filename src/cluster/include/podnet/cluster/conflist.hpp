@@ -1,0 +1,46 @@
+#pragma once
+// The CNI network configuration list podnetd writes into the node's CNI config directory
+// once it holds its subnet. Pure, no I/O.
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "podnet/cluster/config.hpp"
+#include "podnet/common/error.hpp"
+#include "podnet/net/ip.hpp"
+
+namespace podnet::cluster {
+
+// Bytes the backend adds to every packet on the underlay.
+//   vxlan over IPv4: 50 = outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
+//   vxlan over IPv6: 70 = outer IPv6 40 + UDP 8 + VXLAN 8 + inner Ethernet 14
+//   host-gw: 0 (pod packets are routed unchanged)
+int encap_overhead(BackendType backend, net::Family underlay);
+
+// The pod MTU: underlay MTU minus the backend's overhead, computed, never guessed. Error
+// ("mtu: ...") when the underlay MTU is below its family's minimum (576 IPv4, 1280 IPv6) or
+// above 65535, or when the pod MTU falls below the pod family's minimum.
+Result<int> pod_mtu(BackendType backend, int underlay_mtu, net::Family underlay,
+                    net::Family pod_family);
+inline Result<int> pod_mtu(BackendType backend, int underlay_mtu, net::Family underlay) {
+  return pod_mtu(backend, underlay_mtu, underlay, underlay);
+}
+
+enum class PodMode { bridge, ptp };
+
+// {"cniVersion": "1.1.0", "name": "podnet",
+//  "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": <pod_mtu>,
+//               "isGateway": true, "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
+//               "ipam": {"type": "podnet-ipam", "ranges": [[{"subnet": "<node subnet>"}]]}}]}
+// ipMasq is false: podnetd masquerades cluster-to-outside traffic once per node, not per pod.
+// No IPAM routes: the default route via the bridge gateway (isDefaultGateway) already covers
+// the cluster CIDR, the service CIDR and the outside, and the node routes onwards.
+// ptp mode leaves out bridge/hairpinMode (the plugin rejects a bridge name in ptp mode).
+// `ipam_data_dir`, when not empty, becomes ipam.dataDir (nodes sharing one filesystem, as in
+// the lab, must not share IPAM state). Error when `subnet` is not inside the cluster CIDR or
+// the MTU is impossible.
+Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& subnet, PodMode mode,
+                                     int underlay_mtu, net::Family underlay = net::Family::v4,
+                                     std::string_view ipam_data_dir = {});
+
+}  // namespace podnet::cluster

@@ -1,0 +1,125 @@
+#pragma once
+// The cluster store objects and their keys. Values are JSON shaped like their Kubernetes
+// counterparts (metadata{name, namespace, labels}, spec{...}, status{...}) so a Kubernetes API
+// backend can sit behind the same interface later. Pure, no I/O.
+//
+//   /podnet/nodes/<name>             Node
+//   /podnet/subnets/<ip>-<len>       SubnetLease (flannel's key shape: 192.168.4.0-24)
+//   /podnet/pods/<namespace>/<name>  Pod
+//   /podnet/services/<ns>/<name>     Service
+//
+// Parsers validate names, addresses and enums; every error is one line naming the field by
+// its JSON path, e.g. "spec.ports[0].port: 70000 must be in 1..65535".
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "podnet/common/error.hpp"
+#include "podnet/net/ip.hpp"
+
+namespace podnet::cluster {
+
+using Labels = std::map<std::string, std::string>;
+
+// ---- names and keys ----
+
+// A DNS-1123 label: 1..63 of [a-z0-9-], starting and ending alphanumeric. `field` names the
+// field in the error ("metadata.name: \"Lxb001\" is not a DNS-1123 label ...").
+Result<> validate_dns_label(std::string_view name, std::string_view field);
+
+std::string node_key(std::string_view name);           // "/podnet/nodes/<name>"
+std::string subnet_key(const net::Prefix& cidr);       // "/podnet/subnets/192.168.4.0-24"
+std::string pod_key(std::string_view ns, std::string_view name);      // "/podnet/pods/<ns>/<name>"
+std::string service_key(std::string_view ns, std::string_view name);  // "/podnet/services/<ns>/<name>"
+inline constexpr std::string_view nodes_prefix = "/podnet/nodes/";
+inline constexpr std::string_view subnets_prefix = "/podnet/subnets/";
+inline constexpr std::string_view pods_prefix = "/podnet/pods/";
+inline constexpr std::string_view services_prefix = "/podnet/services/";
+// The subnet a lease key names ("/podnet/subnets/192.168.4.0-24" or just "192.168.4.0-24").
+Result<net::Prefix> subnet_from_key(std::string_view key);
+
+// ---- Node ----
+// {"metadata": {"name": "lxb001"},
+//  "spec": {"podCIDR": "192.168.4.0/24", "backend": {"vtepMAC": "aa:bb:cc:dd:ee:ff"}},
+//  "status": {"addresses": [{"type": "InternalIP", "address": "10.1.1.15"}], "heartbeat": 1764145000}}
+struct Node {
+  std::string name;
+  net::IpAddress internalIP;
+  net::Prefix podCIDR;
+  std::string vtepMAC;   // lower-case "aa:bb:cc:dd:ee:ff"; empty for host-gw
+  int64_t heartbeat = 0; // unix seconds of the agent's last heartbeat (status.heartbeat)
+  friend bool operator==(const Node&, const Node&) = default;
+};
+nlohmann::json to_json(const Node& n);
+Result<Node> node_from_json(const nlohmann::json& j);
+
+// ---- SubnetLease ----
+// {"metadata": {"name": "192.168.4.0-24"}, "spec": {"cidr": "192.168.4.0/24", "node": "lxb001",
+//  "internalIP": "10.1.1.15"}}
+struct SubnetLease {
+  net::Prefix cidr;
+  std::string node;
+  net::IpAddress internalIP;
+  friend bool operator==(const SubnetLease&, const SubnetLease&) = default;
+};
+nlohmann::json to_json(const SubnetLease& l);
+Result<SubnetLease> lease_from_json(const nlohmann::json& j);
+
+// ---- Pod ----
+// {"metadata": {"name", "namespace", "labels"}, "spec": {"nodeName"},
+//  "status": {"phase", "podIP", "containerID"}}
+enum class PodPhase { Pending, Running, Succeeded, Failed, Unknown };
+std::string_view to_string(PodPhase p);
+struct Pod {
+  std::string ns = "default";
+  std::string name;
+  Labels labels;
+  std::string node;                     // empty until scheduled
+  std::optional<net::IpAddress> podIP;  // none until the CNI ADD succeeded
+  std::string containerID;              // the sandbox (CNI_CONTAINERID); empty until started
+  PodPhase phase = PodPhase::Pending;
+  friend bool operator==(const Pod&, const Pod&) = default;
+};
+nlohmann::json to_json(const Pod& p);
+Result<Pod> pod_from_json(const nlohmann::json& j);
+
+// ---- Service ----
+// {"metadata": {"name", "namespace", "labels"},
+//  "spec": {"type": "NodePort", "clusterIP": "10.96.0.10", "selector": {"app": "web"},
+//           "sessionAffinity": "None",
+//           "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80,
+//                      "nodePort": 30080}]}}
+enum class ServiceType { ClusterIP, NodePort };
+enum class Protocol { TCP, UDP, SCTP };
+enum class SessionAffinity { None, ClientIP };
+std::string_view to_string(ServiceType t);
+std::string_view to_string(Protocol p);
+std::string_view to_string(SessionAffinity a);
+struct ServicePort {
+  std::string name;  // optional when the service has one port
+  Protocol protocol = Protocol::TCP;
+  uint16_t port = 0;
+  uint16_t targetPort = 0;  // defaults to port
+  uint16_t nodePort = 0;    // 0: none (ClusterIP) or not allocated yet (NodePort)
+  friend bool operator==(const ServicePort&, const ServicePort&) = default;
+};
+struct Service {
+  std::string ns = "default";
+  std::string name;
+  Labels labels;
+  ServiceType type = ServiceType::ClusterIP;
+  std::optional<net::IpAddress> clusterIP;  // none until allocated
+  std::vector<ServicePort> ports;
+  Labels selector;
+  SessionAffinity sessionAffinity = SessionAffinity::None;
+  friend bool operator==(const Service&, const Service&) = default;
+};
+nlohmann::json to_json(const Service& s);
+Result<Service> service_from_json(const nlohmann::json& j);
+
+}  // namespace podnet::cluster

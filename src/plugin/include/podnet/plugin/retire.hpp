@@ -1,0 +1,27 @@
+#pragma once
+// Removing a pod's veth pair without making DEL wait for the kernel. Unregistering a netdev
+// waits for RCU grace periods (tens of ms on a busy VM, most of the reference plugin's DEL);
+// the runtime only needs the names free and the pair dead. So DEL takes both ends down,
+// renames them out of the way ("pnx" + random), and a detached process deletes the pair.
+// GC removes "pnx" links a killed deleter left behind.
+#include <optional>
+#include <string>
+
+#include "podnet/common/error.hpp"
+#include "podnet/sys/netlink.hpp"
+#include "podnet/sys/netns.hpp"
+
+namespace podnet::plugin {
+
+inline constexpr std::string_view kRetiredPrefix = "pnx";
+
+// Retires the pair whose host end is `host_veth` (pod end `ifname` in `podns`, when known).
+// Returns false when there was no such link. Falls back to a synchronous delete when a rename
+// fails.
+Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth,
+                         const sys::Netns* podns, const std::string& ifname);
+
+// Deletes retired links in the caller's namespace (GC). Returns how many.
+Result<int> remove_retired_links(sys::Netlink& host);
+
+}  // namespace podnet::plugin
