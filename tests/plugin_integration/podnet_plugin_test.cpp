@@ -332,3 +332,29 @@ TEST(PodnetPluginGc, KillDuringBurstThenGcLeavesOnlyValid) {
   for (int i = 1; i < kPods; i += 2)
     EXPECT_EQ(nft.find("/k" + std::to_string(i) + "/"), std::string::npos) << nft;
 }
+
+// The other interop mix: the reference bridge plugin delegating to podnet-ipam.
+TEST(ReferenceBridgeWithPodnetIpam, AddDelRoundTrip) {
+  REQUIRE_ROOT();
+  PluginEnv env("rbi");
+  auto& p1 = env.add_pod("p1");
+  auto& p2 = env.add_pod("p2");
+  auto conf = env.podnet_conf("1.0.0", "podnet-ipam", "10.79.0.0/24",
+                              {{"type", "bridge"}, {"isGateway", true}, {"ipMasq", true}});
+  auto r1 = env.run("bridge", "ADD", "b1", p1.path(), conf);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
+  auto r2 = env.run("bridge", "ADD", "b2", p2.path(), conf);
+  ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  EXPECT_EQ(pod_ip(r1.json()), "10.79.0.2");
+  EXPECT_EQ(pod_ip(r2.json()), "10.79.0.3");
+  EXPECT_EQ(env.allocated_ips(), (std::vector<std::string>{"10.79.0.2", "10.79.0.3"}));
+  EXPECT_EQ(p1.sh("ping -c1 -W2 10.79.0.3 >/dev/null"), 0);
+  auto check_conf = conf;
+  check_conf["prevResult"] = r1.json();
+  auto c = env.run("bridge", "CHECK", "b1", p1.path(), check_conf);
+  EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_EQ(env.run("bridge", "DEL", "b1", p1.path(), check_conf).exit_code, 0);
+  EXPECT_EQ(env.allocated_ips(), std::vector<std::string>{"10.79.0.3"});
+  EXPECT_EQ(env.run("bridge", "DEL", "b2", p2.path(), conf).exit_code, 0);
+  EXPECT_TRUE(env.allocated_ips().empty());
+}

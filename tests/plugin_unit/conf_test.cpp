@@ -56,6 +56,7 @@ TEST(PluginConf, EveryBadValueNamesItsKey) {
   expect_error(R"("mode":"ptp","bridge":"x")", "bridge");
   expect_error(R"("vlan":3)", "vlan", cni::Code::unsupported_field);
   expect_error(R"("macspoofchk":true)", "macspoofchk", cni::Code::unsupported_field);
+  expect_error(R"("promiscMode":true)", "promiscMode", cni::Code::unsupported_field);
   expect_error(R"("runtimeConfig":{"mac":"01:00:00:00:00:01"})", "mac");
   expect_error(R"("logLevel":"loud")", "logLevel");
 }

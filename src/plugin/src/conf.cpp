@@ -77,6 +77,8 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
   if (c.mode == Mode::ptp && j.contains("bridge"))
     return invalid("bridge: not used in ptp mode (remove it or set mode to bridge)");
 
+  if (c.promisc_mode)
+    return std::unexpected(CniError(Code::unsupported_field, "promiscMode: not supported by podnet (hairpinMode covers a pod reaching itself)"));
   if (auto vlan = PODNET_CNI_TRY(cni::get_int(j, "vlan", "")); vlan && *vlan != 0)
     return std::unexpected(CniError(Code::unsupported_field, "vlan: VLAN tagging is not supported by podnet"));
   if (auto spoof = PODNET_CNI_TRY(cni::get_bool(j, "macspoofchk", "")); spoof && *spoof)
