@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "flows.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/files.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/ipam/allocator.hpp"
@@ -11,8 +11,8 @@
 namespace podnet::ipam_app {
 
 cni::CmdResult cmd_add(const cni::CmdArgs& a) {
-  auto conf = PODNET_CNI_TRY(cni::parse_netconf(a.stdin_data));
-  auto ipam = PODNET_CNI_TRY(ipam::parse_ipam_config(conf, a.env.args));
+  auto conf = PODNET_TRY(cni::parse_netconf(a.stdin_data));
+  auto ipam = PODNET_TRY(ipam::parse_ipam_config(conf, a.env.args));
   const std::string& id = a.env.container_id;
   const std::string& ifname = a.env.ifname;
   if (!ipam::index_name(id, ifname))
@@ -28,7 +28,7 @@ cni::CmdResult cmd_add(const cni::CmdArgs& a) {
           cni::Code::io_failure, fmt::format("ipam.resolvConf: {}", text.error().message)));
     result.dns = ipam::parse_resolv_conf(*text);
   }
-  auto store = PODNET_CNI_TRY(open_store(ipam.location, /*create=*/true));
+  auto store = PODNET_TRY(open_store(ipam.location, /*create=*/true));
   auto ips = ipam::allocate_all(ipam, *store, id, ifname);
   if (!ips) return finish(*store, std::unexpected(ips.error()));
   if (auto f = store->finish(); !f) {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "flows.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/ipam/errors.hpp"
 
 namespace podnet::ipam_app {
@@ -60,8 +60,8 @@ std::expected<void, CniError> compare_prev(const ipam::IpamConfig& conf, const c
 // The reservation exists (index and address files agree) and, given prevResult, matches it.
 // Codes: 3 no reservation, 5 index and address files disagree, 7 prevResult differs.
 cni::CmdResult cmd_check(const cni::CmdArgs& a) {
-  auto conf = PODNET_CNI_TRY(cni::parse_netconf(a.stdin_data));
-  auto ipam = PODNET_CNI_TRY(ipam::parse_ipam_config(conf, a.env.args));
+  auto conf = PODNET_TRY(cni::parse_netconf(a.stdin_data));
+  auto ipam = PODNET_TRY(ipam::parse_ipam_config(conf, a.env.args));
   const std::string who =
       fmt::format("container {} interface {}", a.env.container_id, a.env.ifname);
   auto unknown = [&] {
@@ -69,10 +69,10 @@ cni::CmdResult cmd_check(const cni::CmdArgs& a) {
         Code::unknown_container,
         fmt::format("no address reserved for {} in network {}", who, ipam.location.network)));
   };
-  auto store = PODNET_CNI_TRY(open_store(ipam.location, /*create=*/false));
+  auto store = PODNET_TRY(open_store(ipam.location, /*create=*/false));
   if (!store) return unknown();
   auto run = [&]() -> cni::CmdResult {
-    auto held = PODNET_CNI_TRY(ipam::as_cni(store->inspect(a.env.container_id, a.env.ifname)));
+    auto held = PODNET_TRY(ipam::as_cni(store->inspect(a.env.container_id, a.env.ifname)));
     if (!held) return unknown();
     std::vector<net::IpAddress> reserved;
     for (const auto& e : *held) {
@@ -89,7 +89,7 @@ cni::CmdResult cmd_check(const cni::CmdArgs& a) {
                                           who, e.ip.str(), file, owner_text(e.actual))));
       reserved.push_back(e.ip);
     }
-    if (conf.prev_result) PODNET_CNI_TRY(compare_prev(ipam, *conf.prev_result, reserved, who));
+    if (conf.prev_result) PODNET_TRY(compare_prev(ipam, *conf.prev_result, reserved, who));
     return nlohmann::json();
   };
   return finish(*store, run());

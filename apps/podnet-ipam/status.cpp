@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "flows.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/ipam/allocator.hpp"
 #include "podnet/ipam/errors.hpp"
 
@@ -9,9 +9,9 @@ namespace podnet::ipam_app {
 
 // Ready unless some range set has no free address (code 50: ADD would fail now).
 cni::CmdResult cmd_status(const cni::CmdArgs& a) {
-  auto conf = PODNET_CNI_TRY(cni::parse_netconf(a.stdin_data));
-  auto ipam = PODNET_CNI_TRY(ipam::parse_ipam_config(conf, {}));
-  auto store = PODNET_CNI_TRY(open_store(ipam.location, /*create=*/false));
+  auto conf = PODNET_TRY(cni::parse_netconf(a.stdin_data));
+  auto ipam = PODNET_TRY(ipam::parse_ipam_config(conf, {}));
+  auto store = PODNET_TRY(open_store(ipam.location, /*create=*/false));
   if (!store) return nlohmann::json();
   auto allocs = ipam::as_cni(store->list());
   if (!allocs) return finish(*store, std::unexpected(allocs.error()));

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/cni/version.hpp"
 
 namespace podnet::cni {
@@ -65,7 +65,7 @@ std::expected<NetConf, CniError> parse_netconf(std::string_view text) {
     return std::unexpected(
         CniError(Code::decode_failure, "network configuration on stdin is not a JSON object"));
   NetConf c;
-  c.cni_version = PODNET_CNI_TRY(get_string(j, "cniVersion", "")).value_or("");
+  c.cni_version = PODNET_TRY(get_string(j, "cniVersion", "")).value_or("");
   if (c.cni_version.empty()) return config_error("cniVersion: missing");
   if (!is_supported(c.cni_version)) {
     std::string list;
@@ -74,9 +74,9 @@ std::expected<NetConf, CniError> parse_netconf(std::string_view text) {
         Code::incompatible_version,
         fmt::format("cniVersion: unsupported version '{}' (supported: {})", c.cni_version, list)));
   }
-  c.name = PODNET_CNI_TRY(get_string(j, "name", "")).value_or("");
+  c.name = PODNET_TRY(get_string(j, "name", "")).value_or("");
   if (c.name.empty()) return config_error("name: missing network name");
-  c.type = PODNET_CNI_TRY(get_string(j, "type", "")).value_or("");
+  c.type = PODNET_TRY(get_string(j, "type", "")).value_or("");
   if (c.type.empty()) return config_error("type: missing plugin type");
   auto object_or_null = [&](const char* key) -> std::expected<json, CniError> {
     auto it = j.find(key);
@@ -85,9 +85,9 @@ std::expected<NetConf, CniError> parse_netconf(std::string_view text) {
       return config_error(fmt::format("{}: want an object, got {}", key, type_name(*it)));
     return *it;
   };
-  c.ipam = PODNET_CNI_TRY(object_or_null("ipam"));
-  c.runtime_config = PODNET_CNI_TRY(object_or_null("runtimeConfig"));
-  c.args = PODNET_CNI_TRY(object_or_null("args"));
+  c.ipam = PODNET_TRY(object_or_null("ipam"));
+  c.runtime_config = PODNET_TRY(object_or_null("runtimeConfig"));
+  c.args = PODNET_TRY(object_or_null("args"));
   if (auto it = j.find("prevResult"); it != j.end() && !it->is_null()) {
     auto r = result_from_json(*it);
     if (!r) {

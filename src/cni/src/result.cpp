@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/cni/version.hpp"
 
 namespace podnet::cni {
@@ -69,10 +69,10 @@ std::expected<Dns, CniError> dns_from_json(const json& j) {
   Dns d;
   if (j.is_null()) return d;
   if (!j.is_object()) return decode_error("dns: want an object");
-  d.nameservers = PODNET_CNI_TRY(string_list(j, "nameservers", "dns"));
-  d.domain = PODNET_CNI_TRY(opt_string(j, "domain", "dns"));
-  d.search = PODNET_CNI_TRY(string_list(j, "search", "dns"));
-  d.options = PODNET_CNI_TRY(string_list(j, "options", "dns"));
+  d.nameservers = PODNET_TRY(string_list(j, "nameservers", "dns"));
+  d.domain = PODNET_TRY(opt_string(j, "domain", "dns"));
+  d.search = PODNET_TRY(string_list(j, "search", "dns"));
+  d.options = PODNET_TRY(string_list(j, "options", "dns"));
   return d;
 }
 
@@ -92,21 +92,21 @@ json route_to_json(const Route& r, std::string_view version) {
 std::expected<Route, CniError> route_from_json(const json& j) {
   if (!j.is_object()) return decode_error("routes: want objects");
   Route r;
-  auto dst = PODNET_CNI_TRY(opt_string(j, "dst", "routes[]"));
+  auto dst = PODNET_TRY(opt_string(j, "dst", "routes[]"));
   auto p = net::Prefix::parse(dst);
   if (!p) return decode_error(fmt::format("routes[].dst: invalid CIDR '{}'", dst));
   r.dst = *p;
-  auto gw = PODNET_CNI_TRY(opt_string(j, "gw", "routes[]"));
+  auto gw = PODNET_TRY(opt_string(j, "gw", "routes[]"));
   if (!gw.empty()) {
     auto ip = net::IpAddress::parse(gw);
     if (!ip) return decode_error(fmt::format("routes[].gw: invalid IP address '{}'", gw));
     r.gw = *ip;
   }
-  r.mtu = PODNET_CNI_TRY(opt_int(j, "mtu", "routes[]"));
-  r.advmss = PODNET_CNI_TRY(opt_int(j, "advmss", "routes[]"));
-  r.priority = PODNET_CNI_TRY(opt_int(j, "priority", "routes[]"));
-  r.table = PODNET_CNI_TRY(opt_int(j, "table", "routes[]"));
-  r.scope = PODNET_CNI_TRY(opt_int(j, "scope", "routes[]"));
+  r.mtu = PODNET_TRY(opt_int(j, "mtu", "routes[]"));
+  r.advmss = PODNET_TRY(opt_int(j, "advmss", "routes[]"));
+  r.priority = PODNET_TRY(opt_int(j, "priority", "routes[]"));
+  r.table = PODNET_TRY(opt_int(j, "table", "routes[]"));
+  r.scope = PODNET_TRY(opt_int(j, "scope", "routes[]"));
   return r;
 }
 
@@ -156,12 +156,12 @@ std::expected<Result, CniError> result_from_json(const json& j) {
     for (const auto& o : *it) {
       if (!o.is_object()) return decode_error("interfaces[]: want objects");
       Interface i;
-      i.name = PODNET_CNI_TRY(opt_string(o, "name", "interfaces[]"));
-      i.mac = PODNET_CNI_TRY(opt_string(o, "mac", "interfaces[]"));
-      i.mtu = PODNET_CNI_TRY(opt_int(o, "mtu", "interfaces[]"));
-      i.sandbox = PODNET_CNI_TRY(opt_string(o, "sandbox", "interfaces[]"));
-      i.socket_path = PODNET_CNI_TRY(opt_string(o, "socketPath", "interfaces[]"));
-      i.pci_id = PODNET_CNI_TRY(opt_string(o, "pciID", "interfaces[]"));
+      i.name = PODNET_TRY(opt_string(o, "name", "interfaces[]"));
+      i.mac = PODNET_TRY(opt_string(o, "mac", "interfaces[]"));
+      i.mtu = PODNET_TRY(opt_int(o, "mtu", "interfaces[]"));
+      i.sandbox = PODNET_TRY(opt_string(o, "sandbox", "interfaces[]"));
+      i.socket_path = PODNET_TRY(opt_string(o, "socketPath", "interfaces[]"));
+      i.pci_id = PODNET_TRY(opt_string(o, "pciID", "interfaces[]"));
       r.interfaces.push_back(std::move(i));
     }
   }
@@ -170,17 +170,17 @@ std::expected<Result, CniError> result_from_json(const json& j) {
     for (const auto& o : *it) {
       if (!o.is_object()) return decode_error("ips[]: want objects");
       IpConfig ip;
-      auto addr = PODNET_CNI_TRY(opt_string(o, "address", "ips[]"));
+      auto addr = PODNET_TRY(opt_string(o, "address", "ips[]"));
       auto p = net::Prefix::parse(addr);
       if (!p) return decode_error(fmt::format("ips[].address: invalid CIDR '{}'", addr));
       ip.address = *p;
-      auto gw = PODNET_CNI_TRY(opt_string(o, "gateway", "ips[]"));
+      auto gw = PODNET_TRY(opt_string(o, "gateway", "ips[]"));
       if (!gw.empty()) {
         auto g = net::IpAddress::parse(gw);
         if (!g) return decode_error(fmt::format("ips[].gateway: invalid IP address '{}'", gw));
         ip.gateway = *g;
       }
-      ip.interface = PODNET_CNI_TRY(opt_int(o, "interface", "ips[]"));
+      ip.interface = PODNET_TRY(opt_int(o, "interface", "ips[]"));
       if (ip.interface && (*ip.interface < 0 ||
                            static_cast<size_t>(*ip.interface) >= r.interfaces.size()) &&
           !r.interfaces.empty())
@@ -191,9 +191,9 @@ std::expected<Result, CniError> result_from_json(const json& j) {
   }
   if (auto it = j.find("routes"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) return decode_error("routes: want a list");
-    for (const auto& o : *it) r.routes.push_back(PODNET_CNI_TRY(route_from_json(o)));
+    for (const auto& o : *it) r.routes.push_back(PODNET_TRY(route_from_json(o)));
   }
-  if (auto it = j.find("dns"); it != j.end()) r.dns = PODNET_CNI_TRY(dns_from_json(*it));
+  if (auto it = j.find("dns"); it != j.end()) r.dns = PODNET_TRY(dns_from_json(*it));
   return r;
 }
 

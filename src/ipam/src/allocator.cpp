@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/ipam/errors.hpp"
 
@@ -27,7 +27,7 @@ std::expected<cni::IpConfig, CniError> Allocator::get(
       return cni_fail(Code::invalid_config,
                       fmt::format("requested address {} is not allocatable in {}", requested->str(),
                                   describe(set_, index_)));
-    bool ok = PODNET_CNI_TRY(as_cni(store_.reserve(id, ifname, *requested, index_)));
+    bool ok = PODNET_TRY(as_cni(store_.reserve(id, ifname, *requested, index_)));
     if (!ok)
       return cni_fail(kAddressInUse, fmt::format("requested address {} of {} is in use by another "
                                                  "container",
@@ -36,7 +36,7 @@ std::expected<cni::IpConfig, CniError> Allocator::get(
   }
 
   // A second ADD for the same attachment would leak the first address; refuse as host-local.
-  const auto holdings = PODNET_CNI_TRY(as_cni(store_.get_by_id(id, ifname)));
+  const auto holdings = PODNET_TRY(as_cni(store_.get_by_id(id, ifname)));
   for (const auto& held : holdings)
     if (set_.contains(held))
       return cni_fail(kAlreadyAllocated,
@@ -48,7 +48,7 @@ std::expected<cni::IpConfig, CniError> Allocator::get(
   if (!last) log::warn("reading the last reserved address: {}", last.error().message);
   RangeIter it(set_, last ? *last : std::nullopt);
   while (auto c = it.next()) {
-    bool ok = PODNET_CNI_TRY(as_cni(store_.reserve(id, ifname, c->ip, index_)));
+    bool ok = PODNET_TRY(as_cni(store_.reserve(id, ifname, c->ip, index_)));
     if (ok)
       return cni::IpConfig{net::Prefix(c->ip, c->range->subnet.length()), c->range->gateway,
                            std::nullopt};

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 
 namespace podnet::ipam {
 
@@ -27,7 +27,7 @@ const char* family_name(net::Family f) {
 // An optional IP-valued key of obj; errors name "<where>.<key>".
 std::expected<std::optional<IpAddress>, CniError> get_ip(const json& obj, const char* key,
                                                          const std::string& where) {
-  auto s = PODNET_CNI_TRY(cni::get_string(obj, key, where + "."));
+  auto s = PODNET_TRY(cni::get_string(obj, key, where + "."));
   if (!s || s->empty()) return std::optional<IpAddress>{};
   auto ip = IpAddress::parse(*s);
   if (!ip) return bad(fmt::format("{}.{}: invalid IP address '{}'", where, key, *s));
@@ -50,7 +50,7 @@ std::expected<Range, CniError> parse_range(const json& o, const std::string& whe
   if (!o.is_object())
     return bad(fmt::format("{}: want an object {{subnet, rangeStart, rangeEnd, gateway}}, got {}",
                            where, o.type_name()));
-  auto text = PODNET_CNI_TRY(cni::get_string(o, "subnet", where + ".")).value_or("");
+  auto text = PODNET_TRY(cni::get_string(o, "subnet", where + ".")).value_or("");
   if (text.empty()) return bad(fmt::format("{}.subnet: missing", where));
   auto p = Prefix::parse(text);
   if (!p) return bad(fmt::format("{}.subnet: invalid CIDR '{}'", where, text));
@@ -62,16 +62,16 @@ std::expected<Range, CniError> parse_range(const json& o, const std::string& whe
                            r.subnet.str(), p->address().bits() - 2));
   const IpAddress network = r.subnet.network();
 
-  auto gw = PODNET_CNI_TRY(get_ip(o, "gateway", where));
-  if (gw) PODNET_CNI_TRY(check_in_subnet(*gw, r.subnet, where + ".gateway"));
+  auto gw = PODNET_TRY(get_ip(o, "gateway", where));
+  if (gw) PODNET_TRY(check_in_subnet(*gw, r.subnet, where + ".gateway"));
   r.gateway = gw.value_or(network.next());
 
-  auto start = PODNET_CNI_TRY(get_ip(o, "rangeStart", where));
-  if (start) PODNET_CNI_TRY(check_in_subnet(*start, r.subnet, where + ".rangeStart"));
+  auto start = PODNET_TRY(get_ip(o, "rangeStart", where));
+  if (start) PODNET_TRY(check_in_subnet(*start, r.subnet, where + ".rangeStart"));
   r.start = start.value_or(network.next());
 
-  auto end = PODNET_CNI_TRY(get_ip(o, "rangeEnd", where));
-  if (end) PODNET_CNI_TRY(check_in_subnet(*end, r.subnet, where + ".rangeEnd"));
+  auto end = PODNET_TRY(get_ip(o, "rangeEnd", where));
+  if (end) PODNET_TRY(check_in_subnet(*end, r.subnet, where + ".rangeEnd"));
   r.end = end ? *end : (r.subnet.is_v4() ? r.subnet.last().prev() : r.subnet.last());
 
   if (r.end < r.start)
@@ -87,7 +87,7 @@ std::expected<RangeSet, CniError> parse_range_set(const json& j, const std::stri
   RangeSet set;
   set.field = where;
   for (size_t i = 0; i < j.size(); ++i) {
-    Range r = PODNET_CNI_TRY(parse_range(j[i], fmt::format("{}[{}]", where, i)));
+    Range r = PODNET_TRY(parse_range(j[i], fmt::format("{}[{}]", where, i)));
     for (const auto& prev : set.ranges) {
       if (prev.subnet.family() != r.subnet.family())
         return bad(fmt::format("{}.subnet: {} is {} but {} is {} (a range set holds one family)",
@@ -110,7 +110,7 @@ std::expected<void, CniError> append_range_sets(const json& obj, const char* key
   if (!it->is_array())
     return bad(fmt::format("{}: want a list of range sets, got {}", where, it->type_name()));
   for (size_t i = 0; i < it->size(); ++i)
-    out.push_back(PODNET_CNI_TRY(parse_range_set((*it)[i], fmt::format("{}[{}]", where, i))));
+    out.push_back(PODNET_TRY(parse_range_set((*it)[i], fmt::format("{}[{}]", where, i))));
   return {};
 }
 
@@ -124,29 +124,29 @@ std::expected<std::vector<cni::Route>, CniError> parse_routes(const json& ipam) 
     std::string where = fmt::format("ipam.routes[{}]", i);
     if (!o.is_object())
       return bad(fmt::format("{}: want an object {{dst, gw}}, got {}", where, o.type_name()));
-    auto dst = PODNET_CNI_TRY(cni::get_string(o, "dst", where + ".")).value_or("");
+    auto dst = PODNET_TRY(cni::get_string(o, "dst", where + ".")).value_or("");
     if (dst.empty()) return bad(fmt::format("{}.dst: missing", where));
     auto p = Prefix::parse(dst);
     if (!p) return bad(fmt::format("{}.dst: invalid CIDR '{}'", where, dst));
     cni::Route r;
     r.dst = *p;
-    r.gw = PODNET_CNI_TRY(get_ip(o, "gw", where));
+    r.gw = PODNET_TRY(get_ip(o, "gw", where));
     if (r.gw && r.gw->family() != p->family())
       return bad(fmt::format("{}.gw: {} gateway {} for {} destination {}", where,
                              family_name(r.gw->family()), r.gw->str(), family_name(p->family()),
                              dst));
     auto opt_int = [&](const char* key) -> std::expected<std::optional<int>, CniError> {
-      auto v = PODNET_CNI_TRY(cni::get_int(o, key, where + "."));
+      auto v = PODNET_TRY(cni::get_int(o, key, where + "."));
       if (!v) return std::optional<int>{};
       if (*v < INT_MIN || *v > INT_MAX)  // a cast would truncate (4294968796 -> 1500)
         return bad(fmt::format("{}.{}: {} is out of range", where, key, *v));
       return std::optional<int>(static_cast<int>(*v));
     };
-    r.mtu = PODNET_CNI_TRY(opt_int("mtu"));
-    r.advmss = PODNET_CNI_TRY(opt_int("advmss"));
-    r.priority = PODNET_CNI_TRY(opt_int("priority"));
-    r.table = PODNET_CNI_TRY(opt_int("table"));
-    r.scope = PODNET_CNI_TRY(opt_int("scope"));
+    r.mtu = PODNET_TRY(opt_int("mtu"));
+    r.advmss = PODNET_TRY(opt_int("advmss"));
+    r.priority = PODNET_TRY(opt_int("priority"));
+    r.table = PODNET_TRY(opt_int("table"));
+    r.scope = PODNET_TRY(opt_int("scope"));
     routes.push_back(r);
   }
   return routes;
@@ -208,11 +208,11 @@ std::expected<std::vector<Requested>, CniError> requested_ips(const cni::NetConf
     if (cni != conf.args.end() && !cni->is_null()) {
       if (!cni->is_object())
         return bad(fmt::format("args.cni: want an object, got {}", cni->type_name()));
-      PODNET_CNI_TRY(append_ip_list(*cni, "ips", "args.cni.ips", false, out));
+      PODNET_TRY(append_ip_list(*cni, "ips", "args.cni.ips", false, out));
     }
   }
   if (conf.runtime_config.is_object())
-    PODNET_CNI_TRY(append_ip_list(conf.runtime_config, "ips", "runtimeConfig.ips", true, out));
+    PODNET_TRY(append_ip_list(conf.runtime_config, "ips", "runtimeConfig.ips", true, out));
   return out;
 }
 
@@ -259,7 +259,7 @@ std::expected<StoreLocation, CniError> parse_location(const cni::NetConf& conf) 
     return bad(fmt::format("name: '{}' cannot name a directory under ipam.dataDir", conf.name));
   StoreLocation loc;
   loc.network = conf.name;
-  loc.data_dir = PODNET_CNI_TRY(cni::get_string(conf.ipam, "dataDir", "ipam.")).value_or("");
+  loc.data_dir = PODNET_TRY(cni::get_string(conf.ipam, "dataDir", "ipam.")).value_or("");
   if (loc.data_dir.find('\0') != std::string::npos)
     return bad("ipam.dataDir: path contains a NUL byte");
   if (loc.data_dir.empty()) loc.data_dir = kDefaultDataDir;
@@ -270,18 +270,18 @@ std::expected<StoreLocation, CniError> parse_location(const cni::NetConf& conf) 
 std::expected<IpamConfig, CniError> parse_ipam_config(const cni::NetConf& conf,
                                                       const CniArgs& cni_args) {
   IpamConfig c;
-  c.location = PODNET_CNI_TRY(parse_location(conf));
+  c.location = PODNET_TRY(parse_location(conf));
   const json& ipam = conf.ipam;
   if (conf.runtime_config.is_object())
-    PODNET_CNI_TRY(
+    PODNET_TRY(
         append_range_sets(conf.runtime_config, "ipRanges", "runtimeConfig.ipRanges", c.range_sets));
-  if (!PODNET_CNI_TRY(cni::get_string(ipam, "subnet", "ipam.")).value_or("").empty()) {
+  if (!PODNET_TRY(cni::get_string(ipam, "subnet", "ipam.")).value_or("").empty()) {
     RangeSet legacy;
     legacy.field = "ipam";
-    legacy.ranges.push_back(PODNET_CNI_TRY(parse_range(ipam, "ipam")));
+    legacy.ranges.push_back(PODNET_TRY(parse_range(ipam, "ipam")));
     c.range_sets.push_back(std::move(legacy));
   }
-  PODNET_CNI_TRY(append_range_sets(ipam, "ranges", "ipam.ranges", c.range_sets));
+  PODNET_TRY(append_range_sets(ipam, "ranges", "ipam.ranges", c.range_sets));
   if (c.range_sets.empty())
     return bad("ipam.ranges: no address ranges (set ipam.ranges or ipam.subnet)");
   for (size_t i = 0; i < c.range_sets.size(); ++i) {
@@ -296,10 +296,10 @@ std::expected<IpamConfig, CniError> parse_ipam_config(const cni::NetConf& conf,
         return bad(fmt::format("{}: overlaps range set {} ({})", s.field, c.range_sets[j].field,
                                c.range_sets[j].str()));
   }
-  c.routes = PODNET_CNI_TRY(parse_routes(ipam));
-  c.resolv_conf = PODNET_CNI_TRY(cni::get_string(ipam, "resolvConf", "ipam.")).value_or("");
-  auto reqs = PODNET_CNI_TRY(requested_ips(conf, cni_args));
-  c.requested = PODNET_CNI_TRY(assign_requested(c.range_sets, reqs));
+  c.routes = PODNET_TRY(parse_routes(ipam));
+  c.resolv_conf = PODNET_TRY(cni::get_string(ipam, "resolvConf", "ipam.")).value_or("");
+  auto reqs = PODNET_TRY(requested_ips(conf, cni_args));
+  c.requested = PODNET_TRY(assign_requested(c.range_sets, reqs));
   return c;
 }
 

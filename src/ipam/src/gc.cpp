@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "podnet/cni/netconf.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 
 namespace podnet::ipam {
 
@@ -27,9 +27,9 @@ std::expected<void, CniError> append(const json& list, const std::string& key,
     if (!o.is_object())
       return bad(
           fmt::format("{}: want an object {{containerID, ifname}}, got {}", where, o.type_name()));
-    auto id = PODNET_CNI_TRY(cni::get_string(o, "containerID", where + ".")).value_or("");
+    auto id = PODNET_TRY(cni::get_string(o, "containerID", where + ".")).value_or("");
     if (id.empty()) return bad(fmt::format("{}.containerID: missing", where));
-    auto ifname = PODNET_CNI_TRY(cni::get_string(o, "ifname", where + ".")).value_or("");
+    auto ifname = PODNET_TRY(cni::get_string(o, "ifname", where + ".")).value_or("");
     if (ifname.empty()) return bad(fmt::format("{}.ifname: missing", where));
     out.push_back({std::move(id), std::move(ifname)});
   }
@@ -45,7 +45,7 @@ std::expected<std::vector<Attachment>, CniError> parse_valid_attachments(const j
     auto it = conf.find(key);
     if (it == conf.end() || it->is_null()) continue;
     found = true;
-    PODNET_CNI_TRY(append(*it, key, out));
+    PODNET_TRY(append(*it, key, out));
   }
   if (!found)
     return bad(

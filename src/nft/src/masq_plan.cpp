@@ -2,22 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/hash.hpp"
+
 namespace podnet::nft {
 
 namespace {
 const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-}  // namespace
-
-namespace {
 bool quotable(std::string_view s, size_t max) {
   if (s.empty() || s.size() > max) return false;
   for (char c : s)
@@ -29,13 +20,13 @@ bool quotable(std::string_view s, size_t max) {
 std::string network_tag_prefix(std::string_view network) {
   if (quotable(network, 48) && network.find('/') == std::string_view::npos)
     return fmt::format("{}/", network);
-  return fmt::format("h{:016x}/", fnv1a(network));
+  return fmt::format("h{:016x}/", stable_hash64(network));
 }
 
 std::string attachment_tag(std::string_view network, std::string_view container_id,
                            std::string_view ifname) {
   std::string att = fmt::format("{}/{}", container_id, ifname);
-  if (!quotable(att, 78)) att = fmt::format("h{:016x}", fnv1a(att));
+  if (!quotable(att, 78)) att = fmt::format("h{:016x}", stable_hash64(att));
   return network_tag_prefix(network) + att;
 }
 

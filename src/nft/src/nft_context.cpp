@@ -17,7 +17,6 @@ struct Api {
   decltype(&nft_ctx_buffer_error) buffer_error = nullptr;
   decltype(&nft_ctx_get_output_buffer) get_output = nullptr;
   decltype(&nft_ctx_get_error_buffer) get_error = nullptr;
-  decltype(&nft_ctx_output_set_flags) set_flags = nullptr;
   decltype(&nft_run_cmd_from_buffer) run = nullptr;
 };
 
@@ -40,7 +39,6 @@ Result<const Api*> api() {
               sym(a.buffer_error, "nft_ctx_buffer_error") &&
               sym(a.get_output, "nft_ctx_get_output_buffer") &&
               sym(a.get_error, "nft_ctx_get_error_buffer") &&
-              sym(a.set_flags, "nft_ctx_output_set_flags") &&
               sym(a.run, "nft_run_cmd_from_buffer");
     if (!ok) load_error = "libnftables.so.1 lacks an expected symbol";
     return ok;
@@ -54,14 +52,13 @@ void NftContext::Free::operator()(nft_ctx* c) const {
   if (auto a = api()) (*a)->ctx_free(c);
 }
 
-Result<NftContext> NftContext::create(bool json_output) {
+Result<NftContext> NftContext::create() {
   const Api* a = PODNET_TRY(api());
   nft_ctx* c = a->ctx_new(NFT_CTX_DEFAULT);
   if (!c) return fail("nftables: cannot create a libnftables context");
   NftContext ctx(c);
   a->buffer_output(c);
   a->buffer_error(c);
-  if (json_output) a->set_flags(c, NFT_CTX_OUTPUT_JSON);
   return ctx;
 }
 

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "podnet/cni/exec.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/common/scope_guard.hpp"
 #include "podnet/nft/masq_table.hpp"
@@ -19,14 +19,14 @@ using cni::CniError;
 
 cni::CmdResult cmd_add(const cni::CmdArgs& args) {
   const auto& env = args.env;
-  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto conf = PODNET_TRY(load_conf(args));
   auto podns = sys::Netns::open(env.netns);
   if (!podns)
     return std::unexpected(CniError(
         Code::invalid_env, fmt::format("CNI_NETNS: {}", podns.error().message)));
 
   // 1. IPAM runs in its own process: start it, and build the pair while it works.
-  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, env.path));
+  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, env.path));
   auto ipam_run = cni::start_plugin(ipam_plugin, cni::Command::add, args.stdin_data);
   if (!ipam_run) return std::unexpected(ipam_run.error());
   bool ip_allocated = false;
@@ -93,12 +93,12 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
   ip_allocated = true;
   auto ipam = cni::result_from_json(*ipam_json);
   if (!ipam) return ipam_error(CniError(ipam.error().code, "result: " + ipam.error().msg));
-  auto plan = PODNET_CNI_TRY(make_plan(conf, *ipam, env.container_id, env.ifname));
-  if (conf.mode == Mode::bridge) PODNET_CNI_TRY(ensure_bridge_addresses(*host, conf, plan, bridge_index));
-  PODNET_CNI_TRY(setup_host_side(*host, conf, plan, veth->index));
+  auto plan = PODNET_TRY(make_plan(conf, *ipam, env.container_id, env.ifname));
+  if (conf.mode == Mode::bridge) PODNET_TRY(ensure_bridge_addresses(*host, conf, plan, bridge_index));
+  PODNET_TRY(setup_host_side(*host, conf, plan, veth->index));
 
   // 3. Inside the pod: addresses and routes on the new interface.
-  facts.pod_mac = PODNET_CNI_TRY(setup_pod_side(*podns, conf, plan));
+  facts.pod_mac = PODNET_TRY(setup_pod_side(*podns, conf, plan));
 
   // 4. Egress masquerade: one set element per pod address, never a chain per pod.
   std::string tag = nft::attachment_tag(conf.net.name, env.container_id, env.ifname);

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "podnet/cni/exec.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
@@ -62,12 +62,12 @@ std::expected<int, CniError> check_pod(const sys::Netns& ns, const cni::Result& 
 
 cni::CmdResult cmd_check(const cni::CmdArgs& args) {
   const auto& env = args.env;
-  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto conf = PODNET_TRY(load_conf(args));
   if (!conf.net.prev_result)
     return std::unexpected(CniError(Code::invalid_config, "prevResult: missing (CHECK compares against the ADD result)"));
   const auto& prev = *conf.net.prev_result;
 
-  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, env.path));
+  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, env.path));
   if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::check, args.stdin_data); !r) {
     auto e = r.error();
     e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
@@ -76,7 +76,7 @@ cni::CmdResult cmd_check(const cni::CmdArgs& args) {
 
   auto ns = sys::Netns::open(env.netns);
   if (!ns) return std::unexpected(CniError(Code::invalid_env, fmt::format("CNI_NETNS: {}", ns.error().message)));
-  int peer = PODNET_CNI_TRY(check_pod(*ns, prev, env.ifname));
+  int peer = PODNET_TRY(check_pod(*ns, prev, env.ifname));
 
   auto host = sys::Netlink::open();
   if (!host) return std::unexpected(sys_error(host.error(), "open rtnetlink"));

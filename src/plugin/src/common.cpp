@@ -3,14 +3,14 @@
 #include <fmt/format.h>
 
 #include "podnet/cni/netconf.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 
 namespace podnet::plugin {
 
 std::expected<PluginConf, cni::CniError> load_conf(const cni::CmdArgs& args) {
-  auto net = PODNET_CNI_TRY(cni::parse_netconf(args.stdin_data));
-  auto conf = PODNET_CNI_TRY(parse_conf(net, args.env));
+  auto net = PODNET_TRY(cni::parse_netconf(args.stdin_data));
+  auto conf = PODNET_TRY(parse_conf(net, args.env));
   log::Level lvl = conf.log_level == "debug"  ? log::Level::debug
                    : conf.log_level == "info" ? log::Level::info
                    : conf.log_level == "error" ? log::Level::error

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "podnet/cni/try.hpp"
+#include "podnet/common/hash.hpp"
+
+#include "podnet/common/error.hpp"
 
 namespace podnet::plugin {
 
@@ -41,17 +43,17 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
   PluginConf c;
   c.net = net;
   const json& j = net.raw;
-  if (auto mode = PODNET_CNI_TRY(cni::get_string(j, "mode", ""))) {
+  if (auto mode = PODNET_TRY(cni::get_string(j, "mode", ""))) {
     if (*mode == "bridge") c.mode = Mode::bridge;
     else if (*mode == "ptp") c.mode = Mode::ptp;
     else return invalid(fmt::format("mode: '{}' is not 'bridge' or 'ptp'", *mode));
   }
-  if (auto b = PODNET_CNI_TRY(cni::get_string(j, "bridge", ""))) {
+  if (auto b = PODNET_TRY(cni::get_string(j, "bridge", ""))) {
     if (auto p = cni::interface_name_problem(*b))
       return invalid(fmt::format("bridge: interface name '{}' {}", *b, *p));
     c.bridge = *b;
   }
-  if (auto mtu = PODNET_CNI_TRY(cni::get_int(j, "mtu", ""))) {
+  if (auto mtu = PODNET_TRY(cni::get_int(j, "mtu", ""))) {
     if (*mtu == 0) {
       // 0 means "default", as with the reference plugins.
     } else if (*mtu < 68 || *mtu > 65535) {
@@ -61,15 +63,15 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
     }
   }
   auto flag = [&](const char* key, bool& out) -> std::expected<void, CniError> {
-    if (auto v = PODNET_CNI_TRY(cni::get_bool(j, key, ""))) out = *v;
+    if (auto v = PODNET_TRY(cni::get_bool(j, key, ""))) out = *v;
     return {};
   };
-  PODNET_CNI_TRY(flag("isGateway", c.is_gateway));
-  PODNET_CNI_TRY(flag("isDefaultGateway", c.is_default_gateway));
-  PODNET_CNI_TRY(flag("forceAddress", c.force_address));
-  PODNET_CNI_TRY(flag("hairpinMode", c.hairpin_mode));
-  PODNET_CNI_TRY(flag("promiscMode", c.promisc_mode));
-  PODNET_CNI_TRY(flag("ipMasq", c.ip_masq));
+  PODNET_TRY(flag("isGateway", c.is_gateway));
+  PODNET_TRY(flag("isDefaultGateway", c.is_default_gateway));
+  PODNET_TRY(flag("forceAddress", c.force_address));
+  PODNET_TRY(flag("hairpinMode", c.hairpin_mode));
+  PODNET_TRY(flag("promiscMode", c.promisc_mode));
+  PODNET_TRY(flag("ipMasq", c.ip_masq));
   // The reference plugin: isDefaultGateway implies isGateway.
   if (c.is_default_gateway && j.contains("isDefaultGateway")) c.is_gateway = true;
   // Turning the gateway off without saying more also drops the default route through it.
@@ -79,13 +81,13 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
 
   if (c.promisc_mode)
     return std::unexpected(CniError(Code::unsupported_field, "promiscMode: not supported by podnet (hairpinMode covers a pod reaching itself)"));
-  if (auto vlan = PODNET_CNI_TRY(cni::get_int(j, "vlan", "")); vlan && *vlan != 0)
+  if (auto vlan = PODNET_TRY(cni::get_int(j, "vlan", "")); vlan && *vlan != 0)
     return std::unexpected(CniError(Code::unsupported_field, "vlan: VLAN tagging is not supported by podnet"));
-  if (auto spoof = PODNET_CNI_TRY(cni::get_bool(j, "macspoofchk", "")); spoof && *spoof)
+  if (auto spoof = PODNET_TRY(cni::get_bool(j, "macspoofchk", "")); spoof && *spoof)
     return std::unexpected(CniError(Code::unsupported_field, "macspoofchk: not supported by podnet"));
 
   if (net.ipam.is_null()) return invalid("ipam: missing (e.g. {\"type\": \"podnet-ipam\", \"ranges\": ...})");
-  if (auto t = PODNET_CNI_TRY(cni::get_string(net.ipam, "type", "ipam."))) {
+  if (auto t = PODNET_TRY(cni::get_string(net.ipam, "type", "ipam."))) {
     if (t->empty() || t->find('/') != std::string::npos || t->find('\0') != std::string::npos)
       return invalid(fmt::format("ipam.type: invalid plugin name '{}'", *t));
     c.ipam_type = *t;
@@ -100,19 +102,19 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
   }
   if (auto m = env.arg("MAC")) c.mac = *m;
   if (net.args.is_object() && net.args.contains("cni") && net.args["cni"].is_object()) {
-    if (auto m = PODNET_CNI_TRY(cni::get_string(net.args["cni"], "mac", "args.cni."))) c.mac = *m;
+    if (auto m = PODNET_TRY(cni::get_string(net.args["cni"], "mac", "args.cni."))) c.mac = *m;
   }
   if (net.runtime_config.is_object()) {
-    if (auto m = PODNET_CNI_TRY(cni::get_string(net.runtime_config, "mac", "runtimeConfig."))) c.mac = *m;
+    if (auto m = PODNET_TRY(cni::get_string(net.runtime_config, "mac", "runtimeConfig."))) c.mac = *m;
   }
   if (c.mac && !valid_mac(*c.mac))
     return invalid(fmt::format("mac: '{}' is not a unicast MAC address like 0a:58:c0:a8:04:02", *c.mac));
 
-  if (auto f = PODNET_CNI_TRY(cni::get_string(j, "logFile", ""))) {
+  if (auto f = PODNET_TRY(cni::get_string(j, "logFile", ""))) {
     if (f->find('\0') != std::string::npos) return invalid("logFile: path contains a NUL byte");
     c.log_file = *f;
   }
-  if (auto l = PODNET_CNI_TRY(cni::get_string(j, "logLevel", ""))) {
+  if (auto l = PODNET_TRY(cni::get_string(j, "logLevel", ""))) {
     if (*l != "debug" && *l != "info" && *l != "warn" && *l != "error")
       return invalid(fmt::format("logLevel: '{}' is not debug, info, warn or error", *l));
     c.log_level = *l;
@@ -121,16 +123,7 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
 }
 
 std::string host_veth_name(std::string_view container_id, std::string_view ifname) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char ch : s) {
-      h ^= ch;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(container_id);
-  mix("/");
-  mix(ifname);
+  uint64_t h = stable_hash64(fmt::format("{}/{}", container_id, ifname));
   return fmt::format("pn{:012x}", h & 0xffffffffffffull);
 }
 

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "podnet/cni/exec.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
@@ -18,7 +18,7 @@ namespace podnet::plugin {
 // uses it any more.
 cni::CmdResult cmd_del(const cni::CmdArgs& args) {
   const auto& env = args.env;
-  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto conf = PODNET_TRY(load_conf(args));
   std::string host_veth = host_veth_name(env.container_id, env.ifname);
 
   auto host = sys::Netlink::open();
@@ -39,7 +39,7 @@ cni::CmdResult cmd_del(const cni::CmdArgs& args) {
       return std::unexpected(sys_error(r.error(), "ipMasq cleanup"));
   }
 
-  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, env.path));
+  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, env.path));
   if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::del, args.stdin_data); !r) {
     auto e = r.error();
     e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);

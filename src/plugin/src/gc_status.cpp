@@ -3,7 +3,7 @@
 #include <set>
 
 #include "podnet/cni/exec.hpp"
-#include "podnet/cni/try.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
@@ -24,7 +24,7 @@ bool unknown_command(const CniError& e) {
 }  // namespace
 
 cni::CmdResult cmd_status(const cni::CmdArgs& args) {
-  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto conf = PODNET_TRY(load_conf(args));
   auto ipam_plugin = cni::find_plugin(conf.ipam_type, args.env.path);
   if (!ipam_plugin)
     return std::unexpected(CniError(Code::plugin_not_available,
@@ -39,7 +39,7 @@ cni::CmdResult cmd_status(const cni::CmdArgs& args) {
 }
 
 cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
-  auto conf = PODNET_CNI_TRY(load_conf(args));
+  auto conf = PODNET_TRY(load_conf(args));
   std::set<std::string> valid;
   for (const char* key : {"cni.dev/valid-attachments", "cni.dev/attachments"}) {
     auto it = conf.net.raw.find(key);
@@ -55,7 +55,7 @@ cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
                                        a["ifname"].get<std::string>()));
     }
   }
-  auto ipam_plugin = PODNET_CNI_TRY(cni::find_plugin(conf.ipam_type, args.env.path));
+  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, args.env.path));
   if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::gc, args.stdin_data); !r) {
     if (!unknown_command(r.error())) {
       auto e = r.error();

@@ -96,14 +96,12 @@ cni::Result make_result(const PluginConf& conf, const Plan& plan, const cni::Res
   for (auto& ip : r.ips)
     if (ip.interface && (*ip.interface < 0 || static_cast<size_t>(*ip.interface) >= r.interfaces.size()))
       ip.interface.reset();
-  int base = static_cast<int>(r.interfaces.size());
   int opt_mtu = conf.mtu;
   if (conf.mode == Mode::bridge)
     r.interfaces.push_back({conf.bridge, links.bridge_mac, opt_mtu, "", "", ""});
   r.interfaces.push_back({plan.host_veth, links.host_mac, opt_mtu, "", "", ""});
   r.interfaces.push_back({plan.pod_ifname, links.pod_mac, opt_mtu, links.netns, "", ""});
   int pod_index = static_cast<int>(r.interfaces.size()) - 1;
-  (void)base;
   for (const auto& pa : plan.addresses)
     r.ips.push_back({pa.address, pa.gateway, pod_index});
   for (const auto& pr : plan.pod_routes) {

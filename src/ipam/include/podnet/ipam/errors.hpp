@@ -25,7 +25,7 @@ inline std::unexpected<cni::CniError> io_fail(const Error& e) {
   return std::unexpected(cni::CniError(cni::Code::io_failure, e.message));
 }
 
-// Converts a storage Result to the CNI error space (code 5) for PODNET_CNI_TRY.
+// Converts a storage Result to the CNI error space (code 5) for PODNET_TRY.
 template <typename T>
 std::expected<T, cni::CniError> as_cni(Result<T> r) {
   if (!r) return io_fail(r.error());

@@ -13,8 +13,7 @@ namespace podnet::nft {
 
 class NftContext {
  public:
-  // json_output: list commands print libnftables' JSON schema instead of text.
-  static Result<NftContext> create(bool json_output = false);
+  static Result<NftContext> create();
 
   // Runs commands (one per line or separated by ';'); all of them commit or none does.
   // Returns what nft printed (list output). Errors carry nft's own message.
