@@ -27,16 +27,17 @@ TEST_F(Crash, KillNineDuringABurstThenGc) {
     // Some DELs of live containers in the same burst.
     for (auto it = live.begin(); it != live.end() && ops.size() < 30; ++it)
       if (rng() % 3 == 0) ops.emplace_back("DEL", it->first);
+    // SIGKILL about a third of them at random moments while they run. The plugin finishes in
+    // well under a millisecond, so each victim is killed right after its own spawn (after a
+    // random delay of 0-400 us) rather than after the whole burst has been started.
     std::vector<Child> kids;
-    for (const auto& [cmd, id] : ops)
+    kids.reserve(ops.size());
+    for (const auto& [cmd, id] : ops) {
       kids.emplace_back(Call{podnet_ipam_binary(), cmd, id, "eth0", c, ""});
-    // SIGKILL about a third of them at random moments while they run.
-    std::vector<size_t> victims;
-    for (size_t i = 0; i < kids.size(); ++i)
-      if (rng() % 3 == 0) victims.push_back(i);
-    for (size_t v : victims) {
-      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
-      ::kill(kids[v].pid(), SIGKILL);
+      if (rng() % 3 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
+        ::kill(kids.back().pid(), SIGKILL);
+      }
     }
     for (size_t i = 0; i < kids.size(); ++i) {
       auto o = kids[i].finish();
