@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <set>
 #include <utility>
 
 #include "json_util.hpp"
+#include "meta_util.hpp"
 
 namespace podnet::cluster {
 
@@ -53,47 +55,46 @@ Result<net::Prefix> subnet_from_key(std::string_view key) {
   return *p;
 }
 
+// ---- timestamps ----
+
+std::string format_timestamp(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+Result<int64_t> parse_timestamp(std::string_view text, std::string_view field) {
+  auto bad = [&] {
+    return fail(fmt::format("{}: \"{}\" is not a UTC time (2006-01-02T15:04:05Z)", field, text));
+  };
+  // Exactly YYYY-MM-DDTHH:MM:SSZ: the only form podnet writes.
+  if (text.size() != 20) return bad();
+  const std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    char c = text[i];
+    if (shape[i] == 'd' ? (c < '0' || c > '9') : c != shape[i]) return bad();
+  }
+  auto num = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(5, 2) - 1;
+  tm.tm_mday = num(8, 2);
+  tm.tm_hour = num(11, 2);
+  tm.tm_min = num(14, 2);
+  tm.tm_sec = num(17, 2);
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60)
+    return bad();
+  return int64_t(::timegm(&tm));
+}
+
 namespace {
-
-// metadata{name, namespace?, labels?}
-struct Meta {
-  std::string name, ns;
-  Labels labels;
-};
-
-Result<Labels> read_labels(const json& obj, std::string_view key, std::string_view path) {
-  Labels out;
-  const json* m = PODNET_TRY(object_at(obj, key, path, false));
-  if (!m) return out;
-  for (auto it = m->begin(); it != m->end(); ++it) {
-    if (!it.value().is_string())
-      return fail(fmt::format("{}.{}: must be a string", join(path, key), it.key()));
-    if (it.key().empty()) return fail(fmt::format("{}: empty key", join(path, key)));
-    out.emplace(it.key(), it.value().get<std::string>());
-  }
-  return out;
-}
-
-Result<Meta> read_meta(const json& j, bool namespaced) {
-  if (!j.is_object()) return fail("object: must be a JSON object");
-  const json* m = PODNET_TRY(object_at(j, "metadata", "", true));
-  Meta meta;
-  meta.name = PODNET_TRY(req_string(*m, "name", "metadata"));
-  if (namespaced) {
-    PODNET_TRY_VOID(validate_dns_label(meta.name, "metadata.name"));
-    meta.ns = PODNET_TRY(opt_string(*m, "namespace", "metadata")).value_or("default");
-    PODNET_TRY_VOID(validate_dns_label(meta.ns, "metadata.namespace"));
-    meta.labels = PODNET_TRY(read_labels(*m, "labels", "metadata"));
-  }
-  return meta;
-}
-
-json meta_json(std::string_view name, std::string_view ns, const Labels& labels) {
-  json m = {{"name", name}};
-  if (!ns.empty()) m["namespace"] = ns;
-  if (!labels.empty()) m["labels"] = labels;
-  return m;
-}
 
 Result<std::optional<net::IpAddress>> opt_ip(const json& obj, std::string_view key,
                                              std::string_view path) {
@@ -115,18 +116,6 @@ Result<std::string> normalize_mac(const std::string& mac, std::string_view field
   }
   if (!ok) return fail(fmt::format("{}: \"{}\" is not a MAC address (aa:bb:cc:dd:ee:ff)", field, mac));
   return out;
-}
-
-Result<uint16_t> port_field(const json& obj, std::string_view key, std::string_view path,
-                            bool required, int64_t lo = 1) {
-  auto v = PODNET_TRY(opt_int(obj, key, path));
-  if (!v) {
-    if (required) return fail(fmt::format("{}: missing", join(path, key)));
-    return uint16_t(0);
-  }
-  if (*v < lo || *v > 65535)
-    return fail(fmt::format("{}: {} must be in {}..65535", join(path, key), *v, lo));
-  return uint16_t(*v);
 }
 
 template <typename E, size_t N>
@@ -228,13 +217,71 @@ Result<SubnetLease> lease_from_json(const nlohmann::json& j) {
 // ---- Pod ----
 
 nlohmann::json to_json(const Pod& p) {
+  json meta = meta_json(p.name, p.ns, p.labels);
+  if (p.created) meta["creationTimestamp"] = format_timestamp(p.created);
+  if (!p.owner.empty())
+    meta["ownerReferences"] = json::array({{{"kind", "Deployment"}, {"name", p.owner}}});
   json spec = json::object();
   if (!p.node.empty()) spec["nodeName"] = p.node;
+  if (p.port)
+    spec["containers"] =
+        json::array({{{"name", "app"}, {"ports", json::array({{{"containerPort", p.port}}})}}});
   json status = {{"phase", to_string(p.phase)}};
+  if (!p.reason.empty()) status["reason"] = p.reason;
   if (p.podIP) status["podIP"] = p.podIP->str();
   if (!p.containerID.empty()) status["containerID"] = p.containerID;
-  return json{{"metadata", meta_json(p.name, p.ns, p.labels)}, {"spec", spec}, {"status", status}};
+  if (p.ready || p.restartCount)
+    status["containerStatuses"] = json::array(
+        {{{"name", "app"}, {"ready", p.ready}, {"restartCount", p.restartCount}}});
+  return json{{"metadata", meta}, {"spec", spec}, {"status", status}};
 }
+
+namespace {
+
+// The first element of an optional array of objects at obj[key], or nullptr.
+Result<const json*> first_object(const json& obj, std::string_view key, std::string_view path) {
+  const json* a = member(obj, key);
+  if (!a) return nullptr;
+  if (!a->is_array()) return fail(fmt::format("{}: must be an array", join(path, key)));
+  if (a->empty()) return nullptr;
+  if (!(*a)[0].is_object()) return fail(fmt::format("{}[0]: must be an object", join(path, key)));
+  return &(*a)[0];
+}
+
+Result<> read_pod_meta(const json& j, Pod& p) {
+  const json* m = PODNET_TRY(object_at(j, "metadata", "", true));
+  if (auto ts = PODNET_TRY(opt_string(*m, "creationTimestamp", "metadata")))
+    p.created = PODNET_TRY(parse_timestamp(*ts, "metadata.creationTimestamp"));
+  if (const json* o = PODNET_TRY(first_object(*m, "ownerReferences", "metadata"))) {
+    p.owner = PODNET_TRY(req_string(*o, "name", "metadata.ownerReferences[0]"));
+    PODNET_TRY_VOID(validate_dns_label(p.owner, "metadata.ownerReferences[0].name"));
+  }
+  return {};
+}
+
+Result<> read_container(const json& spec, Pod& p) {
+  const json* c = PODNET_TRY(first_object(spec, "containers", "spec"));
+  if (!c) return {};
+  if (const json* port = PODNET_TRY(first_object(*c, "ports", "spec.containers[0]")))
+    p.port = PODNET_TRY(port_field(*port, "containerPort", "spec.containers[0].ports[0]", true));
+  return {};
+}
+
+Result<> read_container_status(const json& status, Pod& p) {
+  const json* c = PODNET_TRY(first_object(status, "containerStatuses", "status"));
+  if (!c) return {};
+  const std::string path = "status.containerStatuses[0]";
+  if (const json* r = member(*c, "ready")) {
+    if (!r->is_boolean()) return fail(path + ".ready: must be true or false");
+    p.ready = r->get<bool>();
+  }
+  p.restartCount = PODNET_TRY(opt_int(*c, "restartCount", path)).value_or(0);
+  if (p.restartCount < 0)
+    return fail(fmt::format("{}.restartCount: {} must not be negative", path, p.restartCount));
+  return {};
+}
+
+}  // namespace
 
 Result<Pod> pod_from_json(const nlohmann::json& j) {
   auto meta = PODNET_TRY(read_meta(j, true));
@@ -242,14 +289,18 @@ Result<Pod> pod_from_json(const nlohmann::json& j) {
   p.name = std::move(meta.name);
   p.ns = std::move(meta.ns);
   p.labels = std::move(meta.labels);
+  PODNET_TRY_VOID(read_pod_meta(j, p));
   if (const json* spec = PODNET_TRY(object_at(j, "spec", "", false))) {
     p.node = PODNET_TRY(opt_string(*spec, "nodeName", "spec")).value_or("");
     if (!p.node.empty()) PODNET_TRY_VOID(validate_dns_label(p.node, "spec.nodeName"));
+    PODNET_TRY_VOID(read_container(*spec, p));
   }
   if (const json* status = PODNET_TRY(object_at(j, "status", "", false))) {
     p.phase = PODNET_TRY(enum_field(*status, "phase", "status", PodPhase::Pending, phase_names));
+    p.reason = PODNET_TRY(opt_string(*status, "reason", "status")).value_or("");
     p.podIP = PODNET_TRY(opt_ip(*status, "podIP", "status"));
     p.containerID = PODNET_TRY(opt_string(*status, "containerID", "status")).value_or("");
+    PODNET_TRY_VOID(read_container_status(*status, p));
   }
   return p;
 }

@@ -70,19 +70,35 @@ struct SubnetLease {
 nlohmann::json to_json(const SubnetLease& l);
 Result<SubnetLease> lease_from_json(const nlohmann::json& j);
 
+// ---- timestamps ----
+// Kubernetes writes times as RFC 3339 in UTC with second precision: "2026-11-26T09:43:51Z".
+std::string format_timestamp(int64_t unix_seconds);
+Result<int64_t> parse_timestamp(std::string_view text, std::string_view field);
+
 // ---- Pod ----
-// {"metadata": {"name", "namespace", "labels"}, "spec": {"nodeName"},
-//  "status": {"phase", "podIP", "containerID"}}
+// {"metadata": {"name", "namespace", "labels", "creationTimestamp",
+//               "ownerReferences": [{"kind": "Deployment", "name": "web"}]},
+//  "spec": {"nodeName", "containers": [{"name": "app", "ports": [{"containerPort": 80}]}]},
+//  "status": {"phase", "reason", "podIP", "containerID",
+//             "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0}]}}
+// The lab's pods have one container; the optional members are written only when set, so
+// objects without them keep their older, shorter shape.
 enum class PodPhase { Pending, Running, Succeeded, Failed, Unknown };
 std::string_view to_string(PodPhase p);
 struct Pod {
   std::string ns = "default";
   std::string name;
   Labels labels;
+  int64_t created = 0;                  // metadata.creationTimestamp (unix seconds); 0: unknown
+  std::string owner;                    // the Deployment that owns it; empty: none
   std::string node;                     // empty until scheduled
+  uint16_t port = 0;                    // the container's port; 0: none declared
   std::optional<net::IpAddress> podIP;  // none until the CNI ADD succeeded
   std::string containerID;              // the sandbox (CNI_CONTAINERID); empty until started
   PodPhase phase = PodPhase::Pending;
+  std::string reason;                   // why not (yet) Running: ContainerCreating, Error, ...
+  bool ready = false;                   // the container is serving
+  int64_t restartCount = 0;             // times the kubelet restarted the container
   friend bool operator==(const Pod&, const Pod&) = default;
 };
 nlohmann::json to_json(const Pod& p);
