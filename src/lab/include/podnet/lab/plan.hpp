@@ -1,0 +1,92 @@
+#pragma once
+// The lab's plan: which nodes exist, their addresses, the names of the lab's network
+// namespaces and the lab's directories (docs/contracts.md "Lab layout"). Pure, no I/O.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "podnet/cluster/config.hpp"
+#include "podnet/common/error.hpp"
+#include "podnet/net/ip.hpp"
+
+namespace podnet::lab {
+
+inline constexpr std::string_view default_lab = "podnet";
+inline constexpr std::string_view default_base_dir = "/run/podnet-lab";
+inline constexpr int max_nodes = 64;
+
+// Underlay 10.1.1.0/24: the ext host is the nodes' gateway, etcd sits next to it.
+inline constexpr std::string_view underlay_cidr = "10.1.1.0/24";
+inline constexpr std::string_view gateway_ip = "10.1.1.1";
+inline constexpr std::string_view etcd_ip = "10.1.1.2";
+inline constexpr int etcd_client_port = 2379;
+inline constexpr std::string_view ext_lo_ip = "203.0.113.1";  // TEST-NET-3: "the outside"
+inline constexpr std::string_view switch_bridge = "sw0";
+
+enum class StoreKind { sqlite, etcd };
+std::string_view to_string(StoreKind k);
+
+// What `lab up` was asked for, validated.
+struct LabSpec {
+  std::string name{default_lab};
+  int nodes = 3;
+  StoreKind store = StoreKind::sqlite;
+  cluster::BackendType backend = cluster::BackendType::vxlan;
+  friend bool operator==(const LabSpec&, const LabSpec&) = default;
+};
+
+// Errors are one line naming the argument: `--nodes: 0 is not in 1..64`.
+Result<> validate_lab_name(std::string_view name);
+Result<int> parse_nodes(std::string_view text);
+Result<StoreKind> parse_store_kind(std::string_view text);
+Result<cluster::BackendType> parse_backend(std::string_view text);
+Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
+                          std::string_view backend);
+
+struct NodePlan {
+  std::string name;      // lxb001
+  net::IpAddress ip;     // 10.1.1.15
+  friend bool operator==(const NodePlan&, const NodePlan&) = default;
+};
+
+// The first n nodes of the seed order: lxb001-lxb004 (.15-.18), lxcc01-lxcc03 (.9-.11), then
+// lxb005... (.19...). n must be in 1..max_nodes.
+Result<std::vector<NodePlan>> plan_nodes(int n);
+
+// ---- names: netns (files under /var/run/netns) and the switch ports
+std::string netns_switch(std::string_view lab);                      // <lab>-sw
+std::string netns_ext(std::string_view lab);                         // <lab>-ext
+std::string netns_etcd(std::string_view lab);                        // <lab>-etcd
+std::string netns_node(std::string_view lab, std::string_view node); // <lab>-<node>
+std::string netns_pod(std::string_view lab, std::string_view pod);   // <lab>-pod-<pod>
+std::string pod_netns_prefix(std::string_view lab);                  // <lab>-pod-
+std::string netns_path(std::string_view netns_name);                 // /var/run/netns/<name>
+// True for every netns name the lab `lab` can have made, also without its lab.json (leftovers
+// of a crash): <lab>-sw|ext|etcd, <lab>-pod-*, <lab>-lxb<digits>, <lab>-lxcc<digits>.
+bool is_lab_netns(std::string_view lab, std::string_view netns_name);
+
+// ---- directories and files
+struct LabPaths {
+  std::string root;  // /run/podnet-lab/<lab>
+  std::string lab_json() const { return root + "/lab.json"; }
+  std::string store_db() const { return root + "/store.db"; }
+  std::string logs() const { return root + "/logs"; }
+  std::string log(std::string_view process) const;  // logs/<process>.log
+  std::string cni_bin() const { return root + "/cni-bin"; }
+  std::string etcd_data() const { return root + "/etcd"; }
+  std::string node_dir(std::string_view node) const;      // nodes/<node>
+  std::string cni_conf_dir(std::string_view node) const;  // nodes/<node>/net.d
+  std::string conflist(std::string_view node) const;      // nodes/<node>/net.d/10-podnet.conflist
+  std::string ipam_dir(std::string_view node) const;      // nodes/<node>/ipam
+  std::string state_dir(std::string_view node) const;     // nodes/<node>/state
+};
+LabPaths lab_paths(std::string_view lab, std::string_view base = default_base_dir);
+
+// sqlite:///run/podnet-lab/<lab>/store.db or etcd://10.1.1.2:2379
+std::string store_url(StoreKind kind, const LabPaths& paths);
+
+// The /podnet/config the lab writes: cluster 192.168.0.0/16, /24 per node, services
+// 10.96.0.0/12, the chosen backend.
+cluster::ClusterConfig lab_cluster_config(cluster::BackendType backend);
+
+}  // namespace podnet::lab

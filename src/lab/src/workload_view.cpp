@@ -1,0 +1,90 @@
+#include "podnet/lab/workload_view.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace podnet::lab {
+
+std::string human_age(int64_t s) {
+  if (s < 0) s = 0;
+  if (s < 120) return fmt::format("{}s", s);
+  int64_t m = s / 60, h = s / 3600, d = h / 24;
+  auto two = [](int64_t big, const char* bu, int64_t small, const char* su) {
+    return small ? fmt::format("{}{}{}{}", big, bu, small, su) : fmt::format("{}{}", big, bu);
+  };
+  if (m < 10) return two(m, "m", s % 60, "s");
+  if (m < 180) return fmt::format("{}m", m);
+  if (h < 8) return two(h, "h", m % 60, "m");
+  if (h < 48) return fmt::format("{}h", h);
+  if (h < 24 * 8) return two(d, "d", h % 24, "h");
+  if (d < 365 * 2) return fmt::format("{}d", d);
+  if (d < 365 * 8) return two(d / 365, "y", d % 365, "d");
+  return fmt::format("{}y", d / 365);
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+namespace {
+std::string age_of(int64_t created, int64_t now) {
+  return created ? human_age(now - created) : "<unknown>";
+}
+}  // namespace
+
+std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide) {
+  std::sort(pods.begin(), pods.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAME", "READY", "STATUS", "RESTARTS", "AGE"});
+  if (wide) rows[0].insert(rows[0].end(), {"IP", "NODE"});
+  for (const auto& p : pods) {
+    std::vector<std::string> r = {p.name, p.ready ? "1/1" : "0/1",
+                                  p.reason.empty() ? std::string(cluster::to_string(p.phase)) : p.reason,
+                                  fmt::format("{}", p.restartCount), age_of(p.created, now)};
+    if (wide) {
+      r.push_back(p.podIP ? p.podIP->str() : "<none>");
+      r.push_back(p.node.empty() ? "<none>" : p.node);
+    }
+    rows.push_back(std::move(r));
+  }
+  return format_table(rows);
+}
+
+std::string deployments_table(std::vector<cluster::Deployment> deployments,
+                              const std::vector<cluster::Pod>& pods, int64_t now) {
+  std::sort(deployments.begin(), deployments.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"});
+  for (const auto& d : deployments) {
+    int64_t have = 0, ready = 0;
+    for (const auto& p : pods)
+      if (p.ns == d.ns && p.owner == d.name) {
+        ++have;
+        ready += p.ready;
+      }
+    rows.push_back({d.name, fmt::format("{}/{}", ready, d.replicas),
+                    fmt::format("{}", std::min(have, d.replicas)), fmt::format("{}", ready),
+                    age_of(d.created, now)});
+  }
+  return format_table(rows);
+}
+
+}  // namespace podnet::lab
