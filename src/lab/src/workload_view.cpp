@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "podnet/lab/table.hpp"
+
 namespace podnet::lab {
 
 std::string human_age(int64_t s) {
@@ -23,25 +25,6 @@ std::string human_age(int64_t s) {
   return fmt::format("{}y", d / 365);
 }
 
-std::string format_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
 namespace {
 std::string age_of(int64_t created, int64_t now) {
   return created ? human_age(now - created) : "<unknown>";
@@ -49,30 +32,33 @@ std::string age_of(int64_t created, int64_t now) {
 }  // namespace
 
 std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide) {
-  std::sort(pods.begin(), pods.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"NAME", "READY", "STATUS", "RESTARTS", "AGE"});
-  if (wide) rows[0].insert(rows[0].end(), {"IP", "NODE"});
+  std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+  });
+  Row header = {"NAME", "READY", "STATUS", "RESTARTS", "AGE"};
+  if (wide) header.insert(header.end(), {"IP", "NODE"});
+  std::vector<Row> rows;
   for (const auto& p : pods) {
-    std::vector<std::string> r = {p.name, p.ready ? "1/1" : "0/1",
-                                  p.reason.empty() ? std::string(cluster::to_string(p.phase)) : p.reason,
-                                  fmt::format("{}", p.restartCount), age_of(p.created, now)};
+    std::vector<std::string> r = {
+        p.name, p.ready ? "1/1" : "0/1",
+        p.reason.empty() ? std::string(cluster::to_string(p.phase)) : p.reason,
+        fmt::format("{}", p.restartCount), age_of(p.created, now)};
     if (wide) {
       r.push_back(p.podIP ? p.podIP->str() : "<none>");
       r.push_back(p.node.empty() ? "<none>" : p.node);
     }
     rows.push_back(std::move(r));
   }
-  return format_table(rows);
+  return format_table(header, rows);
 }
 
 std::string deployments_table(std::vector<cluster::Deployment> deployments,
                               const std::vector<cluster::Pod>& pods, int64_t now) {
-  std::sort(deployments.begin(), deployments.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"});
+  std::sort(deployments.begin(), deployments.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+  });
+  const Row header = {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
+  std::vector<Row> rows;
   for (const auto& d : deployments) {
     int64_t have = 0, ready = 0;
     for (const auto& p : pods)
@@ -84,7 +70,7 @@ std::string deployments_table(std::vector<cluster::Deployment> deployments,
                     fmt::format("{}", std::min(have, d.replicas)), fmt::format("{}", ready),
                     age_of(d.created, now)});
   }
-  return format_table(rows);
+  return format_table(header, rows);
 }
 
 }  // namespace podnet::lab

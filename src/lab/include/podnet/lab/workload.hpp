@@ -2,9 +2,7 @@
 // The lab's workloads side: the per-node kubelet and the lab controller. `podnetctl lab up`
 // starts them as hidden subcommands (`podnetctl lab kubelet --lab L --node N` inside the node
 // netns, `podnetctl lab controller --lab L` inside the lab's ext netns), which call these.
-//
-// Owned by the workloads part: src/lab/src/workload_stub.cpp holds placeholders until the real
-// implementations land (delete the stub file in the same commit that adds them).
+// Implemented in workload.cpp over kubelet.hpp's loops (owned by the workloads part).
 #include <string_view>
 
 #include "podnet/lab/state.hpp"

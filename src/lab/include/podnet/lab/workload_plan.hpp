@@ -59,7 +59,7 @@ struct LocalStatus {
   bool sandbox_ready = false;    // netns + CNI ADD done
   bool container_alive = false;  // the HTTP server process is running
   int64_t restartCount = 0;
-  std::string error;             // last failure while starting (empty: none)
+  std::string error;  // last failure while starting (empty: none)
 };
 
 // The stored pod with the status the kubelet observes; nullopt when the store already says so

@@ -12,9 +12,6 @@ namespace podnet::lab {
 // kubectl's AGE: 45s, 119s, 3m20s, 42m, 5h3m, 20h, 3d4h, 90d, 2y5d, 9y. Negative: 0s.
 std::string human_age(int64_t seconds);
 
-// Columns separated by at least 3 spaces, left-aligned, each row ending with '\n'.
-std::string format_table(const std::vector<std::vector<std::string>>& rows);
-
 // NAME READY STATUS RESTARTS AGE [IP NODE]. STATUS is the reason when there is one (a pod
 // being created shows ContainerCreating), else the phase.
 std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide);

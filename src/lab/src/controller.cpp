@@ -1,0 +1,89 @@
+// The lab's controller: applies plan_controller() to the store.
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "podnet/cluster/deployment.hpp"
+#include "podnet/cluster/objects.hpp"
+#include "podnet/common/log.hpp"
+#include "podnet/lab/kubelet.hpp"
+#include "podnet/lab/workload_plan.hpp"
+#include "podnet/store/store.hpp"
+
+namespace podnet::lab {
+namespace {
+
+template <typename T, typename Parse>
+Result<std::vector<T>> list_objects(store::Store& s, std::string_view prefix, Parse parse) {
+  auto list = PODNET_TRY(s.list(prefix));
+  std::vector<T> out;
+  for (const auto& kv : list.items) {
+    auto obj = parse(nlohmann::json::parse(kv.value, nullptr, false));
+    if (!obj) {
+      log::debug("skip {}: {}", kv.key, obj.error().message);
+      continue;
+    }
+    out.push_back(std::move(*obj));
+  }
+  return out;
+}
+
+Result<> reconcile(store::Store& s, std::mt19937& rng) {
+  auto deployments = PODNET_TRY(list_objects<cluster::Deployment>(
+      s, cluster::deployments_prefix,
+      [](const auto& j) { return cluster::deployment_from_json(j); }));
+  auto pods = PODNET_TRY(list_objects<cluster::Pod>(
+      s, cluster::pods_prefix, [](const auto& j) { return cluster::pod_from_json(j); }));
+  auto nodes = PODNET_TRY(list_objects<cluster::Node>(
+      s, cluster::nodes_prefix, [](const auto& j) { return cluster::node_from_json(j); }));
+  std::vector<std::string> ready;
+  // A node key exists only while its podnetd holds its subnet lease: present means usable.
+  for (const auto& n : nodes) ready.push_back(n.name);
+  auto plan = plan_controller(deployments, pods, ready, std::time(nullptr),
+                              [&] { return pod_suffix([&] { return uint32_t(rng()); }); });
+  for (const auto& p : plan.remove) {
+    auto r = s.del(cluster::pod_key(p.ns, p.name));
+    if (!r)
+      log::warn("delete pod {}/{}: {}", p.ns, p.name, r.error().message);
+    else if (*r)
+      log::info("deleted pod {}/{} ({})", p.ns, p.name, p.owner);
+  }
+  for (const auto& p : plan.create) {
+    auto r = s.create(cluster::pod_key(p.ns, p.name), cluster::to_json(p).dump());
+    if (!r)
+      log::warn("create pod {}/{}: {}", p.ns, p.name, r.error().message);
+    else if (r->succeeded)
+      log::info("created pod {}/{} on {} for deployment {}", p.ns, p.name, p.node, p.owner);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<> controller_loop(const ControllerConfig& cfg, const std::atomic<bool>& stop) {
+  auto s = PODNET_TRY(store::open_store(cfg.store_url));
+  std::mt19937 rng(std::random_device{}());
+  std::unique_ptr<store::Watcher> watcher;
+  while (!stop) {
+    if (auto r = reconcile(*s, rng); !r) log::warn("reconcile: {}", r.error().message);
+    if (!watcher) {
+      // One watch over /podnet/: deployments, pods and nodes all wake the controller.
+      auto rev = s->list("/podnet/config");
+      auto w = rev ? s->watch("/podnet/", rev->revision) : std::unexpected(rev.error());
+      if (w)
+        watcher = std::move(*w);
+      else
+        log::warn("watch /podnet/: {}", w.error().message);
+    }
+    if (!watcher) {
+      std::this_thread::sleep_for(cfg.resync);
+      continue;
+    }
+    auto ev = watcher->next(cfg.resync);
+    if (!ev || ev->compacted) watcher.reset();
+  }
+  return {};
+}
+
+}  // namespace podnet::lab
