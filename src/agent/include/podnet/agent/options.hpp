@@ -1,0 +1,68 @@
+#pragma once
+// podnetd's command line (docs/contracts.md) and how its cluster flags become a ClusterConfig.
+// Pure, no I/O: every error is one line naming the flag, and main exits 2 with it.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "podnet/cluster/config.hpp"
+#include "podnet/cluster/conflist.hpp"
+#include "podnet/common/error.hpp"
+#include "podnet/common/log.hpp"
+#include "podnet/net/ip.hpp"
+
+namespace podnet::agent {
+
+struct ListenAddr {
+  net::IpAddress ip;
+  uint16_t port = 0;
+  std::string str() const;  // "127.0.0.1:9402", "[::1]:9402"
+  friend bool operator==(const ListenAddr&, const ListenAddr&) = default;
+};
+
+struct Options {
+  std::string node;
+  std::string store_url;
+  std::string iface = "eth0";
+  std::optional<net::IpAddress> ip;
+  std::string cni_conf_dir = "/etc/cni/net.d";
+  std::string state_dir = "/var/lib/podnetd";
+  std::string ipam_data_dir;
+  cluster::PodMode mode = cluster::PodMode::bridge;
+  std::optional<ListenAddr> listen = ListenAddr{*net::IpAddress::parse("127.0.0.1"), 9402};
+  std::chrono::seconds lease_ttl{30};
+  // Cluster flags: only used to create /podnet/config when absent; set = given explicitly.
+  std::optional<net::Prefix> cluster_cidr;
+  std::optional<int> node_subnet_len;
+  std::optional<net::Prefix> service_cidr;
+  std::optional<cluster::BackendType> backend;
+  std::optional<uint32_t> vni;
+  std::optional<uint16_t> vxlan_port;
+  bool leave = false;
+  log::Level log_level = log::Level::info;
+  std::string log_file;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses the arguments after argv[0]: "--flag value" or "--flag=value". --help/--version
+// short-circuit the required-flag checks.
+Result<Options> parse_args(std::span<const std::string> args);
+std::string usage();
+
+// "ADDR:PORT" ("[v6]:PORT" for IPv6); empty text: nullopt (the endpoint is off).
+Result<std::optional<ListenAddr>> parse_listen(std::string_view text);
+
+// The cluster config the flags describe (defaults for what was not given), validated; errors
+// name the flag ("--service-cidr: 10.96.0.0/12 overlaps clusterCIDR 10.0.0.0/8").
+Result<cluster::ClusterConfig> config_from_flags(const Options& o);
+
+// Explicitly given cluster flags that disagree with the stored config, one message each
+// ("--cluster-cidr 10.0.0.0/8 differs from the store's 192.168.0.0/16"); the store wins.
+std::vector<std::string> config_conflicts(const Options& o, const cluster::ClusterConfig& stored);
+
+}  // namespace podnet::agent

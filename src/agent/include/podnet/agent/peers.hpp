@@ -1,0 +1,31 @@
+#pragma once
+// The store's node entries -> the peers this node routes to. Pure, no I/O: entries that would
+// break the route plan (malformed, overlapping, missing VTEP MAC) are skipped here with a
+// reason, so one bad entry never stops the others from being programmed.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "podnet/cluster/config.hpp"
+#include "podnet/routes/plan.hpp"
+
+namespace podnet::agent {
+
+struct PeerSet {
+  std::vector<routes::Peer> peers;   // accepted, in key order
+  std::vector<std::string> skipped;  // malformed / conflicting entries, one reason each
+  std::vector<std::string> refused;  // host-gw peers not on-link, one reason each
+};
+
+// nodes: store key (/podnet/nodes/<name>) -> value. `self` is skipped; its pod_cidr,
+// internal_ip and underlay_addrs are used for the overlap, family and on-link checks.
+PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const routes::Self& self,
+                         const cluster::ClusterConfig& cfg);
+
+bool same_peer(const routes::Peer& a, const routes::Peer& b);
+// What changed between two peer lists, for the log: "peer lxb002 added (192.168.1.0/24 via
+// 10.1.1.16)", "peer lxb002 removed (192.168.1.0/24)", "peer lxb002 changed (...)".
+std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
+                                      const std::vector<routes::Peer>& after);
+
+}  // namespace podnet::agent

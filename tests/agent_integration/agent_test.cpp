@@ -1,0 +1,234 @@
+// podnetd end to end: real agents in node namespaces on one switch, a sqlite store, the real
+// podnet CNI plugin for pods, an "outside" host for masquerade. Lease TTL 3 s throughout.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "agent_cluster.hpp"
+#include "podnet/cluster/objects.hpp"
+#include "podnet/store/store.hpp"
+
+namespace podnet::testing {
+namespace {
+
+bool has(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_root()) GTEST_SKIP() << "needs root: creates network namespaces";
+  }
+  void make(int n) { c_ = std::make_unique<AgentCluster>("ag", n); }
+  void TearDown() override {
+    if (c_ && HasFailure())
+      for (int i = 0; i < n_; ++i) {
+        std::string log = slurp(c_->node(i).log());
+        if (log.size() > 6000) log = log.substr(log.size() - 6000);
+        std::cerr << "---- " << c_->node(i).name << " log (tail)\n" << log;
+      }
+    c_.reset();
+  }
+  void start_all(int n, const std::vector<std::string>& extra) {
+    n_ = n;
+    make(n);
+    for (int i = 0; i < n; ++i) c_->start(i, extra);
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(i).empty(); }))
+          << c_->node(i).name << " wrote no conflist";
+  }
+  std::string routes(int i) {
+    std::string out;
+    sh(fmt::format("ip -n {} route show proto 80", c_->node(i).ns->name()), &out);
+    return out;
+  }
+  bool routes_to_others(int i, const std::string& via_dev) {
+    for (int j = 0; j < n_; ++j) {
+      if (j == i || c_->node(j).pid < 0) continue;
+      std::string r = routes(i);
+      if (!has(r, c_->subnet(j)) || !has(r, via_dev)) return false;
+    }
+    return true;
+  }
+  // "<body> <status>" from the node's HTTP endpoint.
+  std::string http(int i, const std::string& path) {
+    std::string out;
+    AgentCluster::in(c_->node(i).ns->name(),
+                     "curl -s -m 2 -w ' %{http_code}' http://127.0.0.1:9402" + path, &out);
+    return out;
+  }
+  // TCP connect from a pod; returns the source address the listener saw.
+  std::string tcp_source(const std::string& from_pod, const std::string& listen_ns_path,
+                         const std::string& ip, int port) {
+    TcpPeerProbe probe(listen_ns_path, ip, port);
+    AgentCluster::in(c_->pod_ns(from_pod), fmt::format("nc -z -w 3 {} {}", ip, port));
+    return probe.wait_peer(4000);
+  }
+
+  std::unique_ptr<AgentCluster> c_;
+  int n_ = 0;
+};
+
+TEST_F(AgentTest, VxlanPodsAcrossNodesMasqueradeMetricsAndLeave) {
+  start_all(3, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
+  std::set<std::string> subnets;
+  for (int i = 0; i < 3; ++i) subnets.insert(c_->subnet(i));
+  EXPECT_EQ(subnets.size(), 3u) << "nodes share a subnet";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        AgentCluster::eventually([&] { return routes_to_others(i, "dev podnet.1 onlink"); }, 5000))
+        << c_->node(i).name << ": " << routes(i);
+    auto cl = c_->conflist(i);
+    EXPECT_EQ(cl["plugins"][0]["mtu"], 1450);
+    EXPECT_EQ(cl["plugins"][0]["ipam"]["dataDir"], c_->node(i).dir + "/ipam");
+  }
+  EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/readyz") == "ok\n 200"; }, 5000))
+      << http(0, "/readyz");
+  EXPECT_EQ(http(0, "/healthz"), "ok\n 200");
+  EXPECT_TRUE(has(http(0, "/nope"), " 404"));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(http(0, "/metrics"), "podnet_peers{node=\"lxb001\"} 2\n"); }, 5000));
+  std::string m = http(0, "/metrics");
+  EXPECT_TRUE(has(m, "podnet_lease_held{node=\"lxb001\"} 1\n")) << m;
+  EXPECT_TRUE(has(m, fmt::format("subnet=\"{}\"", c_->subnet(0)))) << m;
+  EXPECT_TRUE(has(m, "podnet_programmed_fdb_entries{node=\"lxb001\"} 2\n")) << m;
+  EXPECT_TRUE(has(m, "podnet_store_up{node=\"lxb001\"} 1\n")) << m;
+
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2"), ip3 = c_->add_pod(2, "p3");
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p3"), "ping -c1 -W2 " + ip1), 0);
+  // Pod to pod keeps the pod's address; pod to outside leaves from the node's.
+  EXPECT_EQ(tcp_source("p1", "/var/run/netns/" + c_->pod_ns("p2"), ip2, 7001), ip1);
+  EXPECT_EQ(tcp_source("p1", c_->ext().path(), "203.0.113.1", 7002), "10.1.1.11");
+
+  // Node 3 leaves: the others drop its subnet; its own routes, VTEP and conflist go.
+  std::string s3 = c_->subnet(2);
+  std::string err;
+  ASSERT_EQ(c_->run(2, c_->args(2, {"--leave"}), &err), 0) << err;
+  c_->kill_agent(2, SIGKILL);  // already stopped by --leave; reaps it
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(i), s3); }, 5000)) << routes(i);
+  EXPECT_EQ(routes(2), "");
+  std::string links;
+  sh(fmt::format("ip -n {} link show", c_->node(2).ns->name()), &links);
+  EXPECT_FALSE(has(links, "podnet.1")) << links;
+  EXPECT_FALSE(std::filesystem::exists(c_->node(2).conflist()));
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+}
+
+TEST_F(AgentTest, KillRestartKeepsSubnetAndTcpConnection) {
+  start_all(2, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(AgentCluster::eventually([&] { return routes_to_others(i, "podnet.1"); }, 5000));
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
+  std::string recv = c_->dir() + "/recv.txt";
+  c_->background(c_->pod_ns("p2"), fmt::format("nc -l {} 7003 > {}", ip2, recv));
+  ASSERT_TRUE(AgentCluster::eventually([&] {
+    std::string out;
+    AgentCluster::in(c_->pod_ns("p2"), "ss -ltn", &out);
+    return has(out, ":7003");
+  }));
+  int sender = c_->background(
+      c_->pod_ns("p1"), fmt::format("while true; do echo x; sleep 0.1; done | nc {} 7003", ip2));
+  auto size = [&] {
+    struct stat st {};
+    return ::stat(recv.c_str(), &st) == 0 ? st.st_size : 0;
+  };
+  ASSERT_TRUE(AgentCluster::eventually([&] { return size() > 4; }, 5000));
+
+  std::string before = c_->subnet(0);
+  c_->kill_agent(0, SIGKILL);
+  c_->start(0, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
+  EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/readyz") == "ok\n 200"; }, 8000));
+  EXPECT_EQ(c_->subnet(0), before);
+  EXPECT_EQ(slurp(c_->node(0).dir + "/state/subnet"), before + "\n");
+  auto at_restart = size();
+  EXPECT_TRUE(AgentCluster::eventually([&] { return size() > at_restart + 20; }, 5000));
+  EXPECT_EQ(::kill(sender, 0), 0) << "the TCP sender died";
+  EXPECT_TRUE(routes_to_others(1, "podnet.1")) << routes(1);
+  // SIGTERM: exit 0 and keep routes and conflist.
+  ::kill(c_->node(0).pid, SIGTERM);
+  int st = 0;
+  ASSERT_TRUE(
+      AgentCluster::eventually([&] { return ::waitpid(c_->node(0).pid, &st, WNOHANG) > 0; }));
+  c_->node(0).pid = -1;
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  EXPECT_TRUE(has(routes(0), c_->subnet(1)));
+  EXPECT_TRUE(std::filesystem::exists(c_->node(0).conflist()));
+}
+
+TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
+  start_all(3, {"--backend", "host-gw", "--listen", "127.0.0.1:9402"});
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  cluster::Node far{"far", *net::IpAddress::parse("10.2.2.2"),
+                    *net::Prefix::parse("192.168.200.0/24"), "", 1};
+  ASSERT_TRUE((*store)->put(cluster::node_key("far"), cluster::to_json(far).dump()));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(i, "dev eth0"); }, 5000))
+        << routes(i);
+  EXPECT_TRUE(has(routes(0), fmt::format("{} via 10.1.1.12 dev eth0", c_->subnet(1)))) << routes(0);
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(slurp(c_->node(0).log()), "refusing peer far 10.2.2.2 is not on-link"); },
+      5000));
+  EXPECT_FALSE(has(routes(0), "192.168.200.0"));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(http(0, "/metrics"), "podnet_peers_refused{node=\"lxb001\"} 1\n"); }));
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+
+  // The lease of node 1 is revoked behind its back: it notices and takes the same subnet again.
+  std::string s1 = c_->subnet(0);
+  auto lease = (*store)->get(cluster::subnet_key(*net::Prefix::parse(s1)));
+  ASSERT_TRUE(lease && *lease);
+  ASSERT_TRUE((*store)->revoke((*lease)->lease));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(slurp(c_->node(0).log()), "lease lost, re-acquired " + s1); }, 8000));
+  EXPECT_TRUE(AgentCluster::eventually([&] {
+    auto n = (*store)->get(cluster::node_key("lxb001"));
+    return n && *n;
+  }));
+  EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(1, "dev eth0"); }, 5000));
+
+  // Node 3 dies for good: its lease expires and the others forget it.
+  std::string s3 = c_->subnet(2);
+  c_->kill_agent(2, SIGKILL);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(i), s3); }, 10000)) << routes(i);
+}
+
+TEST_F(AgentTest, BadFlagsAndConfigExitTwoWithOneLine) {
+  n_ = 1;
+  make(1);
+  std::string err;
+  EXPECT_EQ(c_->run(0, {"--node", "lxb001"}, &err), 2);
+  EXPECT_EQ(err, "podnetd: --store: required (sqlite:///path or etcd://host:port)\n");
+  EXPECT_EQ(c_->run(0, c_->args(0, {"--backend", "geneve"}), &err), 2);
+  EXPECT_EQ(err, "podnetd: --backend: \"geneve\" is not vxlan or host-gw\n");
+  // Valid syntax, impossible config: service CIDR inside the cluster CIDR.
+  EXPECT_EQ(c_->run(0, c_->args(0, {"--cluster-cidr", "10.0.0.0/8", "--log-level", "error"}), &err),
+            2);
+  EXPECT_TRUE(has(err, "--service-cidr: 10.96.0.0/12 overlaps clusterCIDR 10.0.0.0/8")) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(c_->run(0, c_->args(0, {"--ip", "10.9.9.9", "--log-level", "error"}), &err), 2);
+  EXPECT_TRUE(has(err, "--ip: 10.9.9.9 is not an address of eth0")) << err;
+}
+
+}  // namespace
+}  // namespace podnet::testing
