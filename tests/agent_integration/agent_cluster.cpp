@@ -58,6 +58,7 @@ AgentCluster::AgentCluster(std::string_view tag, int count) {
 AgentCluster::~AgentCluster() {
   for (int pid : bg_) ::kill(-pid, SIGKILL), ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
   for (size_t i = 0; i < nodes_.size(); ++i) kill_agent(int(i), SIGKILL);
+  if (etcd_pid_ > 0) ::kill(etcd_pid_, SIGKILL), ::waitpid(etcd_pid_, nullptr, 0);
   pods_.clear();
   nodes_.clear();
   ext_.reset();
@@ -180,6 +181,51 @@ std::string AgentCluster::add_pod(int i, const std::string& pod) {
   if (r.exit_code != 0) throw std::runtime_error("CNI ADD " + pod + ": " + r.out + r.err);
   std::string addr = r.json()["ips"][0]["address"].get<std::string>();
   return addr.substr(0, addr.find('/'));
+}
+
+bool AgentCluster::start_etcd() {
+  if (sh("command -v etcd >/dev/null") != 0) return false;
+  if (sh(fmt::format("ip -n {} addr add 10.1.1.2/24 dev br0", sw_->name())) != 0) return false;
+  std::string data = dir_ + "/etcd";
+  std::string log = dir_ + "/etcd.log";
+  std::vector<std::string> args = {"etcd",
+                                   "--name",
+                                   "m0",
+                                   "--data-dir",
+                                   data,
+                                   "--listen-client-urls",
+                                   "http://10.1.1.2:2379",
+                                   "--advertise-client-urls",
+                                   "http://10.1.1.2:2379",
+                                   "--listen-peer-urls",
+                                   "http://127.0.0.1:2380",
+                                   "--initial-advertise-peer-urls",
+                                   "http://127.0.0.1:2380",
+                                   "--initial-cluster",
+                                   "m0=http://127.0.0.1:2380",
+                                   "--heartbeat-interval",
+                                   "50",
+                                   "--election-timeout",
+                                   "250"};
+  std::string ns = sw_->path();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int nsfd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) _exit(126);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp("etcd", argv.data());
+    _exit(127);
+  }
+  etcd_pid_ = pid;
+  return eventually(
+      [&] {
+        return in(sw_->name(), "curl -s -m 1 http://10.1.1.2:2379/health | grep -q true") == 0;
+      },
+      15000);
 }
 
 int AgentCluster::background(const std::string& ns, const std::string& cmd) {

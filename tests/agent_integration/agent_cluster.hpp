@@ -33,7 +33,12 @@ class AgentCluster {
   ~AgentCluster();
 
   const std::string& prefix() const { return prefix_; }
-  std::string store_url() const { return "sqlite://" + dir_ + "/store.db"; }
+  std::string store_url() const {
+    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379" : "sqlite://" + dir_ + "/store.db";
+  }
+  // Debian's etcd in the switch netns on 10.1.1.2:2379 (the lab's layout); later agents use it.
+  // False when etcd is not installed or did not become healthy.
+  bool start_etcd();
   std::string dir() const { return dir_; }
   AgentNode& node(int i) { return nodes_[i]; }
   ScopedNetns& ext() { return *ext_; }
@@ -70,6 +75,7 @@ class AgentCluster {
   std::vector<AgentNode> nodes_;
   std::vector<std::unique_ptr<ScopedNetns>> pods_;
   std::vector<int> bg_;
+  int etcd_pid_ = -1;
 };
 
 }  // namespace podnet::testing

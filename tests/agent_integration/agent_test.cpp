@@ -15,6 +15,7 @@
 #include "agent_cluster.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/store/store.hpp"
+#include "podnet/sys/mac.hpp"
 
 namespace podnet::testing {
 namespace {
@@ -37,7 +38,7 @@ class AgentTest : public ::testing::Test {
   }
   void make(int n) { c_ = std::make_unique<AgentCluster>("ag", n); }
   void TearDown() override {
-    if (c_ && HasFailure())
+    if (c_ && (HasFailure() || std::getenv("PODNET_AGENT_LOGS")))
       for (int i = 0; i < n_; ++i) {
         std::string log = slurp(c_->node(i).log());
         if (log.size() > 6000) log = log.substr(log.size() - 6000);
@@ -211,6 +212,67 @@ TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
   c_->kill_agent(2, SIGKILL);
   for (int i = 0; i < 2; ++i)
     EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(i), s3); }, 10000)) << routes(i);
+}
+
+// The same cross-node path with the etcd backend (etcd in the switch netns, as in the lab).
+TEST_F(AgentTest, EtcdStoreVxlanPodsAcrossNodes) {
+  n_ = 2;
+  make(2);
+  if (!c_->start_etcd()) GTEST_SKIP() << "etcd not installed or not healthy";
+  for (int i = 0; i < 2; ++i) c_->start(i, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(i).empty(); }, 10000))
+        << c_->node(i).name << " wrote no conflist";
+  EXPECT_NE(c_->subnet(0), c_->subnet(1));
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(i, "podnet.1"); }, 5000))
+        << routes(i);
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+  EXPECT_EQ(tcp_source("p2", "/var/run/netns/" + c_->pod_ns("p1"), ip1, 7004), ip2);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return http(1, "/readyz") == "ok\n 200"; }, 5000));
+  // Leaving through etcd: the other node forgets the subnet.
+  std::string s2 = c_->subnet(1);
+  std::string err;
+  ASSERT_EQ(c_->run(1, c_->args(1, {"--leave"}), &err), 0) << err;
+  c_->kill_agent(1, SIGKILL);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(0), s2); }, 5000)) << routes(0);
+}
+
+// 1000 peers in the store: one agent programs them all and stays small.
+TEST_F(AgentTest, ThousandPeersSmallRss) {
+  n_ = 1;
+  make(1);
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  const int peers = 1000;
+  for (int i = 0; i < peers; ++i) {
+    int idx = 100 + i;
+    cluster::Node n{fmt::format("peer{:04}", i),
+                    *net::IpAddress::parse(fmt::format("10.2.{}.{}", i / 250, 1 + i % 250)),
+                    *net::Prefix::parse(fmt::format("172.{}.{}.0/24", 16 + idx / 256, idx % 256)),
+                    sys::Mac::from_seed(fmt::format("peer{}", i)).str(), 1};
+    ASSERT_TRUE((*store)->put(cluster::node_key(n.name), cluster::to_json(n).dump()));
+  }
+  c_->start(
+      0, {"--backend", "vxlan", "--cluster-cidr", "172.16.0.0/12", "--listen", "127.0.0.1:9402"});
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] {
+        return has(http(0, "/metrics"), fmt::format("podnet_peers{{node=\"lxb001\"}} {}\n", peers));
+      },
+      30000))
+      << http(0, "/metrics");
+  std::string r = routes(0);
+  EXPECT_EQ(std::count(r.begin(), r.end(), '\n'), peers);
+  std::string status = slurp(fmt::format("/proc/{}/status", c_->node(0).pid));
+  auto pos = status.find("VmRSS:");
+  ASSERT_NE(pos, std::string::npos);
+  long rss_kb = std::stol(status.substr(pos + 6));
+  std::cerr << "podnetd RSS with " << peers << " peers: " << rss_kb << " kB\n";
+  std::string m = http(0, "/metrics");
+  auto d = m.find("podnet_reconcile_duration_seconds{");
+  if (d != std::string::npos) std::cerr << m.substr(d, m.find('\n', d) - d) << "\n";
+  EXPECT_LE(rss_kb, 20 * 1024);
 }
 
 TEST_F(AgentTest, BadFlagsAndConfigExitTwoWithOneLine) {

@@ -86,6 +86,7 @@ TEST(Peers, Changes) {
             "peer lxb003 changed (192.168.2.0/24 via 10.1.1.17 -> 192.168.2.0/24 via 10.1.1.27)");
   EXPECT_EQ(c[1], "peer lxb002 removed (192.168.1.0/24)");
   EXPECT_TRUE(peer_changes({a}, {a}).empty());
+  EXPECT_EQ(peer_changes({}, {a}, true)[0], "peer lxb002 present (192.168.1.0/24 via 10.1.1.16)");
 }
 
 }  // namespace

@@ -87,6 +87,7 @@ class Agent {
   std::optional<net::Prefix> subnet_;
   store::LeaseId lease_ = 0;
   bool lease_held_ = false;
+  bool lease_logged_ = false;
 
   std::map<std::string, std::string> nodes_;  // /podnet/nodes/<name> -> JSON
   std::unique_ptr<store::Watcher> watcher_;
@@ -135,12 +136,11 @@ Result<> Agent::grant_and_acquire(const std::optional<net::Prefix>& prefer) {
   const char* how = got.source == cluster::SubnetChoice::Source::held       ? "kept (lease held)"
                     : got.source == cluster::SubnetChoice::Source::previous ? "kept (recorded)"
                                                                             : "leased";
-  if (!subnet_ || *subnet_ != got.subnet) {
-    if (subnet_)
-      log::warn("subnet changed from {} to {}", subnet_->str(), got.subnet.str());
-    else
-      log::info("subnet {} {}", got.subnet.str(), how);
-  }
+  if (!lease_logged_)
+    log::info("subnet {} {}", got.subnet.str(), how);
+  else if (subnet_ && *subnet_ != got.subnet)
+    log::warn("subnet changed from {} to {}", subnet_->str(), got.subnet.str());
+  lease_logged_ = true;
   subnet_ = got.subnet;
   m_.subnet = subnet_->str();
   if (auto r = save_subnet_state(o_.state_dir, *subnet_); !r)
@@ -319,7 +319,7 @@ void Agent::reconcile(bool force) {
     next_reconcile_ = now + kRetryEvery;
     return;
   }
-  for (const auto& c : peer_changes(applied_peers_, ps.peers)) log::info("{}", c);
+  for (const auto& c : peer_changes(applied_peers_, ps.peers, !reconciled_)) log::info("{}", c);
   routes::RouteManager rm(*nl_);
   auto t0 = Clock::now();
   auto st = rm.apply(*w);

@@ -99,7 +99,7 @@ std::string describe(const routes::Peer& p) {
 }  // namespace
 
 std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
-                                      const std::vector<routes::Peer>& after) {
+                                      const std::vector<routes::Peer>& after, bool initial) {
   std::vector<std::string> out;
   auto find = [](const std::vector<routes::Peer>& v, const std::string& name) {
     return std::find_if(v.begin(), v.end(), [&](const routes::Peer& p) { return p.name == name; });
@@ -107,7 +107,8 @@ std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
   for (const auto& p : after) {
     auto it = find(before, p.name);
     if (it == before.end())
-      out.push_back(fmt::format("peer {} added ({})", p.name, describe(p)));
+      out.push_back(
+          fmt::format("peer {} {} ({})", p.name, initial ? "present" : "added", describe(p)));
     else if (!same_peer(*it, p))
       out.push_back(fmt::format("peer {} changed ({} -> {})", p.name, describe(*it), describe(p)));
   }

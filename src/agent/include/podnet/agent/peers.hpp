@@ -24,8 +24,9 @@ PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const 
 
 bool same_peer(const routes::Peer& a, const routes::Peer& b);
 // What changed between two peer lists, for the log: "peer lxb002 added (192.168.1.0/24 via
-// 10.1.1.16)", "peer lxb002 removed (192.168.1.0/24)", "peer lxb002 changed (...)".
+// 10.1.1.16)", "peer lxb002 removed (192.168.1.0/24)", "peer lxb002 changed (...)". `initial`:
+// the first reconcile of this process, whose peers are "present" (a restart adds nothing).
 std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
-                                      const std::vector<routes::Peer>& after);
+                                      const std::vector<routes::Peer>& after, bool initial = false);
 
 }  // namespace podnet::agent
