@@ -8,12 +8,15 @@
 
 namespace podnet::lab {
 
-std::string_view to_string(StoreKind k) { return k == StoreKind::etcd ? "etcd" : "sqlite"; }
+std::string_view to_string(StoreKind k) {
+  return k == StoreKind::etcd ? "etcd" : "sqlite";
+}
 
 Result<> validate_lab_name(std::string_view name) {
   if (auto r = cluster::validate_dns_label(name, "--lab"); !r) return r;
   // Netns names of the lab are <lab>-<suffix>; keep room for the longest pod names.
-  if (name.size() > 32) return fail(fmt::format("--lab: \"{}\" is longer than 32 characters", name));
+  if (name.size() > 32)
+    return fail(fmt::format("--lab: \"{}\" is longer than 32 characters", name));
   return {};
 }
 
@@ -50,12 +53,12 @@ Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::st
 }
 
 Result<std::vector<NodePlan>> plan_nodes(int n) {
-  if (n < 1 || n > max_nodes)
-    return fail(fmt::format("--nodes: {} is not in 1..{}", n, max_nodes));
+  if (n < 1 || n > max_nodes) return fail(fmt::format("--nodes: {} is not in 1..{}", n, max_nodes));
   // The seed's machines first, in the order the contract gives, then new lxb machines.
   std::vector<NodePlan> out;
   auto add = [&](std::string name, uint32_t last_octet) {
-    out.push_back({std::move(name), net::IpAddress::v4((10u << 24) | (1u << 16) | (1u << 8) | last_octet)});
+    out.push_back(
+        {std::move(name), net::IpAddress::v4((10u << 24) | (1u << 16) | (1u << 8) | last_octet)});
   };
   for (int i = 0; i < n; ++i) {
     if (i < 4)
@@ -68,16 +71,24 @@ Result<std::vector<NodePlan>> plan_nodes(int n) {
   return out;
 }
 
-std::string netns_switch(std::string_view lab) { return fmt::format("{}-sw", lab); }
-std::string netns_ext(std::string_view lab) { return fmt::format("{}-ext", lab); }
-std::string netns_etcd(std::string_view lab) { return fmt::format("{}-etcd", lab); }
+std::string netns_switch(std::string_view lab) {
+  return fmt::format("{}-sw", lab);
+}
+std::string netns_ext(std::string_view lab) {
+  return fmt::format("{}-ext", lab);
+}
+std::string netns_etcd(std::string_view lab) {
+  return fmt::format("{}-etcd", lab);
+}
 std::string netns_node(std::string_view lab, std::string_view node) {
   return fmt::format("{}-{}", lab, node);
 }
 std::string netns_pod(std::string_view lab, std::string_view pod) {
   return fmt::format("{}-pod-{}", lab, pod);
 }
-std::string pod_netns_prefix(std::string_view lab) { return fmt::format("{}-pod-", lab); }
+std::string pod_netns_prefix(std::string_view lab) {
+  return fmt::format("{}-pod-", lab);
+}
 std::string netns_path(std::string_view netns_name) {
   return fmt::format("/var/run/netns/{}", netns_name);
 }
@@ -106,12 +117,18 @@ std::string LabPaths::log(std::string_view process) const {
 std::string LabPaths::node_dir(std::string_view node) const {
   return fmt::format("{}/nodes/{}", root, node);
 }
-std::string LabPaths::cni_conf_dir(std::string_view node) const { return node_dir(node) + "/net.d"; }
+std::string LabPaths::cni_conf_dir(std::string_view node) const {
+  return node_dir(node) + "/net.d";
+}
 std::string LabPaths::conflist(std::string_view node) const {
   return cni_conf_dir(node) + "/10-podnet.conflist";
 }
-std::string LabPaths::ipam_dir(std::string_view node) const { return node_dir(node) + "/ipam"; }
-std::string LabPaths::state_dir(std::string_view node) const { return node_dir(node) + "/state"; }
+std::string LabPaths::ipam_dir(std::string_view node) const {
+  return node_dir(node) + "/ipam";
+}
+std::string LabPaths::state_dir(std::string_view node) const {
+  return node_dir(node) + "/state";
+}
 
 LabPaths lab_paths(std::string_view lab, std::string_view base) {
   return LabPaths{fmt::format("{}/{}", base, lab)};

@@ -41,12 +41,9 @@ json to_json(const LabState& s) {
                      {"startTime", p.start_time},
                      {"netns", p.netns},
                      {"log", p.log}});
-  return {{"name", s.spec.name},
-          {"store", to_string(s.spec.store)},
-          {"storeURL", s.store_url},
-          {"backend", cluster::to_string(s.spec.backend)},
-          {"created", s.created},
-          {"nodes", std::move(nodes)},
+  return {{"name", s.spec.name},          {"store", to_string(s.spec.store)},
+          {"storeURL", s.store_url},      {"backend", cluster::to_string(s.spec.backend)},
+          {"created", s.created},         {"nodes", std::move(nodes)},
           {"processes", std::move(procs)}};
 }
 
@@ -94,7 +91,8 @@ Result<LabState> from_json(const json& j) {
     p.name = PODNET_TRY(get_string(n, "name", where));
     if (auto r = cluster::validate_dns_label(p.name, "lab.json: " + where + "name"); !r)
       return fail(r.error());
-    if (s.find_node(p.name)) return fail(fmt::format("lab.json: {}name: \"{}\" twice", where, p.name));
+    if (s.find_node(p.name))
+      return fail(fmt::format("lab.json: {}name: \"{}\" twice", where, p.name));
     auto ip_text = PODNET_TRY(get_string(n, "ip", where));
     auto ip = net::IpAddress::parse(ip_text);
     if (!ip || !ip->is_v4())

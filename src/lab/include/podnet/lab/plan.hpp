@@ -44,8 +44,8 @@ Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::st
                           std::string_view backend);
 
 struct NodePlan {
-  std::string name;      // lxb001
-  net::IpAddress ip;     // 10.1.1.15
+  std::string name;   // lxb001
+  net::IpAddress ip;  // 10.1.1.15
   friend bool operator==(const NodePlan&, const NodePlan&) = default;
 };
 
@@ -54,13 +54,13 @@ struct NodePlan {
 Result<std::vector<NodePlan>> plan_nodes(int n);
 
 // ---- names: netns (files under /var/run/netns) and the switch ports
-std::string netns_switch(std::string_view lab);                      // <lab>-sw
-std::string netns_ext(std::string_view lab);                         // <lab>-ext
-std::string netns_etcd(std::string_view lab);                        // <lab>-etcd
-std::string netns_node(std::string_view lab, std::string_view node); // <lab>-<node>
-std::string netns_pod(std::string_view lab, std::string_view pod);   // <lab>-pod-<pod>
-std::string pod_netns_prefix(std::string_view lab);                  // <lab>-pod-
-std::string netns_path(std::string_view netns_name);                 // /var/run/netns/<name>
+std::string netns_switch(std::string_view lab);                       // <lab>-sw
+std::string netns_ext(std::string_view lab);                          // <lab>-ext
+std::string netns_etcd(std::string_view lab);                         // <lab>-etcd
+std::string netns_node(std::string_view lab, std::string_view node);  // <lab>-<node>
+std::string netns_pod(std::string_view lab, std::string_view pod);    // <lab>-pod-<pod>
+std::string pod_netns_prefix(std::string_view lab);                   // <lab>-pod-
+std::string netns_path(std::string_view netns_name);                  // /var/run/netns/<name>
 // True for every netns name the lab `lab` can have made, also without its lab.json (leftovers
 // of a crash): <lab>-sw|ext|etcd, <lab>-pod-*, <lab>-lxb<digits>, <lab>-lxcc<digits>.
 bool is_lab_netns(std::string_view lab, std::string_view netns_name);

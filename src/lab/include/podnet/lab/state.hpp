@@ -7,7 +7,8 @@
 //    "backend": "vxlan", "created": 1764145000,
 //    "nodes": [{"name": "lxb001", "ip": "10.1.1.15"}, ...],
 //    "processes": [{"role": "podnetd", "node": "lxb001", "pid": 1234, "startTime": 5678,
-//                   "netns": "podnet-lxb001", "log": "/run/podnet-lab/podnet/logs/podnetd-lxb001.log"}]}
+//                   "netns": "podnet-lxb001", "log":
+//                   "/run/podnet-lab/podnet/logs/podnetd-lxb001.log"}]}
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,7 +47,8 @@ struct LabState {
 };
 
 // A fresh state for a spec (nodes planned, no processes yet).
-Result<LabState> make_state(const LabSpec& spec, int64_t now, std::string_view base_dir = default_base_dir);
+Result<LabState> make_state(const LabSpec& spec, int64_t now,
+                            std::string_view base_dir = default_base_dir);
 
 nlohmann::json to_json(const LabState& s);
 // Parses and validates (lab name, node names/addresses, store, backend, pids > 0). Errors name

@@ -1,0 +1,52 @@
+// podnetctl: the CLI of podnet's cluster objects and of the lab. main builds the command tree's
+// parents; each command group (lab_cmds, node_cmds, workload_cmds) adds its subcommands.
+#include <algorithm>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "exec_args.hpp"
+
+namespace podnet::ctl {
+// The workloads group lives in workload_cmds.cpp; a build without it still links.
+[[gnu::weak]] void add_workload_commands(CLI::App&, Context&) {}
+}  // namespace podnet::ctl
+
+int main(int argc, char** argv) {
+  using namespace podnet::ctl;
+  CLI::App app{"podnetctl: pods, nodes and services of a podnet cluster, and the podnet lab"};
+  app.set_version_flag("--version", std::string("podnetctl ") + PODNET_VERSION);
+  app.require_subcommand(1);
+  // Global options are accepted after the subcommand too: `podnetctl get nodes --lab x`.
+  app.fallthrough();
+  Context ctx;
+  app.add_option("--lab", ctx.lab, "lab name (files in /run/podnet-lab/NAME)")
+      ->capture_default_str();
+  app.add_option("--store", ctx.store_url,
+                 "store URL (sqlite:///path, etcd://host:port); default: the lab's");
+  for (const auto& [name, help] : {std::pair{"lab", "make, check and remove the lab"},
+                                   {"get", "list objects"},
+                                   {"create", "create objects"},
+                                   {"scale", "change a deployment's replica count"},
+                                   {"delete", "delete objects"},
+                                   {"inspect", "show how an object is wired"}})
+    app.add_subcommand(name, help)->require_subcommand(1);
+  app.add_subcommand("exec", "run a command in a node's or a pod's network namespace");
+  add_lab_commands(app, ctx);
+  add_node_commands(app, ctx);
+  add_workload_commands(app, ctx);
+  std::vector<std::string> args(argv, argv + argc);
+  set_exec_command(take_exec_command(args));
+  try {
+    args.erase(args.begin());
+    std::reverse(args.begin(), args.end());  // CLI11's vector form takes them last-first
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
