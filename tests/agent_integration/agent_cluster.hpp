@@ -34,8 +34,9 @@ class AgentCluster {
 
   const std::string& prefix() const { return prefix_; }
   std::string store_url() const {
-    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379" : "sqlite://" + dir_ + "/store.db";
+    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379" : "sqlite://" + dir_ + "/store.db" + sqlite_query;
   }
+  std::string sqlite_query;  // e.g. "?history=5" (set before starting agents)
   // Debian's etcd in the switch netns on 10.1.1.2:2379 (the lab's layout); later agents use it.
   // False when etcd is not installed or did not become healthy.
   bool start_etcd();

@@ -239,6 +239,41 @@ TEST_F(AgentTest, EtcdStoreVxlanPodsAcrossNodes) {
   EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(0), s2); }, 5000)) << routes(0);
 }
 
+// A stopped agent falls behind the store's compaction: on waking it lists again and still
+// converges (a peer deleted meanwhile loses its route). Also: flags that disagree with the
+// stored config only warn.
+TEST_F(AgentTest, CompactionRelistAndConfigConflictWarning) {
+  n_ = 2;
+  make(2);
+  c_->sqlite_query = "?history=5";
+  c_->start(0, {"--backend", "vxlan"});
+  ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(0).empty(); }));
+  c_->start(1, {"--backend", "host-gw", "--vni", "5"});
+  ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(1).empty(); }));
+  std::string log1 = slurp(c_->node(1).log());
+  EXPECT_TRUE(has(log1, "--backend host-gw differs from the store's vxlan; using the store's"))
+      << log1;
+  EXPECT_TRUE(has(log1, "--vni 5 differs from the store's 1; using the store's"));
+  EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(0, "podnet.1"); }));
+
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  cluster::Node ghost{"ghost", *net::IpAddress::parse("10.1.1.99"),
+                      *net::Prefix::parse("192.168.77.0/24"), "0a:00:00:00:77:01", 1};
+  ASSERT_TRUE((*store)->put(cluster::node_key("ghost"), cluster::to_json(ghost).dump()));
+  ASSERT_TRUE(AgentCluster::eventually([&] { return has(routes(0), "192.168.77.0/24"); }));
+
+  ::kill(c_->node(0).pid, SIGSTOP);
+  ASSERT_TRUE((*store)->del(cluster::node_key("ghost")));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE((*store)->put("/podnet/nodes/zz-noise", "{}"));
+  ASSERT_TRUE((*store)->del("/podnet/nodes/zz-noise"));
+  ::kill(c_->node(0).pid, SIGCONT);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(0), "192.168.77.0/24"); }, 5000))
+      << routes(0);
+  EXPECT_TRUE(has(slurp(c_->node(0).log()), "fell behind compaction"));
+  EXPECT_TRUE(routes_to_others(0, "podnet.1")) << routes(0);
+}
+
 // 1000 peers in the store: one agent programs them all and stays small.
 TEST_F(AgentTest, ThousandPeersSmallRss) {
   n_ = 1;
