@@ -1,0 +1,164 @@
+// podnetctl's workload commands: create/scale/get/delete deployments and pods, inspect pod.
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "podnet/lab/workload_view.hpp"
+#include "run.hpp"
+#include "workload_inspect.hpp"
+#include "workload_store.hpp"
+
+namespace podnet::ctl {
+namespace {
+
+struct DeploymentArgs {
+  std::string name;
+  int64_t replicas = 1;
+  int64_t port = 80;
+  bool wait = true;
+  int timeout = 120;
+};
+
+Result<> create_deployment(const Context& ctx, const DeploymentArgs& a) {
+  auto d = PODNET_TRY(
+      cluster::make_deployment(default_namespace, a.name, a.replicas, a.port, std::time(nullptr)));
+  auto s = PODNET_TRY(ctx.open_store());
+  auto r = PODNET_TRY(s->create(cluster::deployment_key(d.ns, d.name), cluster::to_json(d).dump()));
+  if (!r.succeeded) return fail(fmt::format("deployment \"{}\" already exists", a.name));
+  std::cout << fmt::format("deployment.apps/{} created\n", a.name) << std::flush;
+  if (a.wait) PODNET_TRY_VOID(wait_deployment_ready(*s, a.name, std::chrono::seconds(a.timeout)));
+  return {};
+}
+
+Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
+  PODNET_TRY_VOID(cluster::validate_replicas(a.replicas));
+  auto s = PODNET_TRY(ctx.open_store());
+  const auto key = cluster::deployment_key(default_namespace, a.name);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto kv = PODNET_TRY(s->get(key));
+    if (!kv) return fail(fmt::format("deployments.apps \"{}\" not found", a.name));
+    auto d =
+        PODNET_TRY(cluster::deployment_from_json(nlohmann::json::parse(kv->value, nullptr, false)));
+    d.replicas = a.replicas;
+    auto r = PODNET_TRY(s->compare_and_swap(key, cluster::to_json(d).dump(), kv->mod_revision));
+    if (!r.succeeded) continue;  // changed under us: read again
+    std::cout << fmt::format("deployment.apps/{} scaled\n", a.name) << std::flush;
+    if (a.wait) PODNET_TRY_VOID(wait_deployment_ready(*s, a.name, std::chrono::seconds(a.timeout)));
+    return {};
+  }
+  return fail(fmt::format("deployment \"{}\" keeps changing; try again", a.name));
+}
+
+Result<> get_pods(const Context& ctx) {
+  auto s = PODNET_TRY(ctx.open_store());
+  auto pods = PODNET_TRY(list_pods(*s));
+  if (ctx.output == "json") {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& p : pods) items.push_back(cluster::to_json(p));
+    std::cout << nlohmann::json{{"kind", "List"}, {"items", items}}.dump(2) << "\n";
+    return {};
+  }
+  if (pods.empty()) {
+    std::cerr << "No resources found in default namespace.\n";
+    return {};
+  }
+  std::cout << lab::pods_table(pods, std::time(nullptr), ctx.output == "wide");
+  return {};
+}
+
+Result<> get_deployments(const Context& ctx) {
+  auto s = PODNET_TRY(ctx.open_store());
+  auto deployments = PODNET_TRY(list_deployments(*s));
+  if (ctx.output == "json") {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& d : deployments) items.push_back(cluster::to_json(d));
+    std::cout << nlohmann::json{{"kind", "List"}, {"items", items}}.dump(2) << "\n";
+    return {};
+  }
+  if (deployments.empty()) {
+    std::cerr << "No resources found in default namespace.\n";
+    return {};
+  }
+  std::cout << lab::deployments_table(deployments, PODNET_TRY(list_pods(*s)), std::time(nullptr));
+  return {};
+}
+
+Result<> delete_object(const Context& ctx, const std::string& key, const std::string& kind,
+                       const std::string& name) {
+  auto s = PODNET_TRY(ctx.open_store());
+  if (!PODNET_TRY(s->del(key))) return fail(fmt::format("{} \"{}\" not found", kind, name));
+  std::cout << fmt::format("{} \"{}\" deleted\n", kind, name);
+  return {};
+}
+
+void add_output_option(CLI::App* cmd, Context& ctx, bool wide) {
+  std::vector<std::string> allowed = {"json"};
+  if (wide) allowed.push_back("wide");
+  cmd->add_option("-o,--output", ctx.output, wide ? "wide or json" : "json")
+      ->check(CLI::IsMember(allowed));
+}
+
+}  // namespace
+
+void add_workload_commands(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<DeploymentArgs>();
+
+  auto* create = app.get_subcommand("create")->add_subcommand("deployment", "create a deployment");
+  create->add_option("NAME", args->name, "deployment name")->required();
+  create->add_option("--replicas", args->replicas, "number of pods (default 1)");
+  create->add_option("--port", args->port, "the container's port (default 80)");
+  create->add_option("--wait", args->wait, "wait until the pods are Running (default true)");
+  create->add_option("--timeout", args->timeout, "seconds to wait (default 120)");
+  create->callback([&ctx, args] { run_command([&] { return create_deployment(ctx, *args); }); });
+
+  auto* scale =
+      app.get_subcommand("scale")->add_subcommand("deployment", "set a deployment's replicas");
+  scale->add_option("NAME", args->name, "deployment name")->required();
+  scale->add_option("--replicas", args->replicas, "number of pods")->required();
+  scale->add_option("--wait", args->wait, "wait until the pods are Running (default false)")
+      ->default_str("false");
+  scale->add_option("--timeout", args->timeout, "seconds to wait (default 120)");
+  scale->preparse_callback([args](size_t) { args->wait = false; });
+  scale->callback([&ctx, args] { run_command([&] { return scale_deployment(ctx, *args); }); });
+
+  auto* get = app.get_subcommand("get");
+  auto* pods = get->add_subcommand("pods", "list pods")->alias("pod")->alias("po");
+  add_output_option(pods, ctx, true);
+  pods->callback([&ctx] { run_command([&] { return get_pods(ctx); }); });
+  auto* deps =
+      get->add_subcommand("deployments", "list deployments")->alias("deployment")->alias("deploy");
+  add_output_option(deps, ctx, false);
+  deps->callback([&ctx] { run_command([&] { return get_deployments(ctx); }); });
+
+  auto del_name = std::make_shared<std::string>();
+  auto* del = app.get_subcommand("delete");
+  auto* del_pod = del->add_subcommand("pod", "delete a pod (its deployment replaces it)");
+  del_pod->add_option("NAME", *del_name, "pod name")->required();
+  del_pod->callback([&ctx, del_name] {
+    run_command([&] {
+      return delete_object(ctx, cluster::pod_key(default_namespace, *del_name), "pod", *del_name);
+    });
+  });
+  auto* del_dep = del->add_subcommand("deployment", "delete a deployment and its pods");
+  del_dep->add_option("NAME", *del_name, "deployment name")->required();
+  del_dep->callback([&ctx, del_name] {
+    run_command([&] {
+      return delete_object(ctx, cluster::deployment_key(default_namespace, *del_name),
+                           "deployment.apps", *del_name);
+    });
+  });
+
+  auto* inspect = app.get_subcommand("inspect")->add_subcommand(
+      "pod", "a pod's network: netns, eth0, veth, routes");
+  inspect->add_option("NAME", *del_name, "pod name")->required();
+  inspect->callback([&ctx, del_name] {
+    run_command([&]() -> Result<> {
+      std::cout << PODNET_TRY(inspect_pod(ctx, *del_name));
+      return {};
+    });
+  });
+}
+
+}  // namespace podnet::ctl

@@ -1,0 +1,69 @@
+#include "workload_store.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace podnet::ctl {
+namespace {
+
+template <typename T, typename Parse>
+Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, Parse parse) {
+  auto list = PODNET_TRY(s.list(prefix));
+  std::vector<T> out;
+  for (const auto& kv : list.items) {
+    auto obj = parse(nlohmann::json::parse(kv.value, nullptr, false));
+    if (!obj) return fail(fmt::format("{}: {}", kv.key, obj.error().message));
+    out.push_back(std::move(*obj));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<cluster::Pod>> list_pods(store::Store& s) {
+  return list_of<cluster::Pod>(s, fmt::format("{}{}/", cluster::pods_prefix, default_namespace),
+                               [](const auto& j) { return cluster::pod_from_json(j); });
+}
+
+Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s) {
+  return list_of<cluster::Deployment>(
+      s, fmt::format("{}{}/", cluster::deployments_prefix, default_namespace),
+      [](const auto& j) { return cluster::deployment_from_json(j); });
+}
+
+Result<cluster::Pod> get_pod(store::Store& s, std::string_view name) {
+  auto kv = PODNET_TRY(s.get(cluster::pod_key(default_namespace, name)));
+  if (!kv) return fail(fmt::format("pods \"{}\" not found", name));
+  auto p = cluster::pod_from_json(nlohmann::json::parse(kv->value, nullptr, false));
+  if (!p) return fail(fmt::format("pod \"{}\": {}", name, p.error().message));
+  return *p;
+}
+
+Result<> wait_deployment_ready(store::Store& s, std::string_view name,
+                               std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int64_t want = 0, have = 0, ready = 0;
+  while (true) {
+    auto kv = PODNET_TRY(s.get(cluster::deployment_key(default_namespace, name)));
+    if (!kv) return fail(fmt::format("deployment \"{}\" was deleted while waiting", name));
+    auto d = cluster::deployment_from_json(nlohmann::json::parse(kv->value, nullptr, false));
+    if (!d) return fail(fmt::format("deployment \"{}\": {}", name, d.error().message));
+    want = d->replicas;
+    have = ready = 0;
+    for (const auto& p : PODNET_TRY(list_pods(s)))
+      if (p.owner == name) {
+        ++have;
+        ready += p.ready && p.phase == cluster::PodPhase::Running;
+      }
+    if (have == want && ready == want) return {};
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return fail(
+      fmt::format("deployment \"{}\": {}/{} pods ready after {}s (see `podnetctl get pods` "
+                  "and the kubelet logs)",
+                  name, ready, want, timeout.count()));
+}
+
+}  // namespace podnet::ctl
