@@ -53,6 +53,7 @@ class Agent {
   void relist();
   void poll_watch();
   void reconcile(bool force);
+  void log_actions(routes::RouteManager& rm, const routes::WantedState& w);
   void renew();
   void reacquire();
   Result<> publish_node();
@@ -88,6 +89,7 @@ class Agent {
   store::LeaseId lease_ = 0;
   bool lease_held_ = false;
   bool lease_logged_ = false;
+  bool renew_failing_ = false;
 
   std::map<std::string, std::string> nodes_;  // /podnet/nodes/<name> -> JSON
   std::unique_ptr<store::Watcher> watcher_;
@@ -116,13 +118,19 @@ routes::Self Agent::self() const {
 }
 
 bool Agent::wait_or_signal(std::chrono::milliseconds d) {
-  pollfd p{sfd_.get(), POLLIN, 0};
-  int n = ::poll(&p, 1, int(d.count()));
-  if (n > 0) {
-    signalfd_siginfo si{};
-    (void)!::read(sfd_.get(), &si, sizeof si);
-    log::info("{} received during start-up: exiting", strsignal(int(si.ssi_signo)));
-    return true;
+  // /healthz and /readyz keep answering (503 for readiness) while the store is retried.
+  const auto end = Clock::now() + d;
+  for (auto now = Clock::now(); now < end; now = Clock::now()) {
+    pollfd p[2] = {{sfd_.get(), POLLIN, 0}, {http_ ? http_->fd() : -1, POLLIN, 0}};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - now);
+    if (::poll(p, 2, int(std::max<int64_t>(1, left.count()))) <= 0) continue;
+    if (p[0].revents & POLLIN) {
+      signalfd_siginfo si{};
+      (void)!::read(sfd_.get(), &si, sizeof si);
+      log::info("{} received during start-up: exiting", strsignal(int(si.ssi_signo)));
+      return true;
+    }
+    if (http_ && (p[1].revents & POLLIN)) http_->run();
   }
   return false;
 }
@@ -321,6 +329,7 @@ void Agent::reconcile(bool force) {
   }
   for (const auto& c : peer_changes(applied_peers_, ps.peers, !reconciled_)) log::info("{}", c);
   routes::RouteManager rm(*nl_);
+  log_actions(rm, *w);
   auto t0 = Clock::now();
   auto st = rm.apply(*w);
   m_.reconcile_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -345,6 +354,17 @@ void Agent::reconcile(bool force) {
   applied_peers_ = std::move(ps.peers);
   if (!reconciled_) log::info("first reconcile done: {} peers", applied_peers_.size());
   reconciled_ = true;
+}
+
+// What the apply is about to change, one line each (the first 20): "replace route ...". The
+// kernel is read once more for this; only done when something changes or on the periodic resync.
+void Agent::log_actions(routes::RouteManager& rm, const routes::WantedState& w) {
+  auto cur = rm.read_current(w);
+  if (!cur) return;
+  auto acts = routes::diff(w, *cur);
+  constexpr size_t kMax = 20;
+  for (size_t i = 0; i < acts.size() && i < kMax; ++i) log::info("{}", acts[i].str());
+  if (acts.size() > kMax) log::info("... and {} more changes", acts.size() - kMax);
 }
 
 Result<> Agent::publish_node() {
@@ -394,6 +414,7 @@ void Agent::renew() {
   auto k = store_->keep_alive(lease_);
   if (!k) {
     ++m_.lease_renew_errors;
+    renew_failing_ = true;
     store_err(k.error(), "lease renewal (will retry)");
     return;
   }
@@ -406,7 +427,11 @@ void Agent::renew() {
     return;
   }
   ++m_.lease_renewals;
-  log::debug("lease renewed ({}s)", k->count());
+  if (renew_failing_)
+    log::info("lease renewed ({}s): store reachable again", k->count());
+  else
+    log::debug("lease renewed ({}s)", k->count());
+  renew_failing_ = false;
   if (!node_published_ || Clock::now() - last_heartbeat_ >= kHeartbeatEvery) {
     if (auto r = publish_node(); !r) store_err(r.error(), "publish node");
   }
