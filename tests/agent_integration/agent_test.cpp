@@ -214,16 +214,19 @@ TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
     EXPECT_TRUE(AgentCluster::eventually([&] { return !has(routes(i), s3); }, 10000)) << routes(i);
 }
 
-// The same cross-node path with the etcd backend (etcd in the switch netns, as in the lab).
-TEST_F(AgentTest, EtcdStoreVxlanPodsAcrossNodes) {
+// The same cross-node path with the etcd backend (etcd in the switch netns, as in the lab) and
+// pods wired in ptp mode.
+TEST_F(AgentTest, EtcdStorePtpPodsAcrossNodes) {
   n_ = 2;
   make(2);
   if (!c_->start_etcd()) GTEST_SKIP() << "etcd not installed or not healthy";
-  for (int i = 0; i < 2; ++i) c_->start(i, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
+  for (int i = 0; i < 2; ++i)
+    c_->start(i, {"--backend", "vxlan", "--mode", "ptp", "--listen", "127.0.0.1:9402"});
   for (int i = 0; i < 2; ++i)
     ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(i).empty(); }, 10000))
         << c_->node(i).name << " wrote no conflist";
   EXPECT_NE(c_->subnet(0), c_->subnet(1));
+  EXPECT_EQ(c_->conflist(0)["plugins"][0]["mode"], "ptp");
   for (int i = 0; i < 2; ++i)
     EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(i, "podnet.1"); }, 5000))
         << routes(i);
