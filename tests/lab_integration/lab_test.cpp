@@ -1,0 +1,261 @@
+// The lab end to end through the podnetctl binary, as a user runs it: up, status, get nodes,
+// exec, errors, down; etcd + host-gw; down after kill -9 and without lab.json; a failed up
+// leaves nothing. Each test has its own lab name and runs `lab down` in TearDown.
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "podnet/lab/plan.hpp"
+#include "podnet/testing/netns_fixture.hpp"
+
+namespace podnet::lab {
+namespace {
+
+using podnet::testing::build_path;
+using podnet::testing::have_root;
+using podnet::testing::sh;
+
+struct CtlRun {
+  int rc = -1;
+  std::string out;  // stdout and stderr
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> words_of(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+class LabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_root()) GTEST_SKIP() << "needs root (network namespaces)";
+    lab_ = podnet::testing::unique_prefix("lb");
+    lab_.pop_back();  // "pntlb1a2b-" -> a DNS label
+    sh("ip -o link show | wc -l", &root_links_before_);
+  }
+  void TearDown() override {
+    if (!lab_.empty()) ctl("lab down");
+  }
+
+  CtlRun ctl(const std::string& args, const std::string& env = "") const {
+    CtlRun r;
+    r.rc = sh(
+        fmt::format("{} {} --lab {} {}", env, build_path("apps/podnetctl/podnetctl"), lab_, args),
+        &r.out);
+    return r;
+  }
+
+  std::vector<std::string> lab_netns() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/var/run/netns", ec)) {
+      const auto name = e.path().filename().string();
+      if (name.starts_with(lab_ + "-")) out.push_back(name);
+    }
+    return out;
+  }
+
+  // Live processes whose command line names the lab (podnetd's paths, kubelet's --lab, etcd's
+  // --name): none may survive `lab down`.
+  std::vector<std::string> lab_processes() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const auto pid = e.path().filename().string();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream f(e.path() / "cmdline");
+      std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      for (auto& c : cmd)
+        if (c == '\0') c = ' ';
+      if (cmd.find(lab_) != std::string::npos) out.push_back(pid + ": " + cmd);
+    }
+    return out;
+  }
+
+  void expect_nothing_left() const {
+    EXPECT_EQ(lab_netns(), std::vector<std::string>{});
+    EXPECT_FALSE(std::filesystem::exists(lab_paths(lab_).root));
+    // Killed processes may take a moment to leave /proc (reaped by init).
+    std::vector<std::string> procs;
+    for (int i = 0; i < 50; ++i) {
+      procs = lab_processes();
+      if (procs.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(procs, std::vector<std::string>{});
+    std::string links;
+    sh("ip -o link show | wc -l", &links);
+    EXPECT_EQ(links, root_links_before_) << "the root namespace's links changed";
+  }
+
+  nlohmann::json lab_json() const {
+    std::ifstream f(lab_paths(lab_).lab_json());
+    return nlohmann::json::parse(f, nullptr, false);
+  }
+
+  std::string lab_;
+  std::string root_links_before_;
+};
+
+TEST_F(LabTest, UpSqliteVxlanThenDown) {
+  auto up = ctl("lab up --nodes 3 --store sqlite --backend vxlan");
+  ASSERT_EQ(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("creating switch " + lab_ + "-sw... ok"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("waiting for the nodes to be ready... ok"), std::string::npos) << up.out;
+
+  auto status = ctl("lab status");
+  EXPECT_EQ(status.rc, 0) << status.out;
+  EXPECT_NE(status.out.find("status: ok"), std::string::npos) << status.out;
+
+  // get nodes: NAME IP PODS, sorted, one /24 of 192.168.0.0/16 each, all different.
+  auto nodes = ctl("get nodes");
+  ASSERT_EQ(nodes.rc, 0) << nodes.out;
+  auto rows = lines_of(nodes.out);
+  ASSERT_EQ(rows.size(), 4u) << nodes.out;
+  EXPECT_EQ(words_of(rows[0]), (std::vector<std::string>{"NAME", "IP", "PODS"}));
+  std::set<std::string> cidrs;
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"lxb001", "10.1.1.15"}, {"lxb002", "10.1.1.16"}, {"lxb003", "10.1.1.17"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    auto w = words_of(rows[i + 1]);
+    ASSERT_EQ(w.size(), 3u) << rows[i + 1];
+    EXPECT_EQ(w[0], want[i].first);
+    EXPECT_EQ(w[1], want[i].second);
+    auto cidr = net::Prefix::parse(w[2]);
+    ASSERT_TRUE(cidr) << w[2];
+    EXPECT_EQ(cidr->length(), 24);
+    EXPECT_TRUE(net::Prefix::parse("192.168.0.0/16")->contains(*cidr));
+    cidrs.insert(w[2]);
+  }
+  EXPECT_EQ(cidrs.size(), 3u);
+
+  auto wide = ctl("get nodes -o wide");
+  ASSERT_EQ(wide.rc, 0) << wide.out;
+  EXPECT_EQ(words_of(lines_of(wide.out)[0]),
+            (std::vector<std::string>{"NAME", "IP", "PODS", "BACKEND", "VTEP-MAC", "AGE"}));
+  EXPECT_EQ(words_of(lines_of(wide.out)[1])[3], "vxlan");
+  auto json = ctl("get nodes -o json");
+  ASSERT_EQ(json.rc, 0);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["items"].size(), 3u);
+
+  // Node to node over the switch, and exec's exit status.
+  auto ping = ctl("exec --node lxb001 -- ping -c1 -W2 10.1.1.17");
+  EXPECT_EQ(ping.rc, 0) << ping.out;
+  auto ping_ext = ctl("exec --node lxb003 -- ping -c1 -W2 10.1.1.1");
+  EXPECT_EQ(ping_ext.rc, 0) << ping_ext.out;
+  auto addr = ctl("exec --node lxb002 -- ip -4 -o addr show dev eth0");
+  EXPECT_NE(addr.out.find("10.1.1.16/24"), std::string::npos) << addr.out;
+  EXPECT_EQ(ctl("exec --node lxb002 -- sh -c 'exit 7'").rc, 7);
+
+  // Errors: one line naming what is wrong, non-zero exit.
+  auto again = ctl("lab up --nodes 3");
+  EXPECT_NE(again.rc, 0);
+  EXPECT_NE(again.out.find("already up"), std::string::npos) << again.out;
+  auto bad_node = ctl("exec --node lxb009 -- true");
+  EXPECT_NE(bad_node.rc, 0);
+  EXPECT_NE(bad_node.out.find("unknown node \"lxb009\""), std::string::npos) << bad_node.out;
+  auto bad_pod = ctl("exec nosuchpod -- true");
+  EXPECT_NE(bad_pod.rc, 0);
+  EXPECT_NE(bad_pod.out.find("unknown pod \"nosuchpod\""), std::string::npos) << bad_pod.out;
+  // The lab survived the failed second `up`.
+  EXPECT_EQ(ctl("lab status").rc, 0);
+
+  auto down = ctl("lab down");
+  ASSERT_EQ(down.rc, 0) << down.out;
+  expect_nothing_left();
+
+  for (const auto* cmd : {"lab down", "lab status", "get nodes", "exec --node lxb001 -- true"}) {
+    auto r = ctl(cmd);
+    EXPECT_NE(r.rc, 0) << cmd;
+    EXPECT_NE(r.out.find("no lab \"" + lab_ + "\""), std::string::npos) << cmd << ": " << r.out;
+  }
+}
+
+TEST_F(LabTest, UpEtcdHostGw) {
+  if (sh("command -v etcd >/dev/null") != 0) GTEST_SKIP() << "etcd (etcd-server) not installed";
+  auto up = ctl("lab up --nodes 2 --store etcd --backend host-gw");
+  ASSERT_EQ(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("starting etcd"), std::string::npos);
+  auto status = ctl("lab status");
+  EXPECT_EQ(status.rc, 0) << status.out;
+  auto wide = ctl("get nodes -o wide");
+  ASSERT_EQ(wide.rc, 0) << wide.out;
+  auto rows = lines_of(wide.out);
+  ASSERT_EQ(rows.size(), 3u) << wide.out;
+  EXPECT_EQ(words_of(rows[1])[3], "host-gw");
+  // host-gw: lxb002 reaches lxb001's pods straight through lxb001's underlay address.
+  auto route = ctl("exec --node lxb002 -- ip -4 route show " + words_of(rows[1])[2]);
+  EXPECT_NE(route.out.find("via 10.1.1.15"), std::string::npos) << route.out;
+  EXPECT_EQ(ctl("exec --node lxb002 -- ping -c1 -W2 10.1.1.15").rc, 0);
+  auto down = ctl("lab down");
+  ASSERT_EQ(down.rc, 0) << down.out;
+  expect_nothing_left();
+}
+
+TEST_F(LabTest, DownAfterKill9AndWithoutLabJson) {
+  auto up = ctl("lab up --nodes 2");
+  ASSERT_EQ(up.rc, 0) << up.out;
+  auto j = lab_json();
+  ASSERT_FALSE(j.is_discarded());
+  int agent = 0;
+  for (const auto& p : j["processes"])
+    if (p["role"] == "podnetd" && p["node"] == "lxb002") agent = p["pid"];
+  ASSERT_GT(agent, 0);
+  ASSERT_EQ(::kill(agent, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto status = ctl("lab status");
+  EXPECT_NE(status.rc, 0) << status.out;
+  EXPECT_NE(status.out.find(fmt::format("{} DEAD", agent)), std::string::npos) << status.out;
+
+  // Leftovers without lab.json are still the lab's: down finds them by their names.
+  std::filesystem::remove(lab_paths(lab_).lab_json());
+  auto down = ctl("lab down");
+  ASSERT_EQ(down.rc, 0) << down.out;
+  expect_nothing_left();
+}
+
+TEST_F(LabTest, FailedUpLeavesNothing) {
+  // No etcd on PATH: up fails half-way (switch, ext and etcd netns made) and must undo it all.
+  auto up = ctl("lab up --nodes 2 --store etcd", "PATH=/nonexistent");
+  EXPECT_NE(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("etcd"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("cleaning up"), std::string::npos) << up.out;
+  expect_nothing_left();
+  auto down = ctl("lab down");
+  EXPECT_NE(down.rc, 0);
+  EXPECT_NE(down.out.find("no lab"), std::string::npos) << down.out;
+}
+
+TEST_F(LabTest, BadArguments) {
+  for (const auto& [args, needle] :
+       std::vector<std::pair<std::string, std::string>>{{"lab up --nodes 0", "--nodes"},
+                                                        {"lab up --nodes 65", "--nodes"},
+                                                        {"lab up --store mysql", "--store"},
+                                                        {"lab up --backend udp", "--backend"}}) {
+    auto r = ctl(args);
+    EXPECT_NE(r.rc, 0) << args;
+    EXPECT_NE(r.out.find(needle), std::string::npos) << args << ": " << r.out;
+    EXPECT_EQ(lines_of(r.out).size(), 1u) << r.out;
+  }
+  expect_nothing_left();
+}
+
+}  // namespace
+}  // namespace podnet::lab
