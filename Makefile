@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test unit integration bench fuzz format clean
+.PHONY: all deps build test unit integration bench fuzz format clean lab lab-down
 
 all: build
 
@@ -25,6 +25,14 @@ integration: build
 test: build
 	cd $(BUILD) && ctest -L unit --output-on-failure -j$(JOBS)
 	cd $(BUILD) && ctest -L integration --output-on-failure
+
+# The lab needs only the binaries: podnetctl finds podnetd and the plugins in the build tree.
+lab: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j$(JOBS) --target podnetctl podnetd podnet podnet-ipam
+	BUILD=$(BUILD) scripts/lab.sh up
+
+lab-down:
+	BUILD=$(BUILD) scripts/lab.sh down
 
 bench: build
 	$(BUILD)/bench/bench_cni
