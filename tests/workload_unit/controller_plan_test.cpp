@@ -80,6 +80,17 @@ TEST(ControllerPlan, ScaleDownDeletesTheNewestFirst) {
   EXPECT_EQ(plan.remove[1].name, "web-mid01");
 }
 
+TEST(ControllerPlan, ScaleDownOfPodsOfTheSameAgeKeepsThemSpread) {
+  std::vector<Pod> pods = {
+      pod("web-aaaaa", "web", "lxb001", 10), pod("web-bbbbb", "web", "lxb001", 10),
+      pod("web-ccccc", "web", "lxb002", 10), pod("web-ddddd", "web", "lxb003", 10)};
+  auto plan =
+      plan_controller({dep("web", 2)}, pods, {"lxb001", "lxb002", "lxb003"}, 500, counter_suffix());
+  ASSERT_EQ(plan.remove.size(), 2u);
+  EXPECT_EQ(plan.remove[0].name, "web-bbbbb");  // lxb001 holds two
+  EXPECT_EQ(plan.remove[1].name, "web-ddddd");  // then one each: the last name
+}
+
 TEST(ControllerPlan, DeletedDeploymentTakesItsPodsButNotOthers) {
   Pod manual = pod("standalone", "", "lxb001", 1);
   std::vector<Pod> pods = {pod("web-aaaaa", "web", "lxb001", 1), manual};

@@ -19,11 +19,6 @@ namespace {
 using cluster::Deployment;
 using cluster::Pod;
 
-// Newest first: later creation, then the later name (stable for equal timestamps).
-bool newer(const Pod& a, const Pod& b) {
-  return std::tie(a.created, a.name) > std::tie(b.created, b.name);
-}
-
 struct Scheduler {
   std::map<std::string, int> total;  // pods per ready node
 
@@ -71,8 +66,17 @@ ControllerPlan plan_controller(const std::vector<Deployment>& deployments,
       }
     auto have = int64_t(mine.size());
     if (have > d.replicas) {
-      std::sort(mine.begin(), mine.end(), newer);
-      for (int64_t i = 0; i < have - d.replicas; ++i) plan.remove.push_back(mine[size_t(i)]);
+      // Newest first; among pods of the same second (creation times have second resolution)
+      // the one sharing its node with the most pods of the deployment, so the rest stays spread.
+      for (int64_t i = 0; i < have - d.replicas; ++i) {
+        auto victim = std::max_element(mine.begin(), mine.end(), [&](const Pod& a, const Pod& b) {
+          return std::tuple(a.created, per_node[a.node], a.name) <
+                 std::tuple(b.created, per_node[b.node], b.name);
+        });
+        --per_node[victim->node];
+        plan.remove.push_back(*victim);
+        mine.erase(victim);
+      }
       continue;
     }
     for (int64_t i = have; i < d.replicas && !sched.total.empty(); ++i) {

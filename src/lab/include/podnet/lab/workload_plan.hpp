@@ -24,7 +24,8 @@ struct ControllerPlan {
 // app=<deployment> plus the deployment's labels, created `now`, and goes to the ready node with
 // the fewest pods of that deployment, then the fewest pods, then the first name: replicas
 // spread over the nodes. Without ready nodes nothing is created. Scale-down deletes the newest
-// pods first; pods whose deployment is gone are deleted.
+// pods first (same age: the pod whose node holds most of the deployment's pods, then the last
+// name); pods whose deployment is gone are deleted.
 ControllerPlan plan_controller(const std::vector<cluster::Deployment>& deployments,
                                const std::vector<cluster::Pod>& pods,
                                const std::vector<std::string>& ready_nodes, int64_t now,
