@@ -313,6 +313,22 @@ TEST_F(AgentTest, ThousandPeersSmallRss) {
   EXPECT_LE(rss_kb, 20 * 1024);
 }
 
+// No store at start: the agent keeps trying, answers /healthz, is not ready, and SIGTERM ends it.
+TEST_F(AgentTest, StoreDownAtStartNotReadyAndSigterm) {
+  n_ = 1;
+  make(1);
+  c_->start(0, {"--store", "etcd://127.0.0.1:1?timeout_ms=200", "--listen", "127.0.0.1:9402"});
+  EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/healthz") == "ok\n 200"; }, 5000));
+  EXPECT_EQ(http(0, "/readyz"), "no subnet lease\n 503");
+  EXPECT_TRUE(has(http(0, "/metrics"), "podnet_store_up{node=\"lxb001\"} 0\n"));
+  ::kill(c_->node(0).pid, SIGTERM);
+  int st = 0;
+  ASSERT_TRUE(
+      AgentCluster::eventually([&] { return ::waitpid(c_->node(0).pid, &st, WNOHANG) > 0; }));
+  c_->node(0).pid = -1;
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 TEST_F(AgentTest, BadFlagsAndConfigExitTwoWithOneLine) {
   n_ = 1;
   make(1);

@@ -157,7 +157,8 @@ Result<> Agent::grant_and_acquire(const std::optional<net::Prefix>& prefer) {
 }
 
 int Agent::startup() {
-  const auto deadline = Clock::now() + std::max<std::chrono::seconds>(30s, 2 * o_.lease_ttl);
+  const auto patience = std::max<std::chrono::seconds>(30s, 2 * o_.lease_ttl);
+  const auto deadline = Clock::now() + patience;
   bool have_config = false, have_lease = false, listed = false;
   for (;;) {
     Result<> step;
@@ -212,10 +213,7 @@ int Agent::startup() {
     }
     store_err(step.error(), "start-up");
     if (Clock::now() > deadline) {
-      log::error("giving up: the store did not answer for {}s",
-                 std::chrono::duration_cast<std::chrono::seconds>(
-                     std::max<std::chrono::seconds>(30s, 2 * o_.lease_ttl))
-                     .count());
+      log::error("giving up after {}s: {}", patience.count(), step.error().message);
       return 1;
     }
     if (wait_or_signal(1s)) return 0;

@@ -16,10 +16,10 @@ struct ConfigOutcome {
   cluster::ClusterConfig config;
   bool created = false;
   std::vector<std::string> conflicts;  // explicit flags the store overrides
-  bool invalid = false;                // the error is a bad config (exit 2), not the store
 };
 // Reads /podnet/config, creating it from the flags when absent (create-if-absent: of agents
-// starting together exactly one writes it, the others read the winner's).
+// starting together exactly one writes it, the others read the winner's). `invalid` is set
+// when the error is a bad config (exit 2) rather than the store.
 Result<ConfigOutcome> load_or_create_config(store::Store& s, const Options& o, bool& invalid);
 
 struct Acquired {
