@@ -9,6 +9,7 @@
 namespace podnet::lab {
 
 Result<std::optional<LabState>> load_state(std::string_view lab, std::string_view base_dir) {
+  PODNET_TRY_VOID(validate_lab_name(lab));  // the name becomes a path
   const std::string path = lab_paths(lab, base_dir).lab_json();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
