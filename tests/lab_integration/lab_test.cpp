@@ -243,6 +243,33 @@ TEST_F(LabTest, FailedUpLeavesNothing) {
   EXPECT_NE(down.out.find("no lab"), std::string::npos) << down.out;
 }
 
+TEST_F(LabTest, DownRemovesPodsAndExecReachesThem) {
+  if (ctl("create --help").out.find("deployment") == std::string::npos)
+    GTEST_SKIP() << "this podnetctl has no workload commands";
+  auto up = ctl("lab up --nodes 2");
+  ASSERT_EQ(up.rc, 0) << up.out;
+  auto create = ctl("create deployment web --replicas 2");
+  ASSERT_EQ(create.rc, 0) << create.out;
+  auto pods = ctl("get pods -o wide");
+  ASSERT_EQ(pods.rc, 0) << pods.out;
+  auto rows = lines_of(pods.out);
+  ASSERT_EQ(rows.size(), 3u) << pods.out;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    auto w = words_of(rows[i]);  // NAME READY STATUS RESTARTS AGE IP NODE
+    ASSERT_EQ(w.size(), 7u) << rows[i];
+    EXPECT_TRUE(std::filesystem::exists(netns_path(netns_pod(lab_, w[0])))) << w[0];
+    auto addr = ctl("exec " + w[0] + " -- ip -4 -o addr show dev eth0");
+    EXPECT_NE(addr.out.find(w[5] + "/24"), std::string::npos) << addr.out;
+    // From the other node, across the overlay.
+    const std::string other = w[6] == "lxb001" ? "lxb002" : "lxb001";
+    auto curl = ctl(fmt::format("exec --node {} -- curl -s -m 5 http://{}", other, w[5]));
+    EXPECT_EQ(curl.rc, 0) << curl.out;
+  }
+  auto down = ctl("lab down");
+  ASSERT_EQ(down.rc, 0) << down.out;
+  expect_nothing_left();
+}
+
 TEST_F(LabTest, BadArguments) {
   for (const auto& [args, needle] :
        std::vector<std::pair<std::string, std::string>>{{"lab up --nodes 0", "--nodes"},
