@@ -270,6 +270,54 @@ TEST_F(LabTest, DownRemovesPodsAndExecReachesThem) {
   expect_nothing_left();
 }
 
+// podnetctl copied next to a fake podnetd (binaries are found next to podnetctl's real path).
+class FakeAgentTest : public LabTest {
+ protected:
+  void SetUp() override {
+    LabTest::SetUp();
+    if (IsSkipped()) return;
+    dir_ = "/tmp/" + lab_ + "-bin";
+    std::filesystem::create_directories(dir_);
+    std::filesystem::copy_file(build_path("apps/podnetctl/podnetctl"), dir_ + "/podnetctl");
+    for (const auto* p : {"podnet", "podnet-ipam"})
+      std::filesystem::create_symlink(build_path(fmt::format("apps/{0}/{0}", p)), dir_ + "/" + p);
+  }
+  void TearDown() override {
+    LabTest::TearDown();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  void fake_podnetd(const std::string& body) const {
+    std::ofstream f(dir_ + "/podnetd");
+    f << "#!/bin/sh\n" << body << "\n";
+    f.close();
+    std::filesystem::permissions(dir_ + "/podnetd", std::filesystem::perms::owner_all);
+  }
+  CtlRun fake_ctl(const std::string& args) const {
+    CtlRun r;
+    r.rc = sh(fmt::format("{}/podnetctl --lab {} {}", dir_, lab_, args), &r.out);
+    return r;
+  }
+  std::string dir_;
+};
+
+TEST_F(FakeAgentTest, NodeNeverReadyTimesOutNamingNodeAndLog) {
+  fake_podnetd("echo \"fake podnetd: never ready\"; exec sleep 60");
+  auto up = fake_ctl("lab up --nodes 2 --timeout 1");
+  EXPECT_NE(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("node lxb001 not ready after 1s"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("fake podnetd: never ready"), std::string::npos) << up.out;
+  expect_nothing_left();
+}
+
+TEST_F(FakeAgentTest, AgentExitingIsReportedAtOnce) {
+  fake_podnetd("echo \"fake podnetd: bad flags\" >&2; exit 2");
+  auto up = fake_ctl("lab up --nodes 2 --timeout 20");
+  EXPECT_NE(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("exited before the node was ready"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("fake podnetd: bad flags"), std::string::npos) << up.out;
+  expect_nothing_left();
+}
+
 TEST_F(LabTest, BadArguments) {
   for (const auto& [args, needle] :
        std::vector<std::pair<std::string, std::string>>{{"lab up --nodes 0", "--nodes"},

@@ -68,10 +68,12 @@ Result<> start(LabState& s, LaunchSpec spec) {
   return save_state(s);
 }
 
+// The log itself goes away with the lab when up fails: the error carries its last lines.
 std::string log_tail(const ProcessRecord& p) {
   std::string t = tail_file(p.log, 15);
-  return t.empty() ? fmt::format("({} is empty)", p.log)
-                   : fmt::format("{} ends with:\n{}", p.log, t);
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.empty() ? std::string("it wrote nothing")
+                   : fmt::format("the last lines it wrote:\n{}", t);
 }
 
 Result<> start_etcd(LabState& s) {
@@ -190,8 +192,9 @@ Result<> wait_ready(const LabState& s, std::chrono::milliseconds timeout) {
       if (Clock::now() > deadline) {
         const auto& [node, why] = *pending.begin();
         const ProcessRecord* agent = s.find_process("podnetd", node);
-        return fail(fmt::format("node {} not ready after {}s ({}); podnetd log {}", node,
-                                timeout.count() / 1000.0, why, agent ? log_tail(*agent) : "?"));
+        return fail(fmt::format("node {} not ready after {}s ({}); its podnetd is running, {}",
+                                node, timeout.count() / 1000.0, why,
+                                agent ? log_tail(*agent) : "?"));
       }
       std::this_thread::sleep_for(50ms);
     }
