@@ -114,5 +114,23 @@ TEST(Kubelet, CleansUpAHalfMadePodOnStartAndIgnoresOtherNodes) {
   EXPECT_FALSE(std::filesystem::exists("/var/run/netns/" + env.pod_netns("db-zzzzz")));
 }
 
+TEST(Kubelet, PodsWaitInContainerCreatingForTheNodeConflist) {
+  if (!have_root()) GTEST_SKIP() << "needs root";
+  WorkloadEnv env("wlw");
+  const std::string conflist = env.config().conflist;
+  std::filesystem::rename(conflist, conflist + ".later");
+  env.put_pod("web-wait1", 80);
+  env.start_kubelet();
+  auto pod = env.wait_pod("web-wait1", [](const auto& p) { return !p.reason.empty(); });
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->reason, "ContainerCreating");
+  EXPECT_EQ(pod->phase, cluster::PodPhase::Pending);
+  std::filesystem::rename(conflist + ".later", conflist);  // podnetd got its subnet
+  pod = env.wait_pod("web-wait1", running_ready);
+  ASSERT_TRUE(pod && running_ready(*pod));
+  EXPECT_EQ(http_get(env.node().path(), pod->podIP->str(), 80),
+            "pod web-wait1 ip " + pod->podIP->str() + " node node1\n");
+}
+
 }  // namespace
 }  // namespace podnet::testing

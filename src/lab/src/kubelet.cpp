@@ -143,7 +143,15 @@ class Kubelet {
     }
     std::map<std::string, const StorePod*> by_key;
     for (const auto& a : assigned) by_key[key_of(a.ref)] = &a;
+    // podnetd writes the conflist once it holds the node's subnet: until then pods wait in
+    // ContainerCreating instead of failing their CNI ADD.
+    const bool network_ready = ::access(cfg_.conflist.c_str(), R_OK) == 0;
+    if (!network_ready && !plan.start.empty() && !waiting_for_network_) {
+      log::info("waiting for the node's CNI config {} before starting pods", cfg_.conflist);
+    }
+    waiting_for_network_ = !network_ready;
     for (const auto& ref : plan.start) {
+      if (!network_ready) break;
       const std::string k = key_of(ref);
       if (auto it = retry_at_.find(k); it != retry_at_.end() && Clock::now() < it->second) continue;
       auto started = start(*by_key[k]);
@@ -272,6 +280,7 @@ class Kubelet {
   const KubeletConfig& cfg_;
   std::unique_ptr<store::Store> store_;
   std::map<std::string, PodRecord> pods_;                // "ns/name" -> what runs here
+  bool waiting_for_network_ = false;                     // logged once per wait
   std::map<std::string, std::string> errors_;            // last start failure
   std::map<std::string, Clock::time_point> retry_at_;    // next start attempt
   std::map<std::string, Clock::time_point> restart_at_;  // next container restart
