@@ -36,6 +36,8 @@ lab-down:
 
 bench: build
 	$(BUILD)/bench/bench_cni
+	$(BUILD)/bench/bench_dataplane
+	$(BUILD)/bench/bench_converge
 
 fuzz: deps
 	scripts/fuzz.sh

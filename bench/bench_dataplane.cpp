@@ -1,0 +1,153 @@
+// Data plane throughput (iperf3 TCP), in one run: pod-to-pod across nodes over vxlan and over
+// host-gw against node-to-node on the underlay, and pod-to-pod on one node against a raw veth
+// pair. Pods are real: a netns each, wired by the real `podnet` plugin with the conflist the
+// real `podnetd` wrote (bridge mode); routes come from the real `podnetd`s. Nodes are netns on a
+// switch bridge, as in the lab. Paths are measured in interleaved rounds so that load from
+// other work on the machine hits every path alike; each figure is the median of the rounds.
+//
+//   bench_dataplane [--rounds N] [--seconds S] [--pin C,S|none]
+//     --rounds N   interleaved rounds (default 3)
+//     --seconds S  length of each iperf3 run (default 3)
+//     --pin C,S    iperf3 -A: client on CPU C, server on CPU S, the same for every path
+//                  (default 0,1; "none" lets the scheduler place them)
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../tests/agent_integration/agent_cluster.hpp"
+#include "bench_util.hpp"
+#include "iperf.hpp"
+
+using podnet::testing::AgentCluster;
+using podnet::testing::ScopedNetns;
+namespace pb = podnet::bench;
+
+namespace {
+
+struct Path {
+  std::string name, client_ns, server_ip;
+  std::vector<double> gbps;
+  std::vector<double> retrans;
+};
+
+// Two nodes with agents on `backend`, routes to each other programmed; three pods: a and c on
+// node 1, b on node 2.
+void bring_up(AgentCluster& c, const std::string& backend) {
+  for (int i = 0; i < 2; ++i)
+    c.start(i, {"--backend", backend, "--log-level", "info", "--lease-ttl", "30", "--listen", ""});
+  for (int i = 0; i < 2; ++i)
+    if (!AgentCluster::eventually([&] { return !c.subnet(i).empty(); }, 20000))
+      throw std::runtime_error(fmt::format("{}: {} wrote no conflist", backend, c.node(i).name));
+  for (int i = 0; i < 2; ++i) {
+    std::string other = c.subnet(1 - i);
+    bool ok = AgentCluster::eventually(
+        [&] {
+          std::string out;
+          podnet::testing::sh(fmt::format("ip -n {} route show proto 80", c.node(i).ns->name()),
+                              &out);
+          return out.find(other) != std::string::npos;
+        },
+        20000);
+    if (!ok) throw std::runtime_error(backend + ": no route to " + other);
+  }
+}
+
+int run(int rounds, int seconds, const std::string& pin) {
+  fmt::print("data plane: iperf3 TCP, {} interleaved rounds x {} s per path, pinning {}; {}\n",
+             rounds, seconds, pin == "none" ? "none" : "-A " + pin, pb::load());
+  AgentCluster vx("bdv", 2), hg("bdh", 2);
+  bring_up(vx, "vxlan");
+  bring_up(hg, "host-gw");
+  vx.add_pod(0, "a"), hg.add_pod(0, "a");  // the clients
+  std::string vb = vx.add_pod(1, "b"), vc = vx.add_pod(0, "c");
+  std::string hb = hg.add_pod(1, "b"), hc = hg.add_pod(0, "c");
+  // The same-node baseline: two netns joined by one veth pair, nothing else.
+  std::string rp = podnet::testing::unique_prefix("bdr");
+  ScopedNetns r1(rp + "1"), r2(rp + "2");
+  std::string out;
+  if (podnet::testing::sh(
+          fmt::format("ip -n {0} link add eth0 type veth peer name eth0 netns {1} && "
+                      "ip -n {0} addr add 10.99.0.1/24 dev eth0 && ip -n {0} link set eth0 up && "
+                      "ip -n {1} addr add 10.99.0.2/24 dev eth0 && ip -n {1} link set eth0 up",
+                      r1.name(), r2.name()),
+          &out) != 0)
+    throw std::runtime_error("raw veth pair: " + out);
+
+  fmt::print("pod MTU: vxlan {}, host-gw {}; underlay and raw veth 1500\n",
+             vx.conflist(0)["plugins"][0].value("mtu", 0),
+             hg.conflist(0)["plugins"][0].value("mtu", 0));
+  std::vector<Path> paths = {
+      {"node-to-node (underlay)", vx.node(0).ns->name(), vx.node(1).ip, {}, {}},
+      {"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb, {}, {}},
+      {"pod-to-pod cross node, host-gw", hg.pod_ns("a"), hb, {}, {}},
+      {"raw veth pair", r1.name(), "10.99.0.2", {}, {}},
+      {"pod-to-pod same node (vxlan node)", vx.pod_ns("a"), vc, {}, {}},
+      {"pod-to-pod same node (host-gw node)", hg.pod_ns("a"), hc, {}, {}},
+  };
+  for (const auto& ns : {vx.node(1).ns->name(), vx.pod_ns("b"), vx.pod_ns("c"), hg.pod_ns("b"),
+                         hg.pod_ns("c"), r2.name()})
+    vx.background(ns, "exec iperf3 -s >/dev/null 2>&1");
+  std::string opts = fmt::format("-t {}{}", seconds, pin == "none" ? "" : " -A " + pin);
+  // Wait for every server to listen (a 1 s run also warms caches and neighbour entries).
+  for (auto& p : paths)
+    if (!AgentCluster::eventually(
+            [&] { return pb::iperf(p.client_ns, p.server_ip, "-t 1").error.empty(); }, 10000))
+      throw std::runtime_error(p.name + ": " + pb::iperf(p.client_ns, p.server_ip, "-t 1").error);
+
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& p : paths) {
+      pb::check_interrupted();
+      auto res = pb::iperf(p.client_ns, p.server_ip, opts);
+      if (!res.error.empty()) throw std::runtime_error(p.name + ": " + res.error);
+      p.gbps.push_back(res.gbps);
+      p.retrans.push_back(double(res.retransmits));
+    }
+    fmt::print("round {}/{} done; {}\n", r + 1, rounds, pb::load());
+  }
+
+  fmt::print("\n{:<38} {:>8} {:>8}   runs (Gbit/s)\n", "path", "Gbit/s", "retrans");
+  for (const auto& p : paths)
+    fmt::print("{:<38} {:>8.2f} {:>8.0f}   {:.2f}\n", p.name, pb::median(p.gbps),
+               pb::median(p.retrans), fmt::join(p.gbps, " "));
+  auto ratio = [&](const char* what, const Path& m, const Path& base, double target) {
+    double q = pb::median(m.gbps) / pb::median(base.gbps);
+    fmt::print("{:<38} {:>8.2f}x  (target >= {:.2f}x) {}\n", what, q, target,
+               q >= target ? "met" : "MISSED");
+  };
+  fmt::print("\n");
+  ratio("vxlan / underlay", paths[1], paths[0], 0.85);
+  ratio("host-gw / underlay", paths[2], paths[0], 0.95);
+  ratio("same node (vxlan node) / raw veth", paths[4], paths[3], 0.95);
+  ratio("same node (host-gw node) / raw veth", paths[5], paths[3], 0.95);
+  fmt::print("{}\n", pb::load());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 3, seconds = 3;
+  std::string pin = "0,1";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--rounds")
+      rounds = std::atoi(argv[i + 1]);
+    else if (a == "--seconds")
+      seconds = std::atoi(argv[i + 1]);
+    else if (a == "--pin")
+      pin = argv[i + 1];
+  }
+  if (!podnet::testing::have_root()) {
+    fmt::print(stderr, "bench_dataplane: needs root (creates network namespaces)\n");
+    return 1;
+  }
+  pb::catch_signals();
+  try {
+    return run(rounds, seconds, pin);
+  } catch (const std::exception& e) {  // after the fixtures' destructors cleaned up
+    fmt::print(stderr, "bench_dataplane: {}\n", e.what());
+    return 1;
+  }
+}
