@@ -2,9 +2,10 @@
 // the same options (bridge mode, gateway, ipMasq), measured in one run on this machine.
 // Each plugin runs in its own "node" network namespace; every pod gets its own netns.
 //
-//   bench_cni [--pods N] [--scale M]
-//     --pods N   pods per plugin set for the medians (default 200)
-//     --scale M  pods for the growth check on podnet alone (default 1000; 0 skips it)
+//   bench_cni [--pods N] [--scale M] [--log FILE]
+//     --pods N    pods per plugin set for the medians (default 200)
+//     --scale M   pods for the growth check on podnet alone (default 1000; 0 skips it)
+//     --log FILE  podnet's logFile: its per-step timings (debug lines) of every call
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -52,32 +53,28 @@ void batch_netns(const std::vector<std::string>& names, bool add) {
   fs::remove(file);
 }
 
+std::string g_log_file;  // --log
+
 Timings run_set(const std::string& tag, const std::string& plugin, const std::string& ipam,
                 const std::string& version, int pods, const std::string& subnet) {
   std::string prefix = podnet::testing::unique_prefix(tag);
   std::string dir = "/tmp/" + prefix + "dir";
-  fs::create_directories(dir + "/bin");
-  for (const auto& [name, target] :
-       std::vector<std::pair<std::string, std::string>>{
-           {"podnet", podnet::testing::build_path("apps/podnet/podnet")},
-           {"podnet-ipam", podnet::testing::build_path("apps/podnet-ipam/podnet-ipam")},
-           {"bridge", "/usr/lib/cni/bridge"},
-           {"host-local", "/usr/lib/cni/host-local"}})
-    fs::create_symlink(target, dir + "/bin/" + name);
+  podnet::testing::link_cni_plugins(dir + "/bin", {"bridge", "host-local"});
   ScopedNetns node(prefix + "node");
   std::vector<std::string> names;
   for (int i = 0; i < pods; ++i) names.push_back(fmt::format("{}p{}", prefix, i));
   batch_netns(names, true);
 
-  json conf = {{"cniVersion", version},
-               {"name", "bench"},
-               {"type", plugin},
-               {"bridge", "pnbench0"},
-               {"isGateway", true},
-               {"isDefaultGateway", true},
-               {"ipMasq", true},
-               {"ipam",
-                {{"type", ipam}, {"dataDir", dir + "/ipam"}, {"ranges", {{{{"subnet", subnet}}}}}}}};
+  json conf = {
+      {"cniVersion", version},
+      {"name", "bench"},
+      {"type", plugin},
+      {"bridge", "pnbench0"},
+      {"isGateway", true},
+      {"isDefaultGateway", true},
+      {"ipMasq", true},
+      {"ipam", {{"type", ipam}, {"dataDir", dir + "/ipam"}, {"ranges", {{{{"subnet", subnet}}}}}}}};
+  if (plugin == "podnet" && !g_log_file.empty()) conf["logFile"] = g_log_file;
   std::string text = conf.dump();
   Timings t;
   std::vector<json> results(pods);
@@ -119,8 +116,12 @@ int main(int argc, char** argv) {
   int pods = 200, scale = 1000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--pods") pods = std::atoi(argv[i + 1]);
-    else if (a == "--scale") scale = std::atoi(argv[i + 1]);
+    if (a == "--pods")
+      pods = std::atoi(argv[i + 1]);
+    else if (a == "--scale")
+      scale = std::atoi(argv[i + 1]);
+    else if (a == "--log")
+      g_log_file = argv[i + 1];
   }
   if (!podnet::testing::have_root()) {
     fmt::print(stderr, "bench_cni: needs root (creates network namespaces)\n");
@@ -154,10 +155,11 @@ int main(int argc, char** argv) {
     int k = std::min(10, scale / 2);
     std::vector<double> first(big.add_ms.begin(), big.add_ms.begin() + k);
     std::vector<double> last(big.add_ms.end() - k, big.add_ms.end());
-    fmt::print("growth: ADD median of pods 1-{} {:.2f} ms, of pods {}-{} {:.2f} ms: {:.2f}x "
-               "(target <= 1.5x){}\n",
-               k, median(first), scale - k + 1, scale, median(last), median(last) / median(first),
-               big.failures ? fmt::format(", {} failures: {}", big.failures, big.first_error) : "");
+    fmt::print(
+        "growth: ADD median of pods 1-{} {:.2f} ms, of pods {}-{} {:.2f} ms: {:.2f}x "
+        "(target <= 1.5x){}\n",
+        k, median(first), scale - k + 1, scale, median(last), median(last) / median(first),
+        big.failures ? fmt::format(", {} failures: {}", big.failures, big.first_error) : "");
   }
   return 0;
 }

@@ -29,6 +29,18 @@ TEST(IpamConfig, LegacySingleRangeDefaultsAsHostLocal) {
   EXPECT_EQ(c.location.dir(), "/var/lib/cni/networks/net1");
 }
 
+TEST(IpamConfig, LockTimeout) {
+  EXPECT_EQ(parse_ok(netconf(R"({"type":"podnet-ipam","subnet":"10.1.2.0/24"})"))
+                .location.lock_timeout,
+            std::chrono::seconds(30));
+  EXPECT_EQ(
+      parse_ok(netconf(R"({"type":"podnet-ipam","subnet":"10.1.2.0/24","lockTimeoutMs":250})"))
+          .location.lock_timeout,
+      std::chrono::milliseconds(250));
+  expect_error(netconf(R"({"type":"podnet-ipam","subnet":"10.1.2.0/24","lockTimeoutMs":0})"),
+               "ipam.lockTimeoutMs: 0 is not between 1 and 3600000");
+}
+
 TEST(IpamConfig, Ipv6DefaultsRunToTheLastAddress) {
   auto c = parse_ok(netconf(R"({"ranges":[[{"subnet":"fd00:1::/120"}]]})"));
   const Range& r = c.range_sets[0].ranges[0];

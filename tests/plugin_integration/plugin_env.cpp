@@ -14,13 +14,17 @@ PluginEnv::PluginEnv(std::string_view tag) {
   prefix_ = unique_prefix(tag);
   dir_ = "/tmp/" + prefix_ + "dir";
   fs::remove_all(dir_);
-  fs::create_directories(dir_ + "/bin");
-  fs::create_directories(dir_ + "/ipam");
-  fs::create_symlink(build_path("apps/podnet/podnet"), dir_ + "/bin/podnet");
-  fs::create_symlink(build_path("apps/podnet-ipam/podnet-ipam"), dir_ + "/bin/podnet-ipam");
-  for (const char* ref : {"host-local", "bridge", "ptp", "loopback"})
-    fs::create_symlink(std::string("/usr/lib/cni/") + ref, dir_ + "/bin/" + ref);
-  node_ = std::make_unique<ScopedNetns>(prefix_ + "node");
+  // The destructor does not run when the constructor throws (`ip netns add` failing, a
+  // binary missing): remove the directory here then.
+  try {
+    fs::create_directories(dir_ + "/ipam");
+    link_cni_plugins(dir_ + "/bin", {"host-local", "bridge", "ptp", "loopback"});
+    node_ = std::make_unique<ScopedNetns>(prefix_ + "node");
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    throw;
+  }
 }
 
 PluginEnv::~PluginEnv() {
@@ -50,14 +54,12 @@ ProcResult PluginEnv::run(const std::string& type, const std::string& command,
 
 nlohmann::json PluginEnv::podnet_conf(const std::string& version, const std::string& ipam,
                                       const std::string& subnet, const nlohmann::json& over) const {
-  nlohmann::json c = {{"cniVersion", version},
-                      {"name", "podnet-test"},
-                      {"type", "podnet"},
-                      {"bridge", "pnbr0"},
-                      {"ipam",
-                       {{"type", ipam},
-                        {"dataDir", data_dir()},
-                        {"ranges", {{{{"subnet", subnet}}}}}}}};
+  nlohmann::json c = {
+      {"cniVersion", version},
+      {"name", "podnet-test"},
+      {"type", "podnet"},
+      {"bridge", "pnbr0"},
+      {"ipam", {{"type", ipam}, {"dataDir", data_dir()}, {"ranges", {{{{"subnet", subnet}}}}}}}};
   c.merge_patch(over);
   return c;
 }

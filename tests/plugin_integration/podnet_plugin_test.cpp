@@ -1,7 +1,9 @@
 // The podnet plugin end to end in real namespaces: a "node" netns where the plugin runs,
 // pod netns per container, real IPAM plugins.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -157,6 +159,98 @@ TEST(PodnetPluginDel, NetnsGoneStillReleasesTheAddress) {
   EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
 }
 
+// This build's podnet-ipam runs in-process (same store and lock); any other binary named
+// podnet-ipam in CNI_PATH is exec'd, and both share the allocations on disk.
+TEST(PodnetPluginIpam, OwnBuildInProcessOthersExeced) {
+  REQUIRE_ROOT();
+  PluginEnv env("ipc");
+  auto& p1 = env.add_pod("p1");
+  auto& p2 = env.add_pod("p2");
+  std::string log = env.dir() + "/podnet.log";
+  auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.77.0.0/24",
+                              {{"logLevel", "debug"}, {"logFile", log}});
+  auto read = [](const std::string& path) {
+    std::ifstream f(path);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  auto r = env.run("podnet", "ADD", "c1", p1.path(), conf);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(read(log).find("ipam-thread="), std::string::npos) << read(log);
+
+  // A wrapper in place of podnet-ipam: it must be called, for ADD and DEL.
+  std::string bin = env.cni_path() + "/podnet-ipam";
+  std::string calls = env.dir() + "/wrapper.calls";
+  std::filesystem::remove(bin);
+  {
+    std::ofstream w(bin);
+    w << "#!/bin/sh\necho \"$CNI_COMMAND\" >> " << calls << "\nexec "
+      << podnet::testing::build_path("apps/podnet-ipam/podnet-ipam") << " \"$@\"\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  std::filesystem::remove(log);
+  r = env.run("podnet", "ADD", "c2", p2.path(), conf);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(pod_ip(r.json()), "10.77.0.3") << "the exec'd plugin sees the in-process allocation";
+  EXPECT_NE(read(log).find("ipam-spawn="), std::string::npos) << read(log);
+  auto d = env.run("podnet", "DEL", "c2", p2.path(), conf);
+  EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_EQ(read(calls), "ADD\nDEL\n");
+  EXPECT_EQ(env.allocated_ips(), std::vector<std::string>{"10.77.0.2"});
+}
+
+// A network whose lock another process holds too long: code 11 (try again later) instead of
+// hanging the runtime, from podnet (in-process IPAM, ADD rolled back) and from podnet-ipam.
+TEST(PodnetPluginIpam, LockHeldTooLongIsTryAgainLater) {
+  REQUIRE_ROOT();
+  PluginEnv env("lck");
+  auto& p1 = env.add_pod("p1");
+  auto conf =
+      env.podnet_conf("1.1.0", "podnet-ipam", "10.77.0.0/24", {{"ipam", {{"lockTimeoutMs", 300}}}});
+  std::filesystem::create_directories(env.data_dir() + "/podnet-test");
+  int fd =
+      ::open((env.data_dir() + "/podnet-test/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  auto r = env.run("podnet", "ADD", "c1", p1.path(), conf);
+  EXPECT_EQ(r.json()["code"], 11) << r.out << r.err;
+  EXPECT_NE(r.json()["msg"].get<std::string>().find("lock"), std::string::npos) << r.out;
+  EXPECT_TRUE(env.host_veths().empty()) << "ADD rolled back";
+  auto d = env.run("podnet-ipam", "DEL", "c1", p1.path(), conf);
+  EXPECT_EQ(d.json()["code"], 11) << d.out << d.err;
+  ::close(fd);
+  r = env.run("podnet", "ADD", "c1", p1.path(), conf);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// DEL returns before the kernel has unregistered the pair; the detached deleter must still
+// remove both ends, leaving no retired ("pnx") link behind.
+TEST(PodnetPluginDel, RetiredPairIsDeletedInTheBackground) {
+  REQUIRE_ROOT();
+  PluginEnv env("bgd");
+  auto& p1 = env.add_pod("p1");
+  auto conf = env.podnet_conf();
+  for (int i = 0; i < 5; ++i) {
+    std::string cid = "c" + std::to_string(i);
+    auto r = env.run("podnet", "ADD", cid, p1.path(), conf);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto d = env.run("podnet", "DEL", cid, p1.path(), conf);
+    ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  }
+  std::string node_links, pod_links;
+  for (int i = 0; i < 100; ++i) {  // the deleters need at most tens of ms each
+    env.node().sh("ip -o link show", &node_links);
+    p1.sh("ip -o link show", &pod_links);
+    if (node_links.find("pnx") == std::string::npos && pod_links.find("pnx") == std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(node_links.find("pnx"), std::string::npos) << node_links;
+  EXPECT_EQ(pod_links.find("pnx"), std::string::npos) << pod_links;
+  EXPECT_EQ(pod_links.find("eth0"), std::string::npos) << pod_links;
+  EXPECT_TRUE(env.host_veths().empty());
+  EXPECT_TRUE(env.allocated_ips().empty());
+}
+
 TEST(PodnetPluginRollback, FailedIpamLeavesNothing) {
   REQUIRE_ROOT();
   PluginEnv env("rbk");
@@ -205,8 +299,9 @@ TEST(PodnetPluginErrors, BadInputGetsSpecErrors) {
   EXPECT_NE(r.json()["msg"].get<std::string>().find("mtu"), std::string::npos);
   conf = env.podnet_conf();
   conf["mode"] = "tunnel";
-  EXPECT_NE(env.run("podnet", "ADD", "c1", p1.path(), conf).json()["msg"].get<std::string>().find("mode"),
-            std::string::npos);
+  EXPECT_NE(
+      env.run("podnet", "ADD", "c1", p1.path(), conf).json()["msg"].get<std::string>().find("mode"),
+      std::string::npos);
   conf = env.podnet_conf();
   conf["vlan"] = 5;
   EXPECT_EQ(env.run("podnet", "ADD", "c1", p1.path(), conf).json()["code"], 2);
@@ -244,8 +339,10 @@ TEST(PodnetPluginMasq, EgressLeavesWithTheNodeAddress) {
   auto& ext = env.add_pod("ext");
   // The node's uplink to an "outside" host on TEST-NET-3.
   ASSERT_EQ(podnet::testing::sh("ip link add " + env.prefix() + "up netns " + env.node().name() +
-                                " type veth peer name uplink netns " + ext.name()), 0);
-  env.node().sh("ip addr add 203.0.113.1/24 dev " + env.prefix() + "up; ip link set " + env.prefix() + "up up");
+                                " type veth peer name uplink netns " + ext.name()),
+            0);
+  env.node().sh("ip addr add 203.0.113.1/24 dev " + env.prefix() + "up; ip link set " +
+                env.prefix() + "up up");
   ext.sh("ip addr add 203.0.113.9/24 dev uplink; ip link set uplink up");
   auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.77.0.0/24", {{"ipMasq", true}});
   auto r = env.run("podnet", "ADD", "c1", p1.path(), conf);
@@ -256,7 +353,11 @@ TEST(PodnetPluginMasq, EgressLeavesWithTheNodeAddress) {
   EXPECT_EQ(nft.find("jump"), std::string::npos) << "no chain per pod";
 
   podnet::testing::TcpPeerProbe probe(ext.path(), "203.0.113.9", 8080);
-  std::thread client([&] { p1.sh("timeout 3 sh -c \"echo | nc -w1 203.0.113.9 8080\" || timeout 3 bash -c \"echo > /dev/tcp/203.0.113.9/8080\""); });
+  std::thread client([&] {
+    p1.sh(
+        "timeout 3 sh -c \"echo | nc -w1 203.0.113.9 8080\" || timeout 3 bash -c \"echo > "
+        "/dev/tcp/203.0.113.9/8080\"");
+  });
   EXPECT_EQ(probe.wait_peer(), "203.0.113.1") << "masqueraded to the node address";
   client.join();
 
@@ -277,9 +378,8 @@ TEST(PodnetPluginConcurrency, ManyParallelAddsGetDistinctAddresses) {
   std::vector<ProcResult> results(kPods);
   std::vector<std::thread> threads;
   for (int i = 0; i < kPods; ++i)
-    threads.emplace_back([&, i] {
-      results[i] = env.run("podnet", "ADD", "par" + std::to_string(i), ns[i], conf);
-    });
+    threads.emplace_back(
+        [&, i] { results[i] = env.run("podnet", "ADD", "par" + std::to_string(i), ns[i], conf); });
   for (auto& t : threads) t.join();
   std::set<std::string> ips;
   for (auto& r : results) {
@@ -300,11 +400,13 @@ TEST(PodnetPluginGc, KillDuringBurstThenGcLeavesOnlyValid) {
   auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.77.0.0/24", {{"ipMasq", true}});
   std::vector<int> pids;
   for (int i = 0; i < kPods; ++i) {
-    pids.push_back(podnet::testing::spawn_in_netns(
-        env.node().path(), env.cni_path() + "/podnet",
-        {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "k" + std::to_string(i)},
-         {"CNI_NETNS", ns[i]}, {"CNI_IFNAME", "eth0"}, {"CNI_PATH", env.cni_path()}},
-        conf.dump()));
+    pids.push_back(podnet::testing::spawn_in_netns(env.node().path(), env.cni_path() + "/podnet",
+                                                   {{"CNI_COMMAND", "ADD"},
+                                                    {"CNI_CONTAINERID", "k" + std::to_string(i)},
+                                                    {"CNI_NETNS", ns[i]},
+                                                    {"CNI_IFNAME", "eth0"},
+                                                    {"CNI_PATH", env.cni_path()}},
+                                                   conf.dump()));
     if (i % 3 == 1) kill(pids.back(), SIGKILL);  // mid-flight, wherever it is
   }
   for (int p : pids) waitpid(p, nullptr, 0);
@@ -312,7 +414,8 @@ TEST(PodnetPluginGc, KillDuringBurstThenGcLeavesOnlyValid) {
   json gc = conf;
   gc["cni.dev/valid-attachments"] = json::array();
   for (int i = 0; i < kPods; i += 2)
-    gc["cni.dev/valid-attachments"].push_back({{"containerID", "k" + std::to_string(i)}, {"ifname", "eth0"}});
+    gc["cni.dev/valid-attachments"].push_back(
+        {{"containerID", "k" + std::to_string(i)}, {"ifname", "eth0"}});
   auto r = env.run("podnet", "GC", "", "", gc);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto ips = env.allocated_ips();

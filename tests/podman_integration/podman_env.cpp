@@ -97,11 +97,7 @@ PodmanEnv::PodmanEnv(std::string_view tag, int subnet_octet) : octet_(subnet_oct
     for (const char* sub :
          {"bin", "ipam", "net", "root", "runroot", "tmp", "runc", "runtime", "home"})
       fs::create_directories(dir_ + "/" + sub);
-    for (const char* bin : {"apps/podnet/podnet", "apps/podnet-ipam/podnet-ipam"}) {
-      auto target = build_path(bin);
-      if (!fs::exists(target)) throw std::runtime_error(target + " is not built");
-      fs::create_symlink(target, dir_ + "/bin/" + fs::path(target).filename().string());
-    }
+    link_cni_plugins(dir_ + "/bin");
     node_ = std::make_unique<ScopedNetns>(prefix_ + "node");
     write_configs();
     import_image();

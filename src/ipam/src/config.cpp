@@ -264,6 +264,11 @@ std::expected<StoreLocation, CniError> parse_location(const cni::NetConf& conf) 
     return bad("ipam.dataDir: path contains a NUL byte");
   if (loc.data_dir.empty()) loc.data_dir = kDefaultDataDir;
   while (loc.data_dir.size() > 1 && loc.data_dir.back() == '/') loc.data_dir.pop_back();
+  if (auto ms = PODNET_TRY(cni::get_int(conf.ipam, "lockTimeoutMs", "ipam."))) {
+    if (*ms < 1 || *ms > 3600 * 1000)
+      return bad(fmt::format("ipam.lockTimeoutMs: {} is not between 1 and 3600000", *ms));
+    loc.lock_timeout = std::chrono::milliseconds(*ms);
+  }
   return loc;
 }
 

@@ -25,7 +25,7 @@ void add_unique(std::vector<IpAddress>& v, const IpAddress& ip) {
 }
 }  // namespace
 
-DiskStore::DiskStore(std::string dir, FileLock lock, UniqueFd dir_fd, UniqueFd idx_fd)
+DiskStore::DiskStore(std::string dir, UniqueFd lock, UniqueFd dir_fd, UniqueFd idx_fd)
     : dir_(std::move(dir)),
       lock_(std::move(lock)),
       dir_fd_(std::move(dir_fd)),

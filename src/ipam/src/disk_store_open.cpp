@@ -14,6 +14,7 @@
 #include "disk_layout.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/ipam/disk_store.hpp"
+#include "store_lock.hpp"
 
 namespace podnet::ipam {
 
@@ -45,7 +46,7 @@ Result<std::optional<DiskStore>> DiskStore::open(const Options& o) {
     dfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) return fail_errno(fmt::format("open {}", dir));
   }
-  auto lock = PODNET_TRY(FileLock::acquire(dir + "/lock"));
+  auto lock = PODNET_TRY(lock_within(dir + "/lock", o.location.lock_timeout));
   struct stat st {};
   if (::fstat(dfd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", dir));
   const bool podnet_only = is_mark(st.st_mtim);

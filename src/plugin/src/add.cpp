@@ -1,39 +1,45 @@
 #include <fmt/format.h>
 
-#include "podnet/cni/exec.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/common/scope_guard.hpp"
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/apply.hpp"
+#include "podnet/plugin/bridge_error.hpp"
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
+#include "podnet/plugin/ipam_call.hpp"
 #include "podnet/plugin/plan.hpp"
+#include "podnet/plugin/step_timer.hpp"
 #include "podnet/sys/netlink.hpp"
 #include "podnet/sys/netns.hpp"
 
 namespace podnet::plugin {
 
-using cni::Code;
 using cni::CniError;
+using cni::Code;
 
 cni::CmdResult cmd_add(const cni::CmdArgs& args) {
   const auto& env = args.env;
+  StepTimer timer;  // declared first: logs last, once logLevel is known
   auto conf = PODNET_TRY(load_conf(args));
   auto podns = sys::Netns::open(env.netns);
   if (!podns)
-    return std::unexpected(CniError(
-        Code::invalid_env, fmt::format("CNI_NETNS: {}", podns.error().message)));
+    return std::unexpected(
+        CniError(Code::invalid_env, fmt::format("CNI_NETNS: {}", podns.error().message)));
+  timer.mark("conf");
 
-  // 1. IPAM runs in its own process: start it, and build the pair while it works.
-  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, env.path));
-  auto ipam_run = cni::start_plugin(ipam_plugin, cni::Command::add, args.stdin_data);
+  // 1. Start IPAM (a thread for our own podnet-ipam, else its process), and build the pair
+  // while it works.
+  auto ipam_target = PODNET_TRY(resolve_ipam(conf.ipam_type, args));
+  auto ipam_run = start_ipam(ipam_target, cni::Command::add, args);
   if (!ipam_run) return std::unexpected(ipam_run.error());
+  timer.mark(ipam_target.in_process ? "ipam-thread" : "ipam-spawn");
   bool ip_allocated = false;
   // Declared first so it runs last: the address is released once nothing uses it.
   ScopeGuard release_ip([&] {
     if (!ip_allocated) return;
-    if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::del, args.stdin_data); !r)
+    if (auto r = call_ipam(ipam_target, cni::Command::del, args); !r)
       log::error("rollback: IPAM release failed: {}", r.error().msg);
   });
   auto ipam_error = [&](CniError e) {
@@ -62,6 +68,7 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
     }
     bridge_index = br->index;
     facts.bridge_mac = br->mac;
+    timer.mark("bridge");
   }
   std::string host_veth = host_veth_name(env.container_id, env.ifname);
   sys::VethSpec spec;
@@ -80,6 +87,13 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
           Code::invalid_config,
           fmt::format("interface {} or {} in the pod already exists (ADD twice for container {}?)",
                       host_veth, env.ifname, env.container_id)));
+    // The bridge (our master) deleted since ensure_bridge: ENODEV, or EINVAL for a master
+    // index that no longer exists.
+    if (conf.mode == Mode::bridge &&
+        (veth.error().sys_errno == ENODEV || veth.error().sys_errno == EINVAL) &&
+        !host->link_info(bridge_index))
+      return std::unexpected(bridge_error(ENODEV, fmt::format("create veth {} on {}: {}", host_veth,
+                                                              conf.bridge, veth.error().message)));
     return std::unexpected(sys_error(veth.error(), fmt::format("create veth {}", host_veth)));
   }
   ScopeGuard remove_veth([&] {
@@ -87,18 +101,23 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
       log::error("rollback: delete {} failed: {}", host_veth, r.error().message);
   });
   facts.host_mac = veth->mac;
+  timer.mark("veth");
 
   auto ipam_json = ipam_run->wait();
   if (!ipam_json) return ipam_error(ipam_json.error());
   ip_allocated = true;
+  timer.mark("ipam-wait");
   auto ipam = cni::result_from_json(*ipam_json);
   if (!ipam) return ipam_error(CniError(ipam.error().code, "result: " + ipam.error().msg));
   auto plan = PODNET_TRY(make_plan(conf, *ipam, env.container_id, env.ifname));
-  if (conf.mode == Mode::bridge) PODNET_TRY(ensure_bridge_addresses(*host, conf, plan, bridge_index));
+  if (conf.mode == Mode::bridge)
+    PODNET_TRY(ensure_bridge_addresses(*host, conf, plan, bridge_index));
   PODNET_TRY(setup_host_side(*host, conf, plan, veth->index));
+  timer.mark("host-side");
 
   // 3. Inside the pod: addresses and routes on the new interface.
   facts.pod_mac = PODNET_TRY(setup_pod_side(*podns, conf, plan));
+  timer.mark("pod-side");
 
   // 4. Egress masquerade: one set element per pod address, never a chain per pod.
   std::string tag = nft::attachment_tag(conf.net.name, env.container_id, env.ifname);
@@ -107,6 +126,7 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
     if (!table) return std::unexpected(sys_error(table.error(), "nftables"));
     if (auto r = table->add(plan.masq, tag); !r)
       return std::unexpected(sys_error(r.error(), "ipMasq"));
+    timer.mark("masq");
   }
 
   auto result = make_result(conf, plan, *ipam, facts, conf.net.prev_result);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/plugin/bridge_error.hpp"
 #include "podnet/plugin/common.hpp"
 #include "podnet/sys/sysctl.hpp"
 
@@ -11,23 +12,25 @@
 
 namespace podnet::plugin {
 
-using cni::Code;
 using cni::CniError;
+using cni::Code;
 
 std::expected<BridgeFacts, CniError> ensure_bridge(sys::Netlink& host, const PluginConf& conf) {
   // A fixed MAC keeps the gateway's MAC stable while ports come and go (a bridge otherwise
   // takes the lowest port MAC); it is random per creation, so nodes do not share it.
   auto seed = fmt::format("{}/{}/{}", conf.bridge, ::getpid(), ::time(nullptr));
-  auto index = host.ensure_bridge(conf.bridge, static_cast<uint32_t>(conf.mtu), sys::Mac::from_seed(seed));
+  auto index =
+      host.ensure_bridge(conf.bridge, static_cast<uint32_t>(conf.mtu), sys::Mac::from_seed(seed));
   if (!index) {
     if (index.error().sys_errno == EEXIST)
       return std::unexpected(CniError(
-          Code::invalid_config,
-          fmt::format("bridge: {} exists and is not a bridge", conf.bridge)));
+          Code::invalid_config, fmt::format("bridge: {} exists and is not a bridge", conf.bridge)));
     return std::unexpected(sys_error(index.error(), fmt::format("bridge {}", conf.bridge)));
   }
   auto info = host.link_info(*index);
-  if (!info) return std::unexpected(sys_error(info.error(), fmt::format("bridge {}", conf.bridge)));
+  if (!info)
+    return std::unexpected(bridge_error(
+        info.error().sys_errno, fmt::format("bridge {}: {}", conf.bridge, info.error().message)));
   return BridgeFacts{*index, info->mac};
 }
 
@@ -35,7 +38,10 @@ std::expected<void, CniError> ensure_bridge_addresses(sys::Netlink& host, const 
                                                       const Plan& plan, int bridge_index) {
   if (plan.bridge_addresses.empty()) return {};
   auto have = host.list_addresses(bridge_index);
-  if (!have) return std::unexpected(sys_error(have.error(), fmt::format("addresses of {}", conf.bridge)));
+  if (!have)
+    return std::unexpected(
+        bridge_error(have.error().sys_errno,
+                     fmt::format("addresses of {}: {}", conf.bridge, have.error().message)));
   for (const auto& want : plan.bridge_addresses) {
     bool present = false;
     for (const auto& h : *have) {
@@ -50,13 +56,16 @@ std::expected<void, CniError> ensure_bridge_addresses(sys::Netlink& host, const 
                           "replace it with {}",
                           conf.bridge, h.str(), want.masked().str(), want.str())));
         if (auto r = host.del_address(bridge_index, h); !r)
-          return std::unexpected(sys_error(r.error(), fmt::format("remove {} from {}", h.str(), conf.bridge)));
+          return std::unexpected(
+              sys_error(r.error(), fmt::format("remove {} from {}", h.str(), conf.bridge)));
       }
     }
     if (present) continue;
     auto r = host.add_address(bridge_index, want);
     if (!r && r.error().sys_errno != EEXIST)  // a concurrent ADD may have added it
-      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", want.str(), conf.bridge)));
+      return std::unexpected(bridge_error(
+          r.error().sys_errno,
+          fmt::format("add {} to {}: {}", want.str(), conf.bridge, r.error().message)));
   }
   return {};
 }
@@ -70,7 +79,8 @@ std::expected<void, CniError> setup_host_side(sys::Netlink& host, const PluginCo
   for (const auto& a : plan.host_veth_addresses) {
     auto r = host.add_address(host_index, a);
     if (!r && r.error().sys_errno != EEXIST)
-      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", a.str(), plan.host_veth)));
+      return std::unexpected(
+          sys_error(r.error(), fmt::format("add {} to {}", a.str(), plan.host_veth)));
   }
   for (const auto& dst : plan.host_routes) {
     sys::Route rt;
@@ -78,15 +88,15 @@ std::expected<void, CniError> setup_host_side(sys::Netlink& host, const PluginCo
     rt.ifindex = host_index;
     rt.scope = RT_SCOPE_LINK;
     if (auto r = host.replace_route(rt); !r)
-      return std::unexpected(sys_error(r.error(), fmt::format("route {} dev {}", dst.str(), plan.host_veth)));
+      return std::unexpected(
+          sys_error(r.error(), fmt::format("route {} dev {}", dst.str(), plan.host_veth)));
   }
   // The node forwards for its pods (the reference plugins enable it too). Only write when
   // needed: a sysctl write is a syscall pair on every ADD otherwise.
   auto forward = [&](const char* key) -> std::expected<void, CniError> {
     auto cur = sys::read_sysctl(key);
     if (cur && *cur == "1") return {};
-    if (auto r = sys::write_sysctl(key, "1"); !r)
-      return std::unexpected(sys_error(r.error(), key));
+    if (auto r = sys::write_sysctl(key, "1"); !r) return std::unexpected(sys_error(r.error(), key));
     return {};
   };
   if (conf.mode == Mode::ptp || conf.is_gateway) {
@@ -103,14 +113,17 @@ std::expected<std::string, CniError> setup_pod_side(const sys::Netns& podns, con
   auto nl = sys::Netlink::open_in(podns);
   if (!nl) return std::unexpected(sys_error(nl.error(), fmt::format("enter {}", podns.path())));
   auto link = nl->link_info(plan.pod_ifname);
-  if (!link) return std::unexpected(sys_error(link.error(), fmt::format("{} in {}", plan.pod_ifname, podns.path())));
+  if (!link)
+    return std::unexpected(
+        sys_error(link.error(), fmt::format("{} in {}", plan.pod_ifname, podns.path())));
   if (auto r = nl->set_up(link->index); !r)
     return std::unexpected(sys_error(r.error(), fmt::format("set {} up", plan.pod_ifname)));
   for (const auto& pa : plan.addresses) {
     sys::AddrOptions opts;
     opts.noprefixroute = conf.mode == Mode::ptp;  // everything goes through the gateway
     if (auto r = nl->add_address(link->index, pa.address, opts); !r)
-      return std::unexpected(sys_error(r.error(), fmt::format("add {} to {}", pa.address.str(), plan.pod_ifname)));
+      return std::unexpected(
+          sys_error(r.error(), fmt::format("add {} to {}", pa.address.str(), plan.pod_ifname)));
   }
   for (const auto& pr : plan.pod_routes) {
     sys::Route rt;
@@ -124,7 +137,8 @@ std::expected<std::string, CniError> setup_pod_side(const sys::Netns& podns, con
     if (pr.priority) rt.priority = static_cast<uint32_t>(*pr.priority);
     if (auto r = nl->add_route(rt); !r && r.error().sys_errno != EEXIST)
       return std::unexpected(sys_error(
-          r.error(), fmt::format("route {} via {} in pod", pr.dst.str(), pr.gw ? pr.gw->str() : "-")));
+          r.error(),
+          fmt::format("route {} via {} in pod", pr.dst.str(), pr.gw ? pr.gw->str() : "-")));
   }
   return link->mac;
 }

@@ -8,13 +8,14 @@
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
+#include "podnet/plugin/ipam_call.hpp"
 #include "podnet/plugin/retire.hpp"
 #include "podnet/sys/netlink.hpp"
 
 namespace podnet::plugin {
 
-using cni::Code;
 using cni::CniError;
+using cni::Code;
 
 namespace {
 // Old IPAM plugins (host-local 1.1.x) do not know STATUS or GC: that is not a failure.
@@ -25,11 +26,11 @@ bool unknown_command(const CniError& e) {
 
 cni::CmdResult cmd_status(const cni::CmdArgs& args) {
   auto conf = PODNET_TRY(load_conf(args));
-  auto ipam_plugin = cni::find_plugin(conf.ipam_type, args.env.path);
-  if (!ipam_plugin)
+  auto ipam_target = resolve_ipam(conf.ipam_type, args);
+  if (!ipam_target)
     return std::unexpected(CniError(Code::plugin_not_available,
                                     fmt::format("IPAM plugin {} not found", conf.ipam_type)));
-  if (auto r = cni::exec_plugin(*ipam_plugin, cni::Command::status, args.stdin_data); !r) {
+  if (auto r = call_ipam(*ipam_target, cni::Command::status, args); !r) {
     if (unknown_command(r.error())) return nlohmann::json();
     auto e = r.error();
     e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
@@ -55,8 +56,8 @@ cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
                                        a["ifname"].get<std::string>()));
     }
   }
-  auto ipam_plugin = PODNET_TRY(cni::find_plugin(conf.ipam_type, args.env.path));
-  if (auto r = cni::exec_plugin(ipam_plugin, cni::Command::gc, args.stdin_data); !r) {
+  auto ipam_target = PODNET_TRY(resolve_ipam(conf.ipam_type, args));
+  if (auto r = call_ipam(ipam_target, cni::Command::gc, args); !r) {
     if (!unknown_command(r.error())) {
       auto e = r.error();
       e.msg = fmt::format("IPAM plugin {}: {}", conf.ipam_type, e.msg);
@@ -68,9 +69,8 @@ cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
   auto table = nft::MasqTable::open();
   if (!table) return std::unexpected(sys_error(table.error(), "nftables"));
   std::string prefix = nft::network_tag_prefix(conf.net.name);
-  auto removed = table->remove_if([&](const std::string& tag) {
-    return tag.starts_with(prefix) && !valid.contains(tag);
-  });
+  auto removed = table->remove_if(
+      [&](const std::string& tag) { return tag.starts_with(prefix) && !valid.contains(tag); });
   if (!removed) return std::unexpected(sys_error(removed.error(), "ipMasq GC"));
   if (*removed) log::info("GC removed {} stale masquerade entries", *removed);
   // Pairs whose background deleter never ran (killed with the node's processes, say).

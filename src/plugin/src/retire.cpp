@@ -1,14 +1,13 @@
 #include "podnet/plugin/retire.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "detached_delete.hpp"
 
 #include <random>
 
 #include <fmt/format.h>
 
 #include "podnet/common/log.hpp"
+#include "podnet/plugin/step_timer.hpp"
 
 namespace podnet::plugin {
 
@@ -25,33 +24,13 @@ Result<> take_down_and_rename(sys::Netlink& nl, int index, const std::string& to
   return nl.rename(index, to);
 }
 
-// Deletes `name` from a detached grandchild: the runtime neither waits for it nor sees its
-// output (stdout/stderr go to /dev/null, so the runtime's pipe reaches EOF at our exit).
-void delete_in_background(const std::string& name) {
-  pid_t pid = ::fork();
-  if (pid < 0) return;  // the caller falls back to waiting
-  if (pid == 0) {
-    if (::fork() != 0) ::_exit(0);
-    ::setsid();
-    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0) {
-      ::dup2(devnull, STDIN_FILENO);
-      ::dup2(devnull, STDOUT_FILENO);
-      ::dup2(devnull, STDERR_FILENO);
-    }
-    if (auto nl = sys::Netlink::open()) (void)nl->delete_link(name);
-    ::_exit(0);
-  }
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-}
-
 }  // namespace
 
 Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth, const sys::Netns* podns,
                          const std::string& ifname) {
+  StepTimer timer;
   auto info = host.link_info(host_veth);
+  timer.mark("lookup");
   if (!info) {
     if (info.error().sys_errno == ENODEV) return false;
     return fail(info.error());
@@ -66,15 +45,22 @@ Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth, const
           log::warn("retire {} in {}: {}", ifname, podns->path(), r.error().message);
       }
     }
+    timer.mark("pod-end");
   }
   std::string retired = retired_name();
-  if (auto r = take_down_and_rename(host, info->index, retired); !r) {
-    log::warn("retire {}: {}; deleting now", host_veth, r.error().message);
+  auto renamed = take_down_and_rename(host, info->index, retired);
+  timer.mark("host-end");
+  if (!renamed) {
+    log::warn("retire {}: {}; deleting now", host_veth, renamed.error().message);
     auto d = host.delete_link(info->index);
     if (!d) return fail(d.error());
     return true;
   }
-  delete_in_background(retired);
+  if (!delete_link_detached(info->index)) {
+    auto d = host.delete_link(info->index);
+    if (!d) return fail(d.error());
+  }
+  timer.mark("detach");
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -176,6 +177,18 @@ std::string build_path(const std::string& rel) {
 #else
   return rel;
 #endif
+}
+
+void link_cni_plugins(const std::string& bin_dir, const std::vector<std::string>& reference) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> targets = {build_path("apps/podnet/podnet"),
+                                      build_path("apps/podnet-ipam/podnet-ipam")};
+  for (const auto& r : reference) targets.push_back("/usr/lib/cni/" + r);
+  fs::create_directories(bin_dir);
+  for (const auto& t : targets) {
+    if (!fs::exists(t)) throw std::runtime_error(t + " is missing (not built or not installed)");
+    fs::create_symlink(t, bin_dir + "/" + fs::path(t).filename().string());
+  }
 }
 
 }  // namespace podnet::testing

@@ -1,6 +1,7 @@
 #pragma once
 // podnet-ipam's configuration: host-local's keys, parsed and validated so that every error
 // names the offending field (CNI code 7). Pure.
+#include <chrono>
 #include <expected>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ inline constexpr std::string_view kDefaultDataDir = "/var/lib/cni/networks";
 struct StoreLocation {
   std::string data_dir;
   std::string network;
+  // ipam.lockTimeoutMs (podnet extension): how long a command waits for another holder of the
+  // network's lock before answering "try again later" (code 11).
+  std::chrono::milliseconds lock_timeout{30000};
   std::string dir() const { return data_dir + "/" + network; }
 };
 

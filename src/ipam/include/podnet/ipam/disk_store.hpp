@@ -117,7 +117,7 @@ class DiskStore final : public Store {
     std::vector<net::IpAddress> added, removed;
   };
 
-  DiskStore(std::string dir, FileLock lock, UniqueFd dir_fd, UniqueFd idx_fd);
+  DiskStore(std::string dir, UniqueFd lock, UniqueFd dir_fd, UniqueFd idx_fd);
   Result<> check_boot(const std::string& boot_id_path, bool podnet_only);
   Result<> reclaim(BootAction action);
   Result<bool> create_record(const std::string& name, std::string_view content);
@@ -128,7 +128,7 @@ class DiskStore final : public Store {
   Pending& pending_for(std::string_view id, std::string_view ifname, const std::string& key);
 
   std::string dir_;
-  FileLock lock_;
+  UniqueFd lock_;  // flock()ed (store_lock.hpp); closing it drops the lock
   UniqueFd dir_fd_;  // dataDir/<network>
   UniqueFd idx_fd_;  // .podnet/by-id
   UniqueFd tmp_fd_;  // an unlinked O_TMPFILE holding tmp_content_, reused across candidates

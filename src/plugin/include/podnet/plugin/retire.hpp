@@ -2,7 +2,8 @@
 // Removing a pod's veth pair without making DEL wait for the kernel. Unregistering a netdev
 // waits for RCU grace periods (tens of ms on a busy VM, most of the reference plugin's DEL);
 // the runtime only needs the names free and the pair dead. So DEL takes both ends down,
-// renames them out of the way ("pnx" + random), and a detached process deletes the pair.
+// renames them out of the way ("pnx" + random), and a detached child process (sharing our
+// memory: no fork copy) deletes the pair.
 // GC removes "pnx" links a killed deleter left behind.
 #include <optional>
 #include <string>

@@ -68,4 +68,9 @@ class TcpPeerProbe {
 // Path of a built binary.
 std::string build_path(const std::string& rel);
 
+// Makes `bin_dir` a CNI_PATH directory: symlinks to this build's podnet and podnet-ipam, and
+// to each named reference plugin of /usr/lib/cni. Throws std::runtime_error naming a missing
+// binary.
+void link_cni_plugins(const std::string& bin_dir, const std::vector<std::string>& reference = {});
+
 }  // namespace podnet::testing

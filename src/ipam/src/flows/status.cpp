@@ -1,11 +1,11 @@
 #include <fmt/format.h>
 
-#include "flows.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/ipam/allocator.hpp"
 #include "podnet/ipam/errors.hpp"
+#include "podnet/ipam/flows.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 // Ready unless some range set has no free address (code 50: ADD would fail now).
 cni::CmdResult cmd_status(const cni::CmdArgs& a) {
@@ -29,4 +29,4 @@ cni::CmdResult cmd_status(const cni::CmdArgs& a) {
   return finish(*store, nlohmann::json());
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

@@ -1,14 +1,14 @@
 #include <fmt/format.h>
 
-#include "flows.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/common/files.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/ipam/allocator.hpp"
 #include "podnet/ipam/dns.hpp"
+#include "podnet/ipam/flows.hpp"
 #include "podnet/ipam/store_format.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 cni::CmdResult cmd_add(const cni::CmdArgs& a) {
   auto conf = PODNET_TRY(cni::parse_netconf(a.stdin_data));
@@ -44,4 +44,4 @@ cni::CmdResult cmd_add(const cni::CmdArgs& a) {
   return cni::to_json(result, a.cni_version);
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

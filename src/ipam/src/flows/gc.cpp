@@ -1,11 +1,11 @@
 #include "podnet/ipam/gc.hpp"
 
-#include "flows.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/ipam/errors.hpp"
+#include "podnet/ipam/flows.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 // Frees every address of this network not held by a valid attachment (also unreadable
 // records and records without an index), then rebuilds the index. A walk, which is fine
@@ -29,4 +29,4 @@ cni::CmdResult cmd_gc(const cni::CmdArgs& a) {
   return finish(*store, run());
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

@@ -1,8 +1,8 @@
-#include "flows.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/ipam/errors.hpp"
+#include "podnet/ipam/flows.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 // Idempotent: an unknown container, or a network never used, is success. Only the store's
 // location is parsed, so a DEL still frees addresses after the ranges were edited badly.
@@ -16,4 +16,4 @@ cni::CmdResult cmd_del(const cni::CmdArgs& a) {
   return finish(*store, nlohmann::json());
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

@@ -1,9 +1,11 @@
 #include <fmt/format.h>
 
-#include "flows.hpp"
 #include "podnet/common/log.hpp"
+#include "podnet/ipam/flows.hpp"
 
-namespace podnet::ipam_app {
+#include <cerrno>
+
+namespace podnet::ipam::flows {
 
 std::expected<std::optional<ipam::DiskStore>, cni::CniError> open_store(
     const ipam::StoreLocation& loc, bool create) {
@@ -11,6 +13,8 @@ std::expected<std::optional<ipam::DiskStore>, cni::CniError> open_store(
   o.location = loc;
   o.create = create;
   auto s = ipam::DiskStore::open(o);
+  if (!s && s.error().sys_errno == ETIMEDOUT)
+    return std::unexpected(cni::CniError(cni::Code::try_again_later, s.error().message));
   if (!s)
     return std::unexpected(cni::CniError(
         cni::Code::io_failure, fmt::format("opening {}: {}", loc.dir(), s.error().message)));
@@ -32,4 +36,4 @@ cni::CmdResult finish(ipam::DiskStore& store, cni::CmdResult result) {
   return result;
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

@@ -8,7 +8,7 @@
 #include "podnet/ipam/config.hpp"
 #include "podnet/ipam/disk_store.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 cni::CmdResult cmd_add(const cni::CmdArgs& args);
 cni::CmdResult cmd_del(const cni::CmdArgs& args);
@@ -24,4 +24,4 @@ std::expected<std::optional<ipam::DiskStore>, cni::CniError> open_store(
 // repairs an unfinished store) and passes `result` through.
 cni::CmdResult finish(ipam::DiskStore& store, cni::CmdResult result);
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows

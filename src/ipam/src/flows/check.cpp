@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "flows.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/ipam/errors.hpp"
+#include "podnet/ipam/flows.hpp"
 
-namespace podnet::ipam_app {
+namespace podnet::ipam::flows {
 
 namespace {
 
@@ -95,4 +95,4 @@ cni::CmdResult cmd_check(const cni::CmdArgs& a) {
   return finish(*store, run());
 }
 
-}  // namespace podnet::ipam_app
+}  // namespace podnet::ipam::flows
