@@ -109,11 +109,11 @@ TEST_P(Mesh, PodsReachEachOtherWithTheirOwnAddressAndLeaveWithTheNodes) {
       ASSERT_NE(a.node, b.node);
       auto ping = ctl(fmt::format("exec {} -- ping -c1 -W2 {}", a.name, b.ip));
       EXPECT_EQ(ping.rc, 0) << a.name << " -> " << b.ip << ": " << ping.out;
-      EXPECT_EQ(tcp_source(a.name, netns_path("pod-" + b.name), b.ip, ++port), a.ip)
+      EXPECT_EQ(tcp_source(a.name, ns_path("pod-" + b.name), b.ip, ++port), a.ip)
           << a.name << " -> " << b.name << ": the receiver must see the pod's own address";
     }
     // To the outside host (203.0.113.1, not routed back to pods): masqueraded to the node.
-    EXPECT_EQ(tcp_source(a.name, netns_path("ext"), "203.0.113.1", ++port),
+    EXPECT_EQ(tcp_source(a.name, ns_path("ext"), "203.0.113.1", ++port),
               all_nodes.at(a.node).first)
         << a.name << " -> outside must leave with " << a.node << "'s address";
   }

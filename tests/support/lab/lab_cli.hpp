@@ -34,7 +34,7 @@ class LabTest : public ::testing::Test {
   void expect_nothing_left() const;
   nlohmann::json lab_json() const;
 
-  std::string netns_path(const std::string& suffix) const {  // "lxb001", "ext", "pod-web-x"
+  std::string ns_path(const std::string& suffix) const {  // "lxb001", "ext", "pod-web-x"
     return "/var/run/netns/" + lab_ + "-" + suffix;
   }
 
