@@ -120,6 +120,8 @@ int run(int rounds, int seconds, const std::string& pin) {
       Path& p = paths[r % 2 ? paths.size() - 1 - k : k];
       pb::check_interrupted();
       auto res = pb::iperf(p.client_ns, p.server_ip, opts);
+      // One retry: on a busy machine a run can fail to connect within iperf3's own timeout.
+      if (!res.error.empty()) res = pb::iperf(p.client_ns, p.server_ip, opts);
       if (!res.error.empty()) throw std::runtime_error(p.name + ": " + res.error);
       p.gbps.push_back(res.gbps);
       p.retrans.push_back(double(res.retransmits));
