@@ -3,8 +3,10 @@
 // ("lab", "get", "create", "scale", "delete", "exec", "inspect") and asks each group to add its
 // subcommands under them (app.get_subcommand("get")->add_subcommand("pods", ...)); each group
 // lives in its own files.
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,13 +17,29 @@ namespace podnet::ctl {
 
 // Options every command shares.
 struct Context {
-  std::string lab = "podnet";  // --lab NAME: which lab (its files live in /run/podnet-lab/NAME)
-  std::string store_url;       // --store URL; empty: the lab's store (from its lab.json)
-  std::string output;          // -o: "", "wide", "json" (commands that list)
+  std::string lab = "podnet";      // --lab NAME: which lab (its files live in /run/podnet-lab/NAME)
+  std::string store_url;           // --store URL; empty: the lab's store (from its lab.json)
+  std::string output;              // -o: "", "wide", "json" (commands that list)
+  std::vector<std::string> names;  // `get KIND [NAME...]`: only these (error if one is missing)
 
   // The store of --store, else of the running lab; error "no lab \"podnet\" is up (...)".
   Result<std::unique_ptr<store::Store>> open_store() const;
 };
+
+// Keeps the objects whose name() is in `names` (all when empty); error naming the first missing
+// one the way kubectl does: `pods "web-x" not found`.
+template <class T, class Name>
+Result<std::vector<T>> only_named(std::vector<T> all, const std::vector<std::string>& names,
+                                  std::string_view kind, Name name) {
+  if (names.empty()) return all;
+  std::vector<T> out;
+  for (const auto& want : names) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const T& o) { return name(o) == want; });
+    if (it == all.end()) return fail(std::string(kind) + " \"" + want + "\" not found");
+    out.push_back(*it);
+  }
+  return out;
+}
 
 void add_lab_commands(CLI::App& app, Context& ctx);       // lab up|status|down (+ internal ones)
 void add_node_commands(CLI::App& app, Context& ctx);      // get nodes, exec

@@ -63,7 +63,8 @@ Result<> get_nodes(const Context& ctx) {
   std::optional<cluster::BackendType> backend;
   if (auto cfg = st->get(cluster::config_key); cfg && *cfg)
     if (auto c = cluster::parse_config((*cfg)->value)) backend = c->backend.type;
-  auto nodes = lab::parse_nodes(list);
+  auto nodes = PODNET_TRY(
+      only_named(lab::parse_nodes(list), ctx.names, "nodes", [](const auto& n) { return n.name; }));
   if (nodes.empty() && fmt_kind != lab::OutputFormat::json) {
     std::cerr << "No resources found\n";
     return {};
@@ -141,6 +142,7 @@ void add_node_commands(CLI::App& app, Context& ctx) {
   auto* nodes = app.get_subcommand("get")->add_subcommand("nodes", "list the nodes: NAME IP PODS");
   nodes->alias("node");
   nodes->add_option("-o,--output", ctx.output, "wide or json");
+  nodes->add_option("NAME", ctx.names, "only these nodes");
   nodes->callback([&ctx] { run_command([&] { return get_nodes(ctx); }); });
 
   auto args = std::make_shared<ExecArgs>();

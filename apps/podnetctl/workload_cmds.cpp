@@ -53,7 +53,8 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
 
 Result<> get_pods(const Context& ctx) {
   auto s = PODNET_TRY(ctx.open_store());
-  auto pods = PODNET_TRY(list_pods(*s));
+  auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s)), ctx.names, "pods",
+                                    [](const auto& p) { return p.name; }));
   if (ctx.output == "json") {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& p : pods) items.push_back(cluster::to_json(p));
@@ -70,7 +71,9 @@ Result<> get_pods(const Context& ctx) {
 
 Result<> get_deployments(const Context& ctx) {
   auto s = PODNET_TRY(ctx.open_store());
-  auto deployments = PODNET_TRY(list_deployments(*s));
+  auto deployments =
+      PODNET_TRY(only_named(PODNET_TRY(list_deployments(*s)), ctx.names, "deployments.apps",
+                            [](const auto& d) { return d.name; }));
   if (ctx.output == "json") {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& d : deployments) items.push_back(cluster::to_json(d));
@@ -126,10 +129,12 @@ void add_workload_commands(CLI::App& app, Context& ctx) {
   auto* get = app.get_subcommand("get");
   auto* pods = get->add_subcommand("pods", "list pods")->alias("pod")->alias("po");
   add_output_option(pods, ctx, true);
+  pods->add_option("NAME", ctx.names, "only these pods");
   pods->callback([&ctx] { run_command([&] { return get_pods(ctx); }); });
   auto* deps =
       get->add_subcommand("deployments", "list deployments")->alias("deployment")->alias("deploy");
   add_output_option(deps, ctx, false);
+  deps->add_option("NAME", ctx.names, "only these deployments");
   deps->callback([&ctx] { run_command([&] { return get_deployments(ctx); }); });
 
   auto del_name = std::make_shared<std::string>();

@@ -113,23 +113,21 @@ TEST_P(Mesh, PodsReachEachOtherWithTheirOwnAddressAndLeaveWithTheNodes) {
           << a.name << " -> " << b.name << ": the receiver must see the pod's own address";
     }
     // To the outside host (203.0.113.1, not routed back to pods): masqueraded to the node.
-    EXPECT_EQ(tcp_source(a.name, ns_path("ext"), "203.0.113.1", ++port),
-              all_nodes.at(a.node).first)
+    EXPECT_EQ(tcp_source(a.name, ns_path("ext"), "203.0.113.1", ++port), all_nodes.at(a.node).first)
         << a.name << " -> outside must leave with " << a.node << "'s address";
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    StoresAndBackends, Mesh,
-    ::testing::Values(std::pair<std::string, std::string>{"sqlite", "vxlan"},
-                      std::pair<std::string, std::string>{"sqlite", "host-gw"},
-                      std::pair<std::string, std::string>{"etcd", "vxlan"},
-                      std::pair<std::string, std::string>{"etcd", "host-gw"}),
-    [](const auto& info) {
-      auto name = info.param.first + "_" + info.param.second;
-      std::erase(name, '-');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(StoresAndBackends, Mesh,
+                         ::testing::Values(std::pair<std::string, std::string>{"sqlite", "vxlan"},
+                                           std::pair<std::string, std::string>{"sqlite", "host-gw"},
+                                           std::pair<std::string, std::string>{"etcd", "vxlan"},
+                                           std::pair<std::string, std::string>{"etcd", "host-gw"}),
+                         [](const auto& info) {
+                           auto name = info.param.first + "_" + info.param.second;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 // ---- MTU ----
 
@@ -152,9 +150,8 @@ TEST_F(ClusterTest, OverlayCarries1400ByteDfPingsAndBulkTcpWithoutRetransmitStor
   // Bulk TCP, 64 MiB pod to pod across nodes: retransmitted segments stay a tiny fraction.
   const long out0 = snmp(a.name, "Tcp", "OutSegs"), re0 = snmp(a.name, "Tcp", "RetransSegs");
   ASSERT_GE(out0, 0);
-  const std::string sink =
-      fmt::format("ip netns exec {} timeout 60 nc -d -l -p 9200 > /dev/null",
-                  lab_ + "-pod-" + b.name);
+  const std::string sink = fmt::format("ip netns exec {} timeout 60 nc -d -l -p 9200 > /dev/null",
+                                       lab_ + "-pod-" + b.name);
   std::thread receiver([&] { sh(sink); });
   std::this_thread::sleep_for(300ms);
   auto send = ctl(fmt::format("exec {} -- sh -c 'head -c 67108864 /dev/zero | nc -N -w 10 {} 9200'",
@@ -172,10 +169,10 @@ TEST_F(ClusterTest, OverlayCarries1400ByteDfPingsAndBulkTcpWithoutRetransmitStor
 TEST_F(ClusterTest, SeedsSevenNodesEachGetADistinctSubnet) {
   up(7, "sqlite", "vxlan", 0);
   if (HasFatalFailure()) return;
-  const std::map<std::string, std::string> seed = {
-      {"lxb001", "10.1.1.15"}, {"lxb002", "10.1.1.16"}, {"lxb003", "10.1.1.17"},
-      {"lxb004", "10.1.1.18"}, {"lxcc01", "10.1.1.9"},  {"lxcc02", "10.1.1.10"},
-      {"lxcc03", "10.1.1.11"}};
+  const std::map<std::string, std::string> seed = {{"lxb001", "10.1.1.15"}, {"lxb002", "10.1.1.16"},
+                                                   {"lxb003", "10.1.1.17"}, {"lxb004", "10.1.1.18"},
+                                                   {"lxcc01", "10.1.1.9"},  {"lxcc02", "10.1.1.10"},
+                                                   {"lxcc03", "10.1.1.11"}};
   const auto got = nodes();
   ASSERT_EQ(got.size(), seed.size()) << ctl("get nodes").out;
   const auto cluster = *net::Prefix::parse("192.168.0.0/16");
@@ -233,7 +230,8 @@ TEST_F(ClusterTest, EtcdDownFor30sTrafficFlowsAndAgentsCatchUp) {
       const auto& a = p[i];
       const auto& b = p[(i + 1) % p.size()];
       auto ping = ctl(fmt::format("exec {} -- ping -c1 -W2 {}", a.name, b.ip));
-      EXPECT_EQ(ping.rc, 0) << "during the outage, " << a.name << " -> " << b.ip << ": " << ping.out;
+      EXPECT_EQ(ping.rc, 0) << "during the outage, " << a.name << " -> " << b.ip << ": "
+                            << ping.out;
     }
     ++rounds;
     std::this_thread::sleep_for(2s);
@@ -252,10 +250,11 @@ TEST_F(ClusterTest, EtcdDownFor30sTrafficFlowsAndAgentsCatchUp) {
   std::string out;
   int put_rc = -1;
   for (int i = 0; i < 100 && put_rc != 0; ++i) {
-    put_rc = sh(fmt::format("ip netns exec {}-ext env ETCDCTL_API=3 etcdctl --endpoints "
-                            "http://10.1.1.2:2379 --command-timeout=1s put /podnet/nodes/lxjoin '{}'",
-                            lab_, node_json),
-                &out);
+    put_rc =
+        sh(fmt::format("ip netns exec {}-ext env ETCDCTL_API=3 etcdctl --endpoints "
+                       "http://10.1.1.2:2379 --command-timeout=1s put /podnet/nodes/lxjoin '{}'",
+                       lab_, node_json),
+           &out);
     if (put_rc != 0) std::this_thread::sleep_for(200ms);
   }
   ASSERT_EQ(put_rc, 0) << out;

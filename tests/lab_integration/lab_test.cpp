@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "podnet/lab/plan.hpp"
 #include "lab_cli.hpp"
+#include "podnet/lab/plan.hpp"
 #include "podnet/testing/netns_fixture.hpp"
 
 namespace podnet::lab {
@@ -84,6 +84,14 @@ TEST_F(LabTest, UpSqliteVxlanThenDown) {
   auto again = ctl("lab up --nodes 3");
   EXPECT_NE(again.rc, 0);
   EXPECT_NE(again.out.find("already up"), std::string::npos) << again.out;
+  // get nodes NAME: that node only; an unknown one is an error naming it.
+  auto one = ctl("get nodes lxb002");
+  EXPECT_EQ(one.rc, 0) << one.out;
+  EXPECT_EQ(lines_of(one.out).size(), 2u) << one.out;
+  EXPECT_EQ(words_of(lines_of(one.out).back())[0], "lxb002") << one.out;
+  auto missing = ctl("get nodes lxb009");
+  EXPECT_NE(missing.rc, 0);
+  EXPECT_NE(missing.out.find("nodes \"lxb009\" not found"), std::string::npos) << missing.out;
   auto bad_node = ctl("exec --node lxb009 -- true");
   EXPECT_NE(bad_node.rc, 0);
   EXPECT_NE(bad_node.out.find("unknown node \"lxb009\""), std::string::npos) << bad_node.out;

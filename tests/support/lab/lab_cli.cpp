@@ -40,8 +40,9 @@ void LabTest::TearDown() {
 
 CtlRun LabTest::ctl(const std::string& args, const std::string& env) const {
   CtlRun r;
-  r.rc = sh(fmt::format("{} {} --lab {} {}", env, build_path("apps/podnetctl/podnetctl"), lab_, args),
-            &r.out);
+  r.rc =
+      sh(fmt::format("{} {} --lab {} {}", env, build_path("apps/podnetctl/podnetctl"), lab_, args),
+         &r.out);
   return r;
 }
 
