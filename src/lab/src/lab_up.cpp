@@ -210,6 +210,7 @@ Result<std::string> summary(const LabState& s) {
 
 Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std::ostream& out) {
   const std::string lab = s.spec.name;
+  const auto t0 = Clock::now();
   PODNET_TRY_VOID(
       step(out, "creating " + lab_paths(lab).root, [&] { return make_layout(s, bins); }));
   PODNET_TRY_VOID(
@@ -232,12 +233,11 @@ Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std:
                        [&] { return start_agents(s, bins); }));
   PODNET_TRY_VOID(
       step(out, "starting kubelets and the controller", [&] { return start_workloads(s, bins); }));
-  const auto t0 = Clock::now();
   PODNET_TRY_VOID(step(out, "waiting for the nodes to be ready",
                        [&] { return wait_ready(s, opts.ready_timeout); }));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   auto table = PODNET_TRY(summary(s));
-  out << fmt::format("lab \"{}\" is up: {} nodes ready in {} ms, store {}, backend {}\n", lab,
+  out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}\n", lab,
                      s.nodes.size(), ms, s.store_url, cluster::to_string(s.spec.backend))
       << table << std::flush;
   return {};
