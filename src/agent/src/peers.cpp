@@ -67,16 +67,8 @@ PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const 
       }
       p.vtep_mac = *mac;
     } else {
-      bool onlink = std::any_of(self.underlay_addrs.begin(), self.underlay_addrs.end(),
-                                [&](const net::Prefix& a) { return a.contains(p.internal_ip); });
-      if (!onlink) {
-        std::string from;
-        for (const auto& a : self.underlay_addrs)
-          from += (from.empty() ? "" : ", ") + a.masked().str();
-        if (from.empty()) from = "(no underlay address)";
-        out.refused.push_back(fmt::format(
-            "peer {} {} is not on-link from {}: host-gw needs one L2 segment; use vxlan", p.name,
-            p.internal_ip.str(), from));
+      if (auto why = routes::host_gw_unreachable(self, p)) {
+        out.refused.push_back(std::move(*why));
         continue;
       }
     }

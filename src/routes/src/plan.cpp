@@ -9,7 +9,9 @@
 
 namespace podnet::routes {
 
-std::string vtep_name(uint32_t vni) { return fmt::format("podnet.{}", vni); }
+std::string vtep_name(uint32_t vni) {
+  return fmt::format("podnet.{}", vni);
+}
 
 namespace {
 
@@ -30,9 +32,22 @@ bool same_route(const sys::Route& a, const sys::Route& b) {
          a.onlink == b.onlink;
 }
 
-bool is_main_table(uint32_t t) { return t == 0 || t == 254; }
+bool is_main_table(uint32_t t) {
+  return t == 0 || t == 254;
+}
 
 }  // namespace
+
+std::optional<std::string> host_gw_unreachable(const Self& self, const Peer& peer) {
+  if (std::any_of(self.underlay_addrs.begin(), self.underlay_addrs.end(),
+                  [&](const net::Prefix& a) { return a.contains(peer.internal_ip); }))
+    return std::nullopt;
+  std::string from;
+  for (const auto& a : self.underlay_addrs) from += (from.empty() ? "" : ", ") + a.masked().str();
+  if (from.empty()) from = "(no underlay address)";
+  return fmt::format("peer {} {} is not on-link from {}: host-gw needs one L2 segment; use vxlan",
+                     peer.name, peer.internal_ip.str(), from);
+}
 
 Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backend backend,
                          uint32_t vni, uint16_t port) {
@@ -82,17 +97,7 @@ Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backe
       w.fdb.push_back({*p.vtep_mac, p.internal_ip});
       w.routes.push_back(make_route(cidr, gw, 0, true));
     } else {
-      bool onlink = std::any_of(self.underlay_addrs.begin(), self.underlay_addrs.end(),
-                                [&](const net::Prefix& a) { return a.contains(p.internal_ip); });
-      if (!onlink) {
-        std::string from;
-        for (const auto& a : self.underlay_addrs)
-          from += (from.empty() ? "" : ", ") + a.masked().str();
-        if (from.empty()) from = "(no underlay address)";
-        return fail(fmt::format(
-            "peer {} {} is not on-link from {}: host-gw needs one L2 segment; use vxlan", p.name,
-            p.internal_ip.str(), from));
-      }
+      if (auto why = host_gw_unreachable(self, p)) return fail(*why);
       w.routes.push_back(make_route(cidr, p.internal_ip, self.underlay_ifindex, false));
     }
   }
@@ -110,10 +115,9 @@ std::string Action::str() const {
       return s + fmt::format(" proto {}", route.protocol);
     }
     case Object::neigh:
-      return op == Op::remove
-                 ? fmt::format("{} neigh {} dev {}", verb, neigh.ip.str(), ifindex)
-                 : fmt::format("{} neigh {} lladdr {} dev {}", verb, neigh.ip.str(),
-                               neigh.mac.str(), ifindex);
+      return op == Op::remove ? fmt::format("{} neigh {} dev {}", verb, neigh.ip.str(), ifindex)
+                              : fmt::format("{} neigh {} lladdr {} dev {}", verb, neigh.ip.str(),
+                                            neigh.mac.str(), ifindex);
     case Object::fdb:
       return fmt::format("{} fdb {} dst {} dev {}", verb, fdb.mac.str(), fdb.dst.str(), ifindex);
   }
@@ -158,13 +162,17 @@ std::vector<Action> diff(const WantedState& wanted, const CurrentState& current)
       bool ok = it != current.neighs.end() && it->mac == w.mac && (it->state & NUD_PERMANENT);
       if (!ok)
         put_neigh.push_back({.op = it == current.neighs.end() ? Op::add : Op::replace,
-                             .object = Object::neigh, .ifindex = vtep, .neigh = w});
+                             .object = Object::neigh,
+                             .ifindex = vtep,
+                             .neigh = w});
     }
     for (const auto& n : current.neighs) {
       bool keep = std::any_of(wanted.neighs.begin(), wanted.neighs.end(),
                               [&](const NeighWant& w) { return w.ip == n.ip; });
       if (!keep)
-        del_neigh.push_back({.op = Op::remove, .object = Object::neigh, .ifindex = vtep,
+        del_neigh.push_back({.op = Op::remove,
+                             .object = Object::neigh,
+                             .ifindex = vtep,
                              .neigh = {n.ip, n.mac.value_or(sys::Mac{})}});
     }
     // FDB entries with a remote (entries without dst are the device's own address lists).
@@ -178,8 +186,8 @@ std::vector<Action> diff(const WantedState& wanted, const CurrentState& current)
       bool any = std::any_of(fdb.begin(), fdb.end(),
                              [&](const sys::FdbEntry* e) { return e->mac == w.mac; });
       if (!exact)
-        put_fdb.push_back({.op = any ? Op::replace : Op::add, .object = Object::fdb,
-                           .ifindex = vtep, .fdb = w});
+        put_fdb.push_back(
+            {.op = any ? Op::replace : Op::add, .object = Object::fdb, .ifindex = vtep, .fdb = w});
     }
     for (const sys::FdbEntry* e : fdb) {
       auto w = std::find_if(wanted.fdb.begin(), wanted.fdb.end(),
@@ -193,8 +201,8 @@ std::vector<Action> diff(const WantedState& wanted, const CurrentState& current)
         });
       }
       if (remove)
-        del_fdb.push_back({.op = Op::remove, .object = Object::fdb, .ifindex = vtep,
-                           .fdb = {e->mac, *e->dst}});
+        del_fdb.push_back(
+            {.op = Op::remove, .object = Object::fdb, .ifindex = vtep, .fdb = {e->mac, *e->dst}});
     }
   }
 

@@ -34,8 +34,8 @@ std::string vtep_name(uint32_t vni);
 
 struct Peer {
   std::string name;
-  net::IpAddress internal_ip;     // underlay address
-  net::Prefix pod_cidr;           // e.g. 192.168.2.0/24
+  net::IpAddress internal_ip;        // underlay address
+  net::Prefix pod_cidr;              // e.g. 192.168.2.0/24
   std::optional<sys::Mac> vtep_mac;  // vxlan: required
 };
 
@@ -66,13 +66,17 @@ struct FdbWant {
 struct WantedState {
   Backend backend = Backend::vxlan;
   net::Family family = net::Family::v4;     // of the pod addresses (routes, neighbours)
-  std::optional<sys::VxlanSpec> vtep;      // vxlan only
+  std::optional<sys::VxlanSpec> vtep;       // vxlan only
   std::optional<net::Prefix> vtep_address;  // vxlan only: own subnet network address /32
   std::vector<NeighWant> neighs;            // vxlan only
   std::vector<FdbWant> fdb;                 // vxlan only
   // vxlan: ifindex 0 = "the VTEP", filled in by diff from CurrentState::vtep_ifindex.
   std::vector<sys::Route> routes;
 };
+
+// host-gw: the reason `peer` cannot be reached directly (not inside any of self's underlay
+// subnets), e.g. "peer lxb009 10.2.0.9 is not on-link from 10.1.1.0/24: ..."; nullopt when it can.
+std::optional<std::string> host_gw_unreachable(const Self& self, const Peer& peer);
 
 // Errors: peer without a VTEP MAC (vxlan), peer of another address family, peer whose subnet
 // overlaps our own, host-gw peer not on-link.
@@ -94,17 +98,17 @@ enum class Object { neigh, fdb, route };
 struct Action {
   Op op = Op::add;
   Object object = Object::route;
-  sys::Route route;  // object == route
-  int ifindex = 0;   // neigh / fdb: the VTEP
-  NeighWant neigh;   // object == neigh (remove: mac unused)
-  FdbWant fdb;       // object == fdb (remove: dst as listed)
+  sys::Route route;         // object == route
+  int ifindex = 0;          // neigh / fdb: the VTEP
+  NeighWant neigh;          // object == neigh (remove: mac unused)
+  FdbWant fdb;              // object == fdb (remove: dst as listed)
   std::string str() const;  // for logs: "add route 192.168.2.0/24 via 192.168.2.0 dev 7 onlink"
 };
 
-// Ordered actions (for vxlan, current.vtep_ifindex must name the VTEP): first removals (route -> fdb -> neighbour, so no route points at a vanished
-// neighbour), then additions/replacements (neighbour -> fdb -> route, flannel's order). Entries
-// already as wanted produce nothing; entries not owned by podnet never appear (routes of other
-// protocols in `current` are ignored).
+// Ordered actions (for vxlan, current.vtep_ifindex must name the VTEP): first removals (route ->
+// fdb -> neighbour, so no route points at a vanished neighbour), then additions/replacements
+// (neighbour -> fdb -> route, flannel's order). Entries already as wanted produce nothing; entries
+// not owned by podnet never appear (routes of other protocols in `current` are ignored).
 std::vector<Action> diff(const WantedState& wanted, const CurrentState& current);
 
 }  // namespace podnet::routes
