@@ -21,6 +21,8 @@ IperfRun iperf(const std::string& client_netns, const std::string& server_ip,
   }
   r.gbps = j["end"]["sum_received"].value("bits_per_second", 0.0) / 1e9;
   r.retransmits = j["end"]["sum_sent"].value("retransmits", 0L);
+  const auto& cpu = j["end"]["cpu_utilization_percent"];
+  r.cpu = (cpu.value("host_total", 0.0) + cpu.value("remote_total", 0.0)) / 100;
   return r;
 }
 

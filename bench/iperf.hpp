@@ -7,6 +7,10 @@ namespace podnet::bench {
 struct IperfRun {
   double gbps = 0;  // received by the server
   long retransmits = 0;
+  // CPU time of client and server as a share of one CPU (1.0 = a whole CPU). The kernel here
+  // charges softirq work to the task it interrupts (no IRQ time accounting), so with both ends
+  // on one CPU this covers the path's packet processing too.
+  double cpu = 0;
   std::string error;  // empty on success
 };
 
