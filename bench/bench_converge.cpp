@@ -51,6 +51,7 @@ std::vector<double> converge(const std::string& store, int nodes, int joins) {
   pb::RouteWatch watch(paths);
   for (int i = 0; i < nodes; ++i) c.start(i, kAgentFlags);
   auto mesh = [&] {
+    pb::check_interrupted();
     for (int i = 0; i < nodes; ++i)
       for (int j = 0; j < nodes; ++j)
         if (i != j && (c.subnet(j).empty() || !watch.added(i, c.subnet(j)))) return false;
@@ -68,6 +69,7 @@ std::vector<double> converge(const std::string& store, int nodes, int joins) {
     double worst = -1;
     AgentCluster::eventually(
         [&] {
+          pb::check_interrupted();
           std::string s = c.subnet(k);
           if (s.empty()) return false;
           double w = 0;
@@ -159,6 +161,7 @@ Rss rss_with_peers(const std::string& store, int peers) {
               "--lease-ttl", "30"});
   std::string ns = c.node(0).ns->name();
   auto count = [&] {
+    pb::check_interrupted();
     std::string out;
     podnet::testing::sh(fmt::format("ip -n {} route show proto 80 | wc -l", ns), &out);
     return std::atoi(out.c_str());

@@ -52,6 +52,7 @@ void bring_up(AgentCluster& c, const std::string& backend) {
     std::string other = c.subnet(1 - i);
     bool ok = AgentCluster::eventually(
         [&] {
+          pb::check_interrupted();
           std::string out;
           podnet::testing::sh(fmt::format("ip -n {} route show proto 80", c.node(i).ns->name()),
                               &out);
