@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "fixture.hpp"
 
@@ -90,6 +91,75 @@ TEST_F(RunIn, NetlinkStaysBoundToItsNamespace) {
   EXPECT_FALSE(lo.up);  // a fresh namespace's lo is down, the root's is up
   ASSERT_OK(nl.set_up(lo.index));
   EXPECT_NE(ip(a, "link show lo").find(",UP"), std::string::npos);
+}
+
+// run_here_in / Netlink::open_in: the calling thread joins the target briefly and always returns.
+class RunHereIn : public NetnsTest {};
+
+TEST_F(RunHereIn, RunsOnTheCallingThreadAndReturns) {
+  Netns ns = VALUE_OR_FAIL(open_ns(make_ns()));
+  ino_t before = thread_netns_inode();
+  auto caller = std::this_thread::get_id();
+  auto inside = run_here_in(ns, [&] {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    return thread_netns_inode();
+  });
+  ASSERT_TRUE(inside);
+  EXPECT_EQ(*inside, ns.inode());
+  EXPECT_NE(*inside, before);
+  EXPECT_EQ(thread_netns_inode(), before);
+}
+
+TEST_F(RunHereIn, ReturnsAfterErrorsAndExceptions) {
+  Netns ns = VALUE_OR_FAIL(open_ns(make_ns()));
+  ino_t before = thread_netns_inode();
+  Result<int> bad = run_here_in(ns, []() -> Result<int> { return fail_errno("boom", EPERM); });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().sys_errno, EPERM);
+  EXPECT_EQ(thread_netns_inode(), before);
+
+  bool ran = false;
+  Result<> v = run_here_in(ns, [&] { ran = true; });
+  EXPECT_TRUE(v);
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(thread_netns_inode(), before);
+
+  EXPECT_THROW(run_here_in(ns, []() -> int { throw std::runtime_error("x"); }), std::runtime_error);
+  EXPECT_EQ(thread_netns_inode(), before);
+}
+
+TEST_F(RunHereIn, FailedEnterLeavesTheThreadWhereItWas) {
+  Netns ns = VALUE_OR_FAIL(open_ns(make_ns()));
+  Netns moved = std::move(ns);  // ns now holds no fd: setns() fails with EBADF
+  ino_t before = thread_netns_inode();
+  bool ran = false;
+  Result<> r = run_here_in(ns, [&] { ran = true; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno, EBADF) << r.error().message;
+  EXPECT_FALSE(ran);
+  auto nl = Netlink::open_in(ns);
+  ASSERT_FALSE(nl);
+  EXPECT_EQ(nl.error().sys_errno, EBADF) << nl.error().message;
+  EXPECT_EQ(thread_netns_inode(), before);
+}
+
+TEST_F(RunHereIn, NetlinkOpenedHereActsInTargetFromTheCallersNamespace) {
+  // The caller sits in namespace a (on a run_in thread, so the root namespace is never touched)
+  // and opens a socket in b: requests through it act on b, the caller is back in a at once.
+  std::string a = make_ns(), b = make_ns();
+  Netns nsa = VALUE_OR_FAIL(open_ns(a));
+  Netns nsb = VALUE_OR_FAIL(open_ns(b));
+  auto r = run_in(nsa, [&]() -> Result<> {
+    auto nl = Netlink::open_in(nsb);
+    if (!nl) return fail(nl.error());
+    if (thread_netns_inode() != nsa.inode()) return fail("thread did not return to a");
+    auto lo = nl->link_info("lo");
+    if (!lo) return fail(lo.error());
+    return nl->set_up(lo->index);
+  });
+  ASSERT_OK(r);
+  EXPECT_NE(ip(b, "link show lo").find(",UP"), std::string::npos);
+  EXPECT_EQ(ip(a, "link show lo").find(",UP"), std::string::npos);
 }
 
 }  // namespace

@@ -28,6 +28,23 @@ TEST_F(Sysctl, AppliesToTheNamespaceOfTheThread) {
   EXPECT_FALSE(read_sysctl("net/ipv4/conf/pnv0/proxy_arp"));  // not visible from the root
 }
 
+TEST_F(Sysctl, ForwardingOverNetconfMatchesProcSys) {
+  std::string a = make_ns();
+  Netns ns = VALUE_OR_FAIL(open_ns(a));
+  Netlink nl = VALUE_OR_FAIL(Netlink::open_in(ns));
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v4)), 0);
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v6)), 0);
+  ASSERT_OK(run_in(ns, [] { return write_sysctl("net/ipv4/ip_forward", "1"); }));
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v4)), 1);
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v6)), 0);
+  ASSERT_OK(run_in(ns, [] { return write_sysctl("net/ipv6/conf/all/forwarding", "1"); }));
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v6)), 1);
+  // The reply and its ACK are both consumed: the next requests on the socket still line up.
+  EXPECT_EQ(VALUE_OR_FAIL(nl.link_info("lo")).index, 1);
+  EXPECT_EQ(VALUE_OR_FAIL(nl.forwarding(net::Family::v4)), 1);
+  ASSERT_OK(nl.set_up(1));
+}
+
 TEST_F(Sysctl, Errors) {
   auto missing = read_sysctl("net/ipv4/no_such_key");
   ASSERT_FALSE(missing);

@@ -71,7 +71,7 @@ TEST_F(VethCost, PrintsCniAddSequenceCost) {
   std::printf(
       "CNI ADD kernel sequence, %d pods (veth on bridge, eth0 up, addr, default route):\n"
       "  total          %s\n  open netns     %s\n  ensure_bridge  %s\n  create_veth    %s\n"
-      "  open_in (thr)  %s\n  set_up eth0    %s\n  add_address    %s\n  add_route      %s\n",
+      "  open_in        %s\n  set_up eth0    %s\n  add_address    %s\n  add_route      %s\n",
       kPods, total.str().c_str(), open_ns_s.str().c_str(), bridge_s.str().c_str(),
       veth_s.str().c_str(), open_in_s.str().c_str(), up_s.str().c_str(), addr_s.str().c_str(),
       route_s.str().c_str());

@@ -92,18 +92,20 @@ std::expected<void, CniError> setup_host_side(sys::Netlink& host, const PluginCo
           sys_error(r.error(), fmt::format("route {} dev {}", dst.str(), plan.host_veth)));
   }
   // The node forwards for its pods (the reference plugins enable it too). Only write when
-  // needed: a sysctl write is a syscall pair on every ADD otherwise.
-  auto forward = [&](const char* key) -> std::expected<void, CniError> {
-    auto cur = sys::read_sysctl(key);
-    if (cur && *cur == "1") return {};
+  // needed: a sysctl write is a syscall pair on every ADD otherwise. Read with one request on
+  // the socket already open (RTM_GETNETCONF), cheaper than a /proc/sys path walk in this fresh
+  // process; /proc/sys only if the kernel does not answer it.
+  auto forward = [&](net::Family family, const char* key) -> std::expected<void, CniError> {
+    auto on = host.forwarding(family);
+    if (on ? *on == 1 : sys::read_sysctl(key).value_or("") == "1") return {};
     if (auto r = sys::write_sysctl(key, "1"); !r) return std::unexpected(sys_error(r.error(), key));
     return {};
   };
   if (conf.mode == Mode::ptp || conf.is_gateway) {
     if (plan.needs_ipv4_forwarding)
-      if (auto r = forward("net/ipv4/ip_forward"); !r) return r;
+      if (auto r = forward(net::Family::v4, "net/ipv4/ip_forward"); !r) return r;
     if (plan.needs_ipv6_forwarding)
-      if (auto r = forward("net/ipv6/conf/all/forwarding"); !r) return r;
+      if (auto r = forward(net::Family::v6, "net/ipv6/conf/all/forwarding"); !r) return r;
   }
   return {};
 }

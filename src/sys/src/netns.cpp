@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 namespace podnet::sys {
 
 Result<Netns> Netns::open(const std::string& path) {
@@ -36,6 +40,20 @@ namespace detail {
 Result<> enter_netns(const Netns& ns) {
   if (::setns(ns.fd(), CLONE_NEWNET) < 0) return fail_errno("setns into " + ns.path());
   return {};
+}
+
+Result<UniqueFd> open_thread_netns() {
+  UniqueFd fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("open own netns /proc/thread-self/ns/net");
+  return fd;
+}
+
+ReturnToNetns::~ReturnToNetns() {
+  if (::setns(home_.get(), CLONE_NEWNET) == 0) return;
+  int err = errno;
+  std::fprintf(stderr, "podnet: fatal: cannot return the thread to its network namespace: %s\n",
+               std::strerror(err));
+  std::abort();
 }
 }  // namespace detail
 

@@ -144,7 +144,9 @@ Result<Netlink> Netlink::open() {
 }
 
 Result<Netlink> Netlink::open_in(const Netns& ns) {
-  auto r = run_in(ns, [] { return Netlink::open(); });
+  // On this thread: the socket is bound to the namespace it is created in, so only its creation
+  // needs the thread there (a few syscalls), not a thread of its own.
+  auto r = run_here_in(ns, [] { return Netlink::open(); });
   if (!r) return fail(r.error().context("netns " + ns.path()));
   return r;
 }

@@ -106,7 +106,8 @@ class Netlink {
  public:
   // A socket (close-on-exec) in the calling thread's namespace.
   static Result<Netlink> open();
-  // A socket in ns, created on a short-lived thread; the caller's thread does not move.
+  // A socket in ns, created by the calling thread while it briefly joins ns (run_here_in); the
+  // thread is back in its own namespace when this returns, also on failure.
   static Result<Netlink> open_in(const Netns& ns);
 
   Netlink(Netlink&&) noexcept;
@@ -167,6 +168,11 @@ class Netlink {
   Result<> replace_fdb(int ifindex, const Mac& mac, const net::IpAddress& dst);
   Result<bool> del_fdb(int ifindex, const Mac& mac, std::optional<net::IpAddress> dst = {});
   Result<std::vector<FdbEntry>> list_fdb(int ifindex);
+
+  // ---- settings
+  // net.ipv4.ip_forward (v4) or net.ipv6.conf.all.forwarding (v6) of the socket's namespace, by
+  // RTM_GETNETCONF: no /proc/sys lookup, which slows down with many links.
+  Result<int> forwarding(net::Family family);
 
   struct State;  // libnl socket and last-error capture; defined in the implementation
 

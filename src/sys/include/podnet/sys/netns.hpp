@@ -1,7 +1,8 @@
 #pragma once
-// Network namespaces as owned fds, and running code inside one without ever moving the caller's
-// thread: the work happens on a short-lived thread that setns()'s and then exits, so a failure
-// half-way can never leave a thread of ours in the wrong namespace.
+// Network namespaces as owned fds, and two ways of running code inside one: run_in, on a
+// short-lived thread that setns()'s and then exits (the caller's thread never moves), and
+// run_here_in, on the calling thread, which enters and is brought back by an RAII guard (no
+// thread start, which costs up to several ms on a loaded machine for work often far shorter).
 #include <sys/types.h>
 
 #include <exception>
@@ -42,8 +43,25 @@ class Netns {
 };
 
 namespace detail {
-// setns() the calling thread into ns. Only for run_in's dedicated thread.
+// setns() the calling thread into ns. Only for run_in's dedicated thread and run_here_in.
 Result<> enter_netns(const Netns& ns);
+
+// An fd of the calling thread's own network namespace (no checks: it is one).
+Result<UniqueFd> open_thread_netns();
+
+// Brings the calling thread back to `home` when it goes out of scope, also during unwinding. If
+// the kernel refuses, the process aborts with a message: a thread left in the wrong namespace
+// must never run on (its next sockets and /proc/sys writes would act on the pod).
+class ReturnToNetns {
+ public:
+  explicit ReturnToNetns(UniqueFd home) : home_(std::move(home)) {}
+  ReturnToNetns(const ReturnToNetns&) = delete;
+  ReturnToNetns& operator=(const ReturnToNetns&) = delete;
+  ~ReturnToNetns();
+
+ private:
+  UniqueFd home_;
+};
 
 // f's result as a Result: Result<T> stays, void -> Result<>, T -> Result<T>.
 template <typename R>
@@ -87,6 +105,26 @@ auto run_in(const Netns& ns, F&& f) -> typename detail::as_result<std::invoke_re
   }
   if (thrown) std::rethrow_exception(thrown);
   return std::move(*out);
+}
+
+// Runs f() on the calling thread while it is in ns, then moves the thread back (see
+// ReturnToNetns) before returning f's result; exceptions from f propagate after the return. A
+// failure to enter leaves the thread where it was. Meant for brief work such as opening a socket
+// (it stays bound to ns): f must not start threads (they would inherit ns) or block for long.
+template <typename F>
+auto run_here_in(const Netns& ns, F&& f) ->
+    typename detail::as_result<std::invoke_result_t<F&>>::type {
+  using Raw = std::invoke_result_t<F&>;
+  auto home = detail::open_thread_netns();
+  if (!home) return std::unexpected(home.error());
+  if (auto r = detail::enter_netns(ns); !r) return std::unexpected(r.error());
+  detail::ReturnToNetns back(std::move(*home));
+  if constexpr (std::is_void_v<Raw>) {
+    std::invoke(f);
+    return {};
+  } else {
+    return std::invoke(f);
+  }
 }
 
 }  // namespace podnet::sys
