@@ -1,9 +1,10 @@
 // Data plane throughput (iperf3 TCP), in one run: pod-to-pod across nodes over vxlan and over
 // host-gw against node-to-node on the underlay, and pod-to-pod on one node against a raw veth
 // pair. Pods are real: a netns each, wired by the real `podnet` plugin with the conflist the
-// real `podnetd` wrote (bridge mode); routes come from the real `podnetd`s. Nodes are netns on a
-// switch bridge, as in the lab. Paths are measured in interleaved rounds so that load from
-// other work on the machine hits every path alike; each figure is the median of the rounds.
+// real `podnetd` wrote (its default, ptp mode: routed pods); routes come from the real `podnetd`s.
+// Nodes are netns on a switch bridge, as in the lab. Paths are measured in interleaved rounds so
+// that load from other work on the machine hits every path alike; each figure is the median of the
+// rounds.
 //
 //   bench_dataplane [--rounds N] [--seconds S] [--pin C,S|none]
 //     --rounds N   interleaved rounds (default 7: single runs swing +-10% under load)

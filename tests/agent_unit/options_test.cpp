@@ -21,6 +21,10 @@ TEST(Options, DefaultsAndRequired) {
   EXPECT_EQ(o->cni_conf_dir, "/etc/cni/net.d");
   EXPECT_EQ(o->state_dir, "/var/lib/podnetd");
   EXPECT_EQ(o->lease_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(o->mode, cluster::PodMode::ptp);  // routed pods unless --mode bridge
+  auto bridge = parse({"--node", "a", "--store", "sqlite:///x", "--mode", "bridge"});
+  ASSERT_TRUE(bridge) << bridge.error().message;
+  EXPECT_EQ(bridge->mode, cluster::PodMode::bridge);
   ASSERT_TRUE(o->listen);
   EXPECT_EQ(o->listen->str(), "127.0.0.1:9402");
   EXPECT_FALSE(o->cluster_cidr);

@@ -278,7 +278,7 @@ std::string usage() {
   --cni-conf-dir DIR       default /etc/cni/net.d; writes DIR/10-podnet.conflist
   --state-dir DIR          default /var/lib/podnetd; keeps `subnet` and `vtep-mac`
   --ipam-data-dir DIR      ipam.dataDir in the conflist
-  --mode bridge|ptp        pod wiring written into the conflist (default bridge)
+  --mode bridge|ptp        pod wiring written into the conflist (default ptp)
   --listen ADDR:PORT       /metrics /healthz /readyz (default 127.0.0.1:9402; "" = off)
   --lease-ttl SECONDS      subnet/node lease TTL (default 30, renewed every TTL/3)
   --cluster-cidr C --node-subnet-len N --service-cidr C --backend vxlan|host-gw
