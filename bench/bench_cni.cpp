@@ -55,8 +55,10 @@ void batch_netns(const std::vector<std::string>& names, bool add) {
 
 std::string g_log_file;  // --log
 
+// mode: "" = the plugin's default (bridge), "ptp" = routed pods (podnetd's default conflist).
 Timings run_set(const std::string& tag, const std::string& plugin, const std::string& ipam,
-                const std::string& version, int pods, const std::string& subnet) {
+                const std::string& version, int pods, const std::string& subnet,
+                const std::string& mode = "") {
   std::string prefix = podnet::testing::unique_prefix(tag);
   std::string dir = "/tmp/" + prefix + "dir";
   podnet::testing::link_cni_plugins(dir + "/bin", {"bridge", "host-local"});
@@ -74,6 +76,10 @@ Timings run_set(const std::string& tag, const std::string& plugin, const std::st
       {"isDefaultGateway", true},
       {"ipMasq", true},
       {"ipam", {{"type", ipam}, {"dataDir", dir + "/ipam"}, {"ranges", {{{{"subnet", subnet}}}}}}}};
+  if (!mode.empty()) {
+    conf["mode"] = mode;
+    conf.erase("bridge");  // ptp mode has no bridge
+  }
   if (plugin == "podnet" && !g_log_file.empty()) conf["logFile"] = g_log_file;
   std::string text = conf.dump();
   Timings t;
@@ -150,16 +156,23 @@ int main(int argc, char** argv) {
   fmt::print("{:<36} {:>10.2f} {:>10.2f}\n", "podnet + podnet-ipam", pa, pd);
   fmt::print("{:<36} {:>9.1f}x {:>9.1f}x   (target >= 10x, medians <= 2 ms)\n",
              "speed-up (reference / podnet)", ra / pa, rd / pd);
-  if (scale > 0) {
-    auto big = run_set("bsc", "podnet", "podnet-ipam", "1.1.0", scale, "10.92.0.0/20");
+  // Growth on one node, podnet alone: bridge mode (as above) and routed ptp pods, the conflist
+  // podnetd writes by default (no bridge port per pod).
+  auto growth = [&](const char* what, const std::string& tag, const std::string& subnet,
+                    const std::string& mode) {
+    auto big = run_set(tag, "podnet", "podnet-ipam", "1.1.0", scale, subnet, mode);
     int k = std::min(10, scale / 2);
     std::vector<double> first(big.add_ms.begin(), big.add_ms.begin() + k);
     std::vector<double> last(big.add_ms.end() - k, big.add_ms.end());
     fmt::print(
-        "growth: ADD median of pods 1-{} {:.2f} ms, of pods {}-{} {:.2f} ms: {:.2f}x "
+        "growth, {}: ADD median of pods 1-{} {:.2f} ms, of pods {}-{} {:.2f} ms: {:.2f}x "
         "(target <= 1.5x){}\n",
-        k, median(first), scale - k + 1, scale, median(last), median(last) / median(first),
+        what, k, median(first), scale - k + 1, scale, median(last), median(last) / median(first),
         big.failures ? fmt::format(", {} failures: {}", big.failures, big.first_error) : "");
+  };
+  if (scale > 0) {
+    growth("bridge", "bsc", "10.92.0.0/20", "");
+    growth("ptp", "bsp", "10.93.0.0/20", "ptp");
   }
   return 0;
 }
