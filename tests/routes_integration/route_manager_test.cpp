@@ -44,14 +44,21 @@ class RouteManagerTest : public ::testing::Test {
       nd.name = fmt::format("lx{}001", char('a' + i - 1));
       nd.ns = std::make_unique<ScopedNetns>(fmt::format("{}n{}", prefix_, i));
       std::string out;
-      ASSERT_EQ(podnet::testing::sh(fmt::format(
-                    "ip -n {0} link add v{1} type veth peer name eth0 netns {2} && "
-                    "ip -n {0} link set v{1} master br0 up",
-                    sw_->name(), i, nd.ns->name()), &out), 0) << out;
-      ASSERT_EQ(nd.ns->sh(fmt::format("ip addr add 10.1.1.{0}/24 dev eth0 && ip link set eth0 up && "
-                                      "ip link add pods type bridge && "
-                                      "ip addr add 192.168.{0}.1/24 dev pods && ip link set pods up",
-                                      i), &out), 0) << out;
+      ASSERT_EQ(podnet::testing::sh(
+                    fmt::format("ip -n {0} link add v{1} type veth peer name eth0 netns {2} && "
+                                "ip -n {0} link set v{1} master br0 up",
+                                sw_->name(), i, nd.ns->name()),
+                    &out),
+                0)
+          << out;
+      ASSERT_EQ(
+          nd.ns->sh(fmt::format("ip addr add 10.1.1.{0}/24 dev eth0 && ip link set eth0 up && "
+                                "ip link add pods type bridge && "
+                                "ip addr add 192.168.{0}.1/24 dev pods && ip link set pods up",
+                                i),
+                    &out),
+          0)
+          << out;
       auto h = sys::Netns::open(nd.ns->path());
       ASSERT_TRUE(h) << h.error().message;
       nd.handle.emplace(std::move(*h));
@@ -98,8 +105,12 @@ class RouteManagerTest : public ::testing::Test {
     EXPECT_TRUE(w) << w.error().message;
     if (!w) return {};
     RouteManager m(*nodes_[i].nl, &*nodes_[i].handle);
-    auto st = m.apply(*w);
+    // The observer sees every add/replace before it is applied (a stale VTEP's deletion is
+    // counted in `removed` but is not a diff action, so removals are not compared).
+    size_t observed_writes = 0;
+    auto st = m.apply(*w, [&](const Action& a) { observed_writes += a.op != Op::remove; });
     EXPECT_TRUE(st) << nodes_[i].name << ": " << st.error().message;
+    if (st) EXPECT_EQ(observed_writes, st->added + st->replaced) << nodes_[i].name;
     return st ? *st : ApplyStats{};
   }
 

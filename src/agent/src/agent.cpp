@@ -53,7 +53,6 @@ class Agent {
   void relist();
   void poll_watch();
   void reconcile(bool force);
-  void log_actions(routes::RouteManager& rm, const routes::WantedState& w);
   void renew();
   void reacquire();
   Result<> publish_node();
@@ -327,9 +326,14 @@ void Agent::reconcile(bool force) {
   }
   for (const auto& c : peer_changes(applied_peers_, ps.peers, !reconciled_)) log::info("{}", c);
   routes::RouteManager rm(*nl_);
-  log_actions(rm, *w);
+  // What the apply changes, one line each (the first 20): "replace route ...".
+  constexpr size_t kMaxLogged = 20;
+  size_t changes = 0;
   auto t0 = Clock::now();
-  auto st = rm.apply(*w);
+  auto st = rm.apply(*w, [&](const routes::Action& a) {
+    if (changes++ < kMaxLogged) log::info("{}", a.str());
+  });
+  if (changes > kMaxLogged) log::info("... and {} more changes", changes - kMaxLogged);
   m_.reconcile_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (!st) {
     ++m_.reconcile_errors;
@@ -352,17 +356,6 @@ void Agent::reconcile(bool force) {
   applied_peers_ = std::move(ps.peers);
   if (!reconciled_) log::info("first reconcile done: {} peers", applied_peers_.size());
   reconciled_ = true;
-}
-
-// What the apply is about to change, one line each (the first 20): "replace route ...". The
-// kernel is read once more for this; only done when something changes or on the periodic resync.
-void Agent::log_actions(routes::RouteManager& rm, const routes::WantedState& w) {
-  auto cur = rm.read_current(w);
-  if (!cur) return;
-  auto acts = routes::diff(w, *cur);
-  constexpr size_t kMax = 20;
-  for (size_t i = 0; i < acts.size() && i < kMax; ++i) log::info("{}", acts[i].str());
-  if (acts.size() > kMax) log::info("... and {} more changes", acts.size() - kMax);
 }
 
 Result<> Agent::publish_node() {

@@ -41,11 +41,11 @@ Result<VxlanAttrs> probe_vxlan(const std::string& name) {
   if (rtnl_link_vxlan_get_local(link.get(), &local) == 0 && local) {
     int fam = nl_addr_get_family(local);
     if (fam == AF_INET && nl_addr_get_len(local) == 4)
-      a.local = net::IpAddress::from_bytes(net::Family::v4,
-                                           static_cast<const uint8_t*>(nl_addr_get_binary_addr(local)));
+      a.local = net::IpAddress::from_bytes(
+          net::Family::v4, static_cast<const uint8_t*>(nl_addr_get_binary_addr(local)));
     else if (fam == AF_INET6 && nl_addr_get_len(local) == 16)
-      a.local = net::IpAddress::from_bytes(net::Family::v6,
-                                           static_cast<const uint8_t*>(nl_addr_get_binary_addr(local)));
+      a.local = net::IpAddress::from_bytes(
+          net::Family::v6, static_cast<const uint8_t*>(nl_addr_get_binary_addr(local)));
     nl_addr_put(local);
   }
   return a;
@@ -63,8 +63,8 @@ Result<int> RouteManager::ensure_vtep(const sys::VxlanSpec& spec, const net::Pre
   if (info) {
     bool recreate = info->kind != "vxlan";
     if (!recreate) {
-      auto attrs = ns_ ? sys::run_in(*ns_, [&] { return probe_vxlan(spec.name); })
-                       : probe_vxlan(spec.name);
+      auto attrs =
+          ns_ ? sys::run_in(*ns_, [&] { return probe_vxlan(spec.name); }) : probe_vxlan(spec.name);
       if (!attrs) return fail(attrs.error());
       recreate = attrs->vni != spec.vni || attrs->port != spec.port || attrs->local != spec.local ||
                  (spec.dev != 0 && attrs->dev != static_cast<uint32_t>(spec.dev));
@@ -123,7 +123,8 @@ Result<CurrentState> RouteManager::read_current(const WantedState& wanted) {
   return c;
 }
 
-Result<ApplyStats> RouteManager::apply(const WantedState& wanted) {
+Result<ApplyStats> RouteManager::apply(const WantedState& wanted,
+                                       const ActionObserver& before_each) {
   ApplyStats st;
   // A VTEP left from an earlier run with another VNI, or from vxlan before a switch to host-gw,
   // is podnet's (by name) and stale; its neighbours, FDB entries and routes go with it.
@@ -139,6 +140,7 @@ Result<ApplyStats> RouteManager::apply(const WantedState& wanted) {
   }
   CurrentState cur = PODNET_TRY(read_current(wanted));
   for (const Action& a : diff(wanted, cur)) {
+    if (before_each) before_each(a);
     Result<> r;
     switch (a.object) {
       case Object::route:

@@ -3,6 +3,7 @@
 // current routes / neighbours / FDB entries, and applies only the difference (so a restart with
 // the same peers changes nothing and established flows are not interrupted).
 #include <cstddef>
+#include <functional>
 #include <optional>
 
 #include "podnet/common/error.hpp"
@@ -26,7 +27,11 @@ class RouteManager {
   // VTEP's VXLAN attributes (VNI, port, local); nullptr: the calling thread's namespace.
   explicit RouteManager(sys::Netlink& nl, const sys::Netns* ns = nullptr) : nl_(nl), ns_(ns) {}
 
-  Result<ApplyStats> apply(const WantedState& wanted);
+  // Called with each action just before it is applied (for logs: the line is out even when
+  // the action then fails).
+  using ActionObserver = std::function<void(const Action&)>;
+
+  Result<ApplyStats> apply(const WantedState& wanted, const ActionObserver& before_each = {});
   // The podnet-owned state the kernel has now (vtep_ifindex 0 when no VTEP of that name).
   Result<CurrentState> read_current(const WantedState& wanted);
 
