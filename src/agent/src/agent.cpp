@@ -90,7 +90,7 @@ class Agent {
   bool lease_logged_ = false;
   bool renew_failing_ = false;
 
-  std::map<std::string, std::string> nodes_;  // /podnet/nodes/<name> -> JSON
+  NodeEntries nodes_;  // /podnet/nodes/<name> -> parsed when it arrived
   std::unique_ptr<store::Watcher> watcher_;
   int watch_fd_ = -1;
   bool dirty_ = true;
@@ -244,7 +244,7 @@ void Agent::relist() {
   }
   store_ok();
   nodes_.clear();
-  for (auto& kv : l->items) nodes_.emplace(std::move(kv.key), std::move(kv.value));
+  for (auto& kv : l->items) nodes_.emplace(std::move(kv.key), parse_node_entry(kv.value));
   auto w = store_->watch(cluster::nodes_prefix, l->revision);
   if (!w) {
     store_err(w.error(), "watch nodes");
@@ -280,7 +280,7 @@ void Agent::poll_watch() {
   const std::string own = node_key();
   for (auto& ev : r->events) {
     if (ev.type == store::Event::Type::put) {
-      nodes_[ev.kv.key] = std::move(ev.kv.value);
+      nodes_.insert_or_assign(ev.kv.key, parse_node_entry(ev.kv.value));
     } else {
       nodes_.erase(ev.kv.key);
       if (ev.kv.key == own && node_published_) {

@@ -8,23 +8,30 @@
 
 namespace podnet::agent {
 
+Result<cluster::Node> parse_node_entry(std::string_view value) {
+  auto j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded()) return fail("not valid JSON");
+  return cluster::node_from_json(j);
+}
+
 PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const routes::Self& self,
+                         const cluster::ClusterConfig& cfg) {
+  NodeEntries parsed;
+  for (const auto& [key, value] : nodes) parsed.emplace(key, parse_node_entry(value));
+  return peers_from_nodes(parsed, self, cfg);
+}
+
+PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
                          const cluster::ClusterConfig& cfg) {
   PeerSet out;
   const bool vxlan = cfg.backend.type == cluster::BackendType::vxlan;
-  for (const auto& [key, value] : nodes) {
+  for (const auto& [key, n] : nodes) {
     std::string_view key_name = std::string_view(key).substr(
         key.starts_with(cluster::nodes_prefix) ? cluster::nodes_prefix.size() : 0);
     if (key_name == self.name) continue;
     auto skip = [&](const std::string& why) {
       out.skipped.push_back(fmt::format("node entry {}: {}", key, why));
     };
-    auto j = nlohmann::json::parse(value, nullptr, false);
-    if (j.is_discarded()) {
-      skip("not valid JSON");
-      continue;
-    }
-    auto n = cluster::node_from_json(j);
     if (!n) {
       skip(n.error().message);
       continue;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "podnet/cluster/config.hpp"
+#include "podnet/cluster/objects.hpp"
+#include "podnet/common/error.hpp"
 #include "podnet/routes/plan.hpp"
 
 namespace podnet::agent {
@@ -17,8 +19,17 @@ struct PeerSet {
   std::vector<std::string> refused;  // host-gw peers not on-link, one reason each
 };
 
-// nodes: store key (/podnet/nodes/<name>) -> value. `self` is skipped; its pod_cidr,
+// A node entry's value parsed once, when it arrives from the store (the agent keeps these, so
+// a reconcile does not parse every entry again: with 1000 nodes, heartbeats alone bring an
+// event every few tens of milliseconds). Error "not valid JSON" or the parser's.
+using NodeEntries = std::map<std::string, Result<cluster::Node>>;  // store key -> entry
+Result<cluster::Node> parse_node_entry(std::string_view value);
+
+// nodes: store key (/podnet/nodes/<name>) -> parsed entry. `self` is skipped; its pod_cidr,
 // internal_ip and underlay_addrs are used for the overlap, family and on-link checks.
+PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
+                         const cluster::ClusterConfig& cfg);
+// The same from raw values (store key -> JSON text).
 PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const routes::Self& self,
                          const cluster::ClusterConfig& cfg);
 
