@@ -4,19 +4,19 @@
 
 #include <fmt/format.h>
 
+#include "podnet/lab/listed.hpp"
+
 namespace podnet::ctl {
 namespace {
 
-template <typename T, typename Parse>
-Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, Parse parse) {
+// A listing with a bad entry is an error naming it: a table that silently leaves an object
+// out would mislead.
+template <typename T, typename FromJson>
+Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, FromJson from_json) {
   auto list = PODNET_TRY(s.list(prefix));
-  std::vector<T> out;
-  for (const auto& kv : list.items) {
-    auto obj = parse(nlohmann::json::parse(kv.value, nullptr, false));
-    if (!obj) return fail(fmt::format("{}: {}", kv.key, obj.error().message));
-    out.push_back(std::move(*obj));
-  }
-  return out;
+  auto parsed = lab::parse_listing<T>(list.items, from_json);
+  if (!parsed.bad.empty()) return fail(parsed.bad.front());
+  return std::move(parsed.items);
 }
 
 }  // namespace

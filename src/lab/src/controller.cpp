@@ -8,25 +8,21 @@
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/lab/kubelet.hpp"
+#include "podnet/lab/listed.hpp"
 #include "podnet/lab/workload_plan.hpp"
 #include "podnet/store/store.hpp"
 
 namespace podnet::lab {
 namespace {
 
-template <typename T, typename Parse>
-Result<std::vector<T>> list_objects(store::Store& s, std::string_view prefix, Parse parse) {
+// The objects under a prefix; an entry that does not parse is left out (one bad object must
+// not stop the controller), with a debug line.
+template <typename T, typename FromJson>
+Result<std::vector<T>> list_objects(store::Store& s, std::string_view prefix, FromJson from_json) {
   auto list = PODNET_TRY(s.list(prefix));
-  std::vector<T> out;
-  for (const auto& kv : list.items) {
-    auto obj = parse(nlohmann::json::parse(kv.value, nullptr, false));
-    if (!obj) {
-      log::debug("skip {}: {}", kv.key, obj.error().message);
-      continue;
-    }
-    out.push_back(std::move(*obj));
-  }
-  return out;
+  auto parsed = parse_listing<T>(list.items, from_json);
+  for (const auto& b : parsed.bad) log::debug("skip {}", b);
+  return std::move(parsed.items);
 }
 
 Result<> reconcile(store::Store& s, std::mt19937& rng) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/lab/listed.hpp"
 #include "podnet/lab/table.hpp"
 
 namespace podnet::lab {
@@ -44,13 +45,9 @@ std::string format_nodes(std::vector<cluster::Node> nodes, OutputFormat fmt,
 }
 
 std::vector<cluster::Node> parse_nodes(const store::ListResult& list) {
-  std::vector<cluster::Node> out;
-  for (const auto& kv : list.items) {
-    auto j = nlohmann::json::parse(kv.value, nullptr, false);
-    if (j.is_discarded()) continue;
-    if (auto n = cluster::node_from_json(j)) out.push_back(std::move(*n));
-  }
-  return out;
+  return parse_listing<cluster::Node>(list.items,
+                                      [](const auto& j) { return cluster::node_from_json(j); })
+      .items;
 }
 
 }  // namespace podnet::lab
