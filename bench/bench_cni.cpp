@@ -17,9 +17,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_util.hpp"
 #include "podnet/testing/netns_fixture.hpp"
 
 using nlohmann::json;
+using podnet::bench::median;
+using podnet::bench::now_ms;
 using podnet::testing::ScopedNetns;
 namespace fs = std::filesystem;
 
@@ -30,18 +33,6 @@ struct Timings {
   int failures = 0;
   std::string first_error;
 };
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Creates namespaces quickly through `ip -batch`.
 void batch_netns(const std::vector<std::string>& names, bool add) {
