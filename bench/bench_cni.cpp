@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
   }
   fmt::print("CNI ADD/DEL per pod, {} pods each, bridge mode + ipMasq, in one run\n", pods);
   {
-    // The floor every plugin call pays on this machine: starting a process (podnet's ADD
-    // starts two: podnet and podnet-ipam).
+    // The floor every plugin call pays on this machine: starting a process, the way the
+    // harness starts the plugins (a vfork-style clone, as Go runtimes do).
     std::vector<double> spawn;
     for (int i = 0; i < 50; ++i) {
       double t0 = now_ms();

@@ -110,7 +110,9 @@ class RouteManagerTest : public ::testing::Test {
     size_t observed_writes = 0;
     auto st = m.apply(*w, [&](const Action& a) { observed_writes += a.op != Op::remove; });
     EXPECT_TRUE(st) << nodes_[i].name << ": " << st.error().message;
-    if (st) EXPECT_EQ(observed_writes, st->added + st->replaced) << nodes_[i].name;
+    if (st) {
+      EXPECT_EQ(observed_writes, st->added + st->replaced) << nodes_[i].name;
+    }
     return st ? *st : ApplyStats{};
   }
 

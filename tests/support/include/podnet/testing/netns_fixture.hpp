@@ -45,7 +45,8 @@ struct ProcResult {
 };
 
 // Runs `binary` with env and stdin, inside netns `netns_path` (empty: current), as a CNI
-// runtime would. Uses fork + setns + exec: nothing else of the test moves.
+// runtime would: a vfork-style clone (as Go's os/exec) + setns + exec; nothing else of the
+// test moves.
 ProcResult run_in_netns(const std::string& netns_path, const std::string& binary,
                         const std::map<std::string, std::string>& env, const std::string& input);
 
