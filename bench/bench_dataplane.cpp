@@ -2,7 +2,10 @@
 // host-gw against node-to-node on the underlay, and pod-to-pod on one node against a raw veth
 // pair. Pods are real: a netns each, wired by the real `podnet` plugin with the conflist the
 // real `podnetd` wrote (its default, ptp mode: routed pods); routes come from the real `podnetd`s.
-// Nodes are netns on a switch bridge, as in the lab. Paths are measured in interleaved rounds so
+// Nodes are netns on a switch bridge, as in the lab. A third pair of nodes runs host-gw with
+// podnetd's opt-in BIG TCP (--pod-gso-max-size 262144): its rows come last, with a raw veth pair
+// given the same GSO size for a like-for-like ratio. Its underlay stays at the kernel's 64 KiB,
+// so its cross-node row shows what BIG TCP costs where the underlay does not carry it. Paths are measured in interleaved rounds so
 // that load from other work on the machine hits every path alike; each figure is the median of the
 // rounds.
 //
@@ -27,12 +30,27 @@
 #include "../tests/agent_integration/agent_cluster.hpp"
 #include "bench_util.hpp"
 #include "iperf.hpp"
+#include "podnet/sys/netlink.hpp"
+#include "podnet/sys/netns.hpp"
 
 using podnet::testing::AgentCluster;
 using podnet::testing::ScopedNetns;
 namespace pb = podnet::bench;
 
 namespace {
+
+constexpr uint32_t kBigGso = 262144;
+
+// BIG TCP on a link in a netns (what the plugin does for gsoMaxSize).
+void set_gso(const std::string& netns_path, const std::string& dev, uint32_t bytes) {
+  auto ns = podnet::sys::Netns::open(netns_path);
+  if (!ns) throw std::runtime_error(ns.error().message);
+  auto nl = podnet::sys::Netlink::open_in(*ns);
+  if (!nl) throw std::runtime_error(nl.error().message);
+  auto idx = nl->link_index(dev);
+  if (!idx) throw std::runtime_error(idx.error().message);
+  if (auto r = nl->set_gso_max_size(*idx, bytes); !r) throw std::runtime_error(r.error().message);
+}
 
 struct Path {
   std::string name, client_ns, server_ip;
@@ -42,10 +60,15 @@ struct Path {
 };
 
 // Two nodes with agents on `backend`, routes to each other programmed; three pods: a and c on
-// node 1, b on node 2.
-void bring_up(AgentCluster& c, const std::string& backend) {
-  for (int i = 0; i < 2; ++i)
-    c.start(i, {"--backend", backend, "--log-level", "info", "--lease-ttl", "30", "--listen", ""});
+// node 1, b on node 2. `extra`: more podnetd flags.
+void bring_up(AgentCluster& c, const std::string& backend,
+              const std::vector<std::string>& extra = {}) {
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> flags = {"--backend", backend,   "--log-level", "info",
+                                      "--lease-ttl", "30",    "--listen",    ""};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    c.start(i, flags);
+  }
   for (int i = 0; i < 2; ++i)
     if (!AgentCluster::eventually([&] { return !c.subnet(i).empty(); }, 20000))
       throw std::runtime_error(fmt::format("{}: {} wrote no conflist", backend, c.node(i).name));
@@ -67,17 +90,21 @@ void bring_up(AgentCluster& c, const std::string& backend) {
 int run(int rounds, int seconds, const std::string& pin) {
   fmt::print("data plane: iperf3 TCP, {} interleaved rounds x {} s per path, pinning {}; {}\n",
              rounds, seconds, pin == "none" ? "none" : "-A " + pin, pb::load());
-  AgentCluster vx("bdv", 2), hg("bdh", 2);
+  // bg: host-gw with BIG TCP for pods (--pod-gso-max-size), podnet's opt-in.
+  AgentCluster vx("bdv", 2), hg("bdh", 2), bg("bdg", 2);
   bring_up(vx, "vxlan");
   bring_up(hg, "host-gw");
-  vx.add_pod(0, "a"), hg.add_pod(0, "a");  // the clients
+  bring_up(bg, "host-gw", {"--pod-gso-max-size", std::to_string(kBigGso)});
+  vx.add_pod(0, "a"), hg.add_pod(0, "a"), bg.add_pod(0, "a");  // the clients
   std::string vb = vx.add_pod(1, "b"), vc = vx.add_pod(0, "c");
   std::string hb = hg.add_pod(1, "b"), hc = hg.add_pod(0, "c");
+  std::string gb = bg.add_pod(1, "b"), gc = bg.add_pod(0, "c");
   // The same-node baseline: two netns joined by one veth pair, nothing else. And, to tell the
   // cost of bridge mode itself from podnet's, the same shape as a bridge-mode node made by hand:
   // netns - veth - bridge netns - veth - netns.
   std::string rp = podnet::testing::unique_prefix("bdr");
   ScopedNetns r1(rp + "1"), r2(rp + "2"), h1(rp + "h1"), hbr(rp + "hb"), h2(rp + "h2");
+  ScopedNetns g1(rp + "g1"), g2(rp + "g2");  // a raw veth pair with BIG TCP, like-for-like
   std::string out;
   if (podnet::testing::sh(
           fmt::format(
@@ -89,14 +116,19 @@ int run(int rounds, int seconds, const std::string& pin) {
               "ip -n {4} link add eth0 type veth peer name p2 netns {3} && "
               "ip -n {3} link set p1 master br0 up && ip -n {3} link set p2 master br0 up && "
               "ip -n {2} addr add 10.98.0.1/24 dev eth0 && ip -n {2} link set eth0 up && "
-              "ip -n {4} addr add 10.98.0.2/24 dev eth0 && ip -n {4} link set eth0 up",
-              r1.name(), r2.name(), h1.name(), hbr.name(), h2.name()),
+              "ip -n {4} addr add 10.98.0.2/24 dev eth0 && ip -n {4} link set eth0 up && "
+              "ip -n {5} link add eth0 type veth peer name eth0 netns {6} && "
+              "ip -n {5} addr add 10.96.0.1/24 dev eth0 && ip -n {5} link set eth0 up && "
+              "ip -n {6} addr add 10.96.0.2/24 dev eth0 && ip -n {6} link set eth0 up",
+              r1.name(), r2.name(), h1.name(), hbr.name(), h2.name(), g1.name(), g2.name()),
           &out) != 0)
     throw std::runtime_error("raw veth pair / bridge by hand: " + out);
+  for (auto* ns : {&g1, &g2}) set_gso(ns->path(), "eth0", kBigGso);
 
-  fmt::print("pod MTU: vxlan {}, host-gw {}; underlay and raw veth 1500\n",
+  fmt::print("pod MTU: vxlan {}, host-gw {}; underlay and raw veth 1500; BIG TCP pods: gsoMaxSize {}\n",
              vx.conflist(0)["plugins"][0].value("mtu", 0),
-             hg.conflist(0)["plugins"][0].value("mtu", 0));
+             hg.conflist(0)["plugins"][0].value("mtu", 0),
+             bg.conflist(0)["plugins"][0].value("gsoMaxSize", 0));
   std::vector<Path> paths = {
       {"node-to-node (underlay)", vx.node(0).ns->name(), vx.node(1).ip, {}, {}},
       {"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb, {}, {}},
@@ -105,9 +137,13 @@ int run(int rounds, int seconds, const std::string& pin) {
       {"pod-to-pod same node (vxlan node)", vx.pod_ns("a"), vc, {}, {}},
       {"pod-to-pod same node (host-gw node)", hg.pod_ns("a"), hc, {}, {}},
       {"bridge by hand (veth, bridge, veth)", h1.name(), "10.98.0.2", {}, {}},
+      {"BIG TCP: pod-to-pod cross node, host-gw", bg.pod_ns("a"), gb, {}, {}},
+      {"BIG TCP: pod-to-pod same node", bg.pod_ns("a"), gc, {}, {}},
+      {"BIG TCP: raw veth pair", g1.name(), "10.96.0.2", {}, {}},
   };
   for (const auto& ns : {vx.node(1).ns->name(), vx.pod_ns("b"), vx.pod_ns("c"), hg.pod_ns("b"),
-                         hg.pod_ns("c"), r2.name(), h2.name()})
+                         hg.pod_ns("c"), r2.name(), h2.name(), bg.pod_ns("b"), bg.pod_ns("c"),
+                         g2.name()})
     vx.background(ns, "exec iperf3 -s >/dev/null 2>&1");
   std::string opts = fmt::format("-t {}{}", seconds, pin == "none" ? "" : " -A " + pin);
   // Wait for every server to listen (a 1 s run also warms caches and neighbour entries).
@@ -168,6 +204,12 @@ int run(int rounds, int seconds, const std::string& pin) {
   // podnet's pods are routed (ptp) by default: this compares them with bridge mode's shape.
   ratio("same node (host-gw node) / by hand", paths[5], paths[6], 0,
         "routed pods vs the bridge shape");
+  // podnetd --pod-gso-max-size (host-gw only): the pods' pairs take 256 KiB packets. Judged
+  // against the same baselines, and like-for-like against a raw pair given the same size.
+  ratio("BIG TCP host-gw / underlay", paths[7], paths[0], 0,
+        "this underlay stays at 64 KiB: why it is opt-in");
+  ratio("BIG TCP same node / raw veth", paths[8], paths[3], 0.95);
+  ratio("BIG TCP same node / BIG TCP raw veth", paths[8], paths[9], 0, "like for like");
   fmt::print("{}\n", pb::load());
   return 0;
 }

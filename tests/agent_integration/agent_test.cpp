@@ -175,7 +175,9 @@ TEST_F(AgentTest, KillRestartKeepsSubnetAndTcpConnection) {
 }
 
 TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
-  start_all(3, {"--backend", "host-gw", "--listen", "127.0.0.1:9402"});
+  // BIG TCP for pods rides along: host-gw carries it.
+  start_all(3, {"--backend", "host-gw", "--listen", "127.0.0.1:9402", "--pod-gso-max-size",
+                "262144"});
   auto store = store::open_store(c_->store_url());
   ASSERT_TRUE(store) << store.error().message;
   cluster::Node far{"far", *net::IpAddress::parse("10.2.2.2"),
@@ -193,6 +195,12 @@ TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
       [&] { return has(http(0, "/metrics"), "podnet_peers_refused{node=\"lxb001\"} 1\n"); }));
   std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
   EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+  EXPECT_EQ(c_->conflist(0)["plugins"][0].value("gsoMaxSize", 0), 262144);
+  std::string eth0;
+  sh(fmt::format("ip -n {} -d -j link show eth0", c_->pod_ns("p1")), &eth0);
+  auto link = nlohmann::json::parse(eth0, nullptr, false);
+  ASSERT_TRUE(link.is_array() && !link.empty()) << eth0;
+  EXPECT_EQ(link[0].value("gso_max_size", 0), 262144) << eth0;
 
   // The lease of node 1 is revoked behind its back: it notices and takes the same subnet again.
   std::string s1 = c_->subnet(0);
@@ -344,6 +352,11 @@ TEST_F(AgentTest, BadFlagsAndConfigExitTwoWithOneLine) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_EQ(c_->run(0, c_->args(0, {"--ip", "10.9.9.9", "--log-level", "error"}), &err), 2);
   EXPECT_TRUE(has(err, "--ip: 10.9.9.9 is not an address of eth0")) << err;
+  // BIG TCP asked for on a vxlan cluster (the default backend the config is created with).
+  EXPECT_EQ(
+      c_->run(0, c_->args(0, {"--pod-gso-max-size", "262144", "--log-level", "error"}), &err), 2);
+  EXPECT_TRUE(has(err, "--pod-gso-max-size: 262144 needs the host-gw backend")) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 }  // namespace

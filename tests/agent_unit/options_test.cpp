@@ -99,6 +99,12 @@ TEST(Options, ErrorsNameTheFlag) {
   EXPECT_EQ(with({"--lease-ttl", "1"}), "--lease-ttl: \"1\" must be seconds in 2..86400");
   EXPECT_EQ(with({"--backend", "geneve"}), "--backend: \"geneve\" is not vxlan or host-gw");
   EXPECT_EQ(with({"--mode", "macvlan"}), "--mode: \"macvlan\" is not bridge or ptp");
+  EXPECT_EQ(with({"--pod-gso-max-size", "1000"}),
+            "--pod-gso-max-size: \"1000\" is not 0 or 65536..524280");
+  EXPECT_EQ(with({"--pod-gso-max-size", "600000"}),
+            "--pod-gso-max-size: \"600000\" is not 0 or 65536..524280");
+  EXPECT_EQ(with({"--pod-gso-max-size", "64k"}),
+            "--pod-gso-max-size: \"64k\" is not 0 or 65536..524280");
   EXPECT_EQ(with({"--cluster-cidr", "10.0.0.1/8"}),
             "--cluster-cidr: 10.0.0.1/8 has host bits set (did you mean 10.0.0.0/8?)");
   EXPECT_EQ(with({"--cluster-cidr", "banana"}),
@@ -169,6 +175,19 @@ TEST(ConfigConflicts, OnlyExplicitFlagsThatDiffer) {
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0], "--node-subnet-len 26 differs from the store's 24");
   EXPECT_EQ(w[1], "--backend host-gw differs from the store's vxlan");
+}
+
+TEST(Options, PodGsoMaxSizeIsForHostGwOnly) {
+  auto o = parse({"--node", "a", "--store", "sqlite:///x", "--pod-gso-max-size", "262144"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->pod_gso_max_size, 262144u);
+  EXPECT_EQ(pod_gso_problem(*o, cluster::BackendType::host_gw), std::nullopt);
+  EXPECT_EQ(*pod_gso_problem(*o, cluster::BackendType::vxlan),
+            "--pod-gso-max-size: 262144 needs the host-gw backend (the cluster uses vxlan, which "
+            "cannot encapsulate packets above 65536 bytes)");
+  auto plain = parse({"--node", "a", "--store", "sqlite:///x"});
+  EXPECT_EQ(plain->pod_gso_max_size, 0u);
+  EXPECT_EQ(pod_gso_problem(*plain, cluster::BackendType::vxlan), std::nullopt);
 }
 
 }  // namespace

@@ -62,6 +62,11 @@ TEST(Conflist, HostGwPtpAndDataDir) {
   EXPECT_FALSE(p.contains("bridge"));
   EXPECT_FALSE(p.contains("hairpinMode"));
   EXPECT_EQ(p["ipam"]["dataDir"], "/var/lib/lab/lxb002/ipam");
+  EXPECT_FALSE(p.contains("gsoMaxSize"));  // the kernel's default unless asked
+  auto big = make_conflist(c, P("192.168.5.0/24"), PodMode::ptp, 1500, Family::v4, "", 262144);
+  ASSERT_TRUE(big.has_value()) << big.error().message;
+  EXPECT_EQ((*big)["plugins"][0]["gsoMaxSize"], 262144);
+  EXPECT_FALSE((*big)["plugins"][0]["ipam"].contains("dataDir"));
 }
 
 TEST(Conflist, VxlanOverIpv6Underlay) {

@@ -137,6 +137,43 @@ TEST(PodnetPluginPtp, RoutedPodsReachEachOther) {
   EXPECT_EQ(out.find("10.78.0.2"), std::string::npos) << out;
 }
 
+// gsoMaxSize (BIG TCP): both ends of the pair carry it; pods still talk (TCP across the host).
+TEST(PodnetPluginPtp, GsoMaxSizeOnBothEnds) {
+  REQUIRE_ROOT();
+  PluginEnv env("gso");
+  auto& p1 = env.add_pod("p1");
+  auto& p2 = env.add_pod("p2");
+  auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.79.0.0/24",
+                              {{"mode", "ptp"}, {"gsoMaxSize", 262144}});
+  conf.erase("bridge");
+  auto r1 = env.run("podnet", "ADD", "c1", p1.path(), conf);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
+  auto r2 = env.run("podnet", "ADD", "c2", p2.path(), conf);
+  ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  auto gso_of = [](podnet::testing::ScopedNetns& ns, const std::string& dev) {
+    std::string out;
+    ns.sh("ip -d -j link show " + dev, &out);
+    auto j = json::parse(out, nullptr, false);
+    return j.is_array() && !j.empty() ? j[0].value("gso_max_size", 0) : -1;
+  };
+  EXPECT_EQ(gso_of(p1, "eth0"), 262144);
+  auto host = env.host_veths();
+  ASSERT_EQ(host.size(), 2u);
+  for (const auto& h : host) EXPECT_EQ(gso_of(env.node(), h), 262144) << h;
+  // A TCP exchange through the host with the large segments allowed.
+  ASSERT_EQ(p2.sh("iperf3 -s -1 -D -p 7001"), 0);
+  std::string out;
+  bool sent = false;
+  for (int i = 0; i < 20 && !sent; ++i) {  // until the server listens
+    sent = p1.sh("timeout 10 iperf3 -c 10.79.0.3 -p 7001 -n 16M", &out) == 0;
+    if (!sent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(sent) << out;
+  EXPECT_EQ(p1.sh("ping -c1 -W2 10.79.0.3 >/dev/null"), 0);
+  EXPECT_EQ(env.run("podnet", "DEL", "c1", p1.path(), conf).exit_code, 0);
+  EXPECT_EQ(env.run("podnet", "DEL", "c2", p2.path(), conf).exit_code, 0);
+}
+
 TEST(PodnetPluginDel, NetnsGoneStillReleasesTheAddress) {
   REQUIRE_ROOT();
   PluginEnv env("gone");

@@ -87,3 +87,14 @@ TEST(PluginConf, HostVethNamesAreStableShortAndDistinct) {
   EXPECT_LE(a.size(), 15u);
   EXPECT_TRUE(a.starts_with("pn"));
 }
+
+TEST(PluginConf, GsoMaxSizeIsBigTcpWithinTheKernelsBounds) {
+  EXPECT_EQ(parse("")->gso_max_size, 0u);  // the kernel's 65536
+  EXPECT_EQ(parse(R"("gsoMaxSize":0)")->gso_max_size, 0u);
+  EXPECT_EQ(parse(R"("gsoMaxSize":262144)")->gso_max_size, 262144u);
+  EXPECT_EQ(parse(R"("gsoMaxSize":524280)")->gso_max_size, 524280u);
+  expect_error(R"("gsoMaxSize":65535)", "gsoMaxSize: 65535 is outside 65536..524280");
+  expect_error(R"("gsoMaxSize":524288)", "gsoMaxSize");
+  expect_error(R"("gsoMaxSize":-1)", "gsoMaxSize");
+  expect_error(R"("gsoMaxSize":"big")", "gsoMaxSize");
+}

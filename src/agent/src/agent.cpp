@@ -177,6 +177,10 @@ int Agent::startup() {
         else
           log::info("cluster config: {}", cluster::to_json(cfg_).dump());
         for (const auto& w : c->conflicts) log::warn("{}; using the store's", w);
+        if (auto p = pod_gso_problem(o_, cfg_.backend.type)) {
+          log::error("{}", *p);
+          return 2;
+        }
         if (cfg_.backend.type == cluster::BackendType::vxlan) {
           auto mac = load_or_create_vtep_mac(o_.state_dir, o_.node);
           if (!mac) {
@@ -376,7 +380,7 @@ Result<> Agent::publish_node() {
 
 Result<> Agent::write_conflist() {
   auto j = PODNET_TRY(cluster::make_conflist(cfg_, *subnet_, o_.mode, int(ul_.mtu), ul_.ip.family(),
-                                             o_.ipam_data_dir));
+                                             o_.ipam_data_dir, o_.pod_gso_max_size));
   std::string path = o_.cni_conf_dir + "/" + std::string(kConflistName);
   bool wrote = PODNET_TRY(write_if_changed(path, j.dump(2) + "\n"));
   if (wrote)

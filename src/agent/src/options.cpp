@@ -108,6 +108,17 @@ const std::map<std::string, Flag, std::less<>>& flags() {
             return fail(fmt::format("--mode: \"{}\" is not bridge or ptp", v));
           return {};
         }}},
+      {"--pod-gso-max-size",
+       {true,
+        [](Options& o, std::string_view v) -> Result<> {
+          uint64_t n = 0;
+          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+          if (ec != std::errc() || end != v.data() + v.size() || (n != 0 && n < 65536) ||
+              n > 524280)
+            return fail(fmt::format("--pod-gso-max-size: \"{}\" is not 0 or 65536..524280", v));
+          o.pod_gso_max_size = static_cast<uint32_t>(n);
+          return {};
+        }}},
       {"--listen",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
@@ -279,6 +290,8 @@ std::string usage() {
   --state-dir DIR          default /var/lib/podnetd; keeps `subnet` and `vtep-mac`
   --ipam-data-dir DIR      ipam.dataDir in the conflist
   --mode bridge|ptp        pod wiring written into the conflist (default ptp)
+  --pod-gso-max-size N     BIG TCP for pods: GSO/GRO up to N bytes (65536..524280; host-gw only;
+                           default 0 = the kernel's 65536)
   --listen ADDR:PORT       /metrics /healthz /readyz (default 127.0.0.1:9402; "" = off)
   --lease-ttl SECONDS      subnet/node lease TTL (default 30, renewed every TTL/3)
   --cluster-cidr C --node-subnet-len N --service-cidr C --backend vxlan|host-gw
@@ -286,6 +299,14 @@ std::string usage() {
   --leave                  give the subnet back, remove node, routes, VTEP, nft table, conflist
   --log-level debug|info|warn|error   --log-file PATH
 )";
+}
+
+std::optional<std::string> pod_gso_problem(const Options& o, cluster::BackendType backend) {
+  if (o.pod_gso_max_size <= 65536 || backend != cluster::BackendType::vxlan) return std::nullopt;
+  return fmt::format(
+      "--pod-gso-max-size: {} needs the host-gw backend (the cluster uses vxlan, which cannot "
+      "encapsulate packets above 65536 bytes)",
+      o.pod_gso_max_size);
 }
 
 Result<cluster::ClusterConfig> config_from_flags(const Options& o) {

@@ -32,7 +32,7 @@ Result<int> pod_mtu(BackendType backend, int underlay_mtu, net::Family underlay,
 
 Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& subnet, PodMode mode,
                                      int underlay_mtu, net::Family underlay,
-                                     std::string_view ipam_data_dir) {
+                                     std::string_view ipam_data_dir, uint32_t pod_gso_max_size) {
   PODNET_TRY_VOID(validate(c));
   if (subnet.masked() != subnet || !c.clusterCIDR.contains(subnet))
     return fail(fmt::format("subnet: {} is not a subnet of clusterCIDR {}", subnet.str(),
@@ -47,6 +47,7 @@ Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& 
                  {"isGateway", true},
                  {"isDefaultGateway", true},
                  {"ipMasq", false}};
+  if (pod_gso_max_size > 65536) plugin["gsoMaxSize"] = pod_gso_max_size;
   if (mode == PodMode::bridge) {
     plugin["bridge"] = "podnet0";
     plugin["hairpinMode"] = true;

@@ -101,6 +101,11 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
       log::error("rollback: delete {} failed: {}", host_veth, r.error().message);
   });
   facts.host_mac = veth->mac;
+  if (conf.gso_max_size)
+    if (auto r = host->set_gso_max_size(veth->index, conf.gso_max_size); !r) {
+      settle_ipam();
+      return std::unexpected(sys_error(r.error(), fmt::format("gsoMaxSize on {}", host_veth)));
+    }
   timer.mark("veth");
 
   auto ipam_json = ipam_run->wait();

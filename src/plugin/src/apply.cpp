@@ -118,6 +118,10 @@ std::expected<std::string, CniError> setup_pod_side(const sys::Netns& podns, con
   if (!link)
     return std::unexpected(
         sys_error(link.error(), fmt::format("{} in {}", plan.pod_ifname, podns.path())));
+  if (conf.gso_max_size)
+    if (auto r = nl->set_gso_max_size(link->index, conf.gso_max_size); !r)
+      return std::unexpected(
+          sys_error(r.error(), fmt::format("gsoMaxSize on {} in pod", plan.pod_ifname)));
   if (auto r = nl->set_up(link->index); !r)
     return std::unexpected(sys_error(r.error(), fmt::format("set {} up", plan.pod_ifname)));
   for (const auto& pa : plan.addresses) {

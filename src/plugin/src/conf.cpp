@@ -62,6 +62,12 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
       c.mtu = static_cast<int>(*mtu);
     }
   }
+  if (auto gso = PODNET_TRY(cni::get_int(j, "gsoMaxSize", ""))) {
+    if (*gso != 0 && (*gso < kMinGsoMaxSize || *gso > kMaxGsoMaxSize))
+      return invalid(fmt::format("gsoMaxSize: {} is outside {}..{} (0 or absent: the kernel's {})",
+                                 *gso, kMinGsoMaxSize, kMaxGsoMaxSize, kMinGsoMaxSize));
+    c.gso_max_size = static_cast<uint32_t>(*gso);
+  }
   auto flag = [&](const char* key, bool& out) -> std::expected<void, CniError> {
     if (auto v = PODNET_TRY(cni::get_bool(j, key, ""))) out = *v;
     return {};

@@ -28,6 +28,8 @@ LinkInfo to_info(rtnl_link* l) {
   i.link = rtnl_link_get_link(l);
   int32_t nsid = 0;
   if (rtnl_link_get_link_netnsid(l, &nsid) == 0) i.link_netnsid = nsid;
+  uint32_t gso = 0;
+  if (rtnl_link_get_gso_max_size(l, &gso) == 0) i.gso_max_size = gso;
   return i;
 }
 
@@ -229,6 +231,27 @@ Result<> Netlink::set_mtu(int ifindex, uint32_t mtu) {
   rtnl_link_set_mtu(ch.get(), mtu);
   return change_link(*s_, ifindex, ch.get(),
                      fmt::format("set mtu {} on {}", mtu, link_ref(ifindex)));
+}
+
+Result<> Netlink::set_gso_max_size(int ifindex, uint32_t bytes) {
+  // Not in the uapi headers of every build host (Linux 6.3 added them); the numbers are ABI.
+  constexpr int kGsoIpv4MaxSize = 63;  // IFLA_GSO_IPV4_MAX_SIZE
+  constexpr int kGroIpv4MaxSize = 64;  // IFLA_GRO_IPV4_MAX_SIZE
+  std::string what = fmt::format("set gso/gro max size {} on {}", bytes, link_ref(ifindex));
+  // libnl 3.7 has no setters for these: one message built by hand.
+  nl::MsgPtr msg(nlmsg_alloc_simple(RTM_NEWLINK, 0));
+  if (!msg) return fail(Error::from_errno(ENOMEM, what));
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = ifindex;
+  nl_msg* m = msg.get();
+  bool ok = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) == 0 &&
+            nla_put_u32(m, IFLA_GSO_MAX_SIZE, bytes) == 0 &&
+            nla_put_u32(m, IFLA_GRO_MAX_SIZE, bytes) == 0 &&
+            nla_put_u32(m, kGsoIpv4MaxSize, bytes) == 0 &&
+            nla_put_u32(m, kGroIpv4MaxSize, bytes) == 0;
+  if (!ok) return fail(Error::from_errno(EMSGSIZE, what));
+  return s_->request(std::move(msg), what);
 }
 
 Result<> Netlink::set_mac(int ifindex, const Mac& mac) {

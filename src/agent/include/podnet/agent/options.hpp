@@ -37,6 +37,9 @@ struct Options {
   // 1.02x a raw veth pair in ptp mode, 0.89x / 0.90x in bridge mode). `--mode bridge` keeps the
   // reference bridge plugin's shape.
   cluster::PodMode mode = cluster::PodMode::ptp;
+  // BIG TCP for pods (the conflist's gsoMaxSize); 0: the kernel's 65536. Opt-in, as it needs an
+  // underlay that carries such packets: host-gw only.
+  uint32_t pod_gso_max_size = 0;
   std::optional<ListenAddr> listen = ListenAddr{*net::IpAddress::parse("127.0.0.1"), 9402};
   std::chrono::seconds lease_ttl{30};
   // Cluster flags: only used to create /podnet/config when absent; set = given explicitly.
@@ -64,6 +67,10 @@ Result<std::optional<ListenAddr>> parse_listen(std::string_view text);
 // The cluster config the flags describe (defaults for what was not given), validated; errors
 // name the flag ("--service-cidr: 10.96.0.0/12 overlaps clusterCIDR 10.0.0.0/8").
 Result<cluster::ClusterConfig> config_from_flags(const Options& o);
+
+// Why --pod-gso-max-size cannot be used with this backend, if it cannot: encapsulating packets
+// above 64 KiB is not supported by the kernel's VXLAN (measured: retransmit storms).
+std::optional<std::string> pod_gso_problem(const Options& o, cluster::BackendType backend);
 
 // Explicitly given cluster flags that disagree with the stored config, one message each
 // ("--cluster-cidr 10.0.0.0/8 differs from the store's 192.168.0.0/16"); the store wins.

@@ -37,10 +37,12 @@ enum class PodMode { bridge, ptp };
 // the cluster CIDR, the service CIDR and the outside, and the node routes onwards.
 // ptp mode leaves out bridge/hairpinMode (the plugin rejects a bridge name in ptp mode).
 // `ipam_data_dir`, when not empty, becomes ipam.dataDir (nodes sharing one filesystem, as in
-// the lab, must not share IPAM state). Error when `subnet` is not inside the cluster CIDR or
-// the MTU is impossible.
+// the lab, must not share IPAM state). `pod_gso_max_size` above 65536 becomes gsoMaxSize (BIG
+// TCP on the pod pairs). Error when `subnet` is not inside the cluster CIDR or the MTU is
+// impossible.
 Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& subnet, PodMode mode,
                                      int underlay_mtu, net::Family underlay = net::Family::v4,
-                                     std::string_view ipam_data_dir = {});
+                                     std::string_view ipam_data_dir = {},
+                                     uint32_t pod_gso_max_size = 0);
 
 }  // namespace podnet::cluster

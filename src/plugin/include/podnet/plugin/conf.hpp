@@ -23,6 +23,10 @@ struct PluginConf {
   bool hairpin_mode = false;
   bool promisc_mode = false;
   bool ip_masq = false;
+  // gsoMaxSize: BIG TCP on both ends of the pair (GSO and GRO, IPv4 and IPv6). 0: the kernel's
+  // 65536. Larger packets cut the per-packet cost of every hop; only for a node whose underlay
+  // carries them (podnetd offers it for host-gw, not for vxlan).
+  uint32_t gso_max_size = 0;
   std::string ipam_type = "podnet-ipam";
   std::optional<std::string> mac;  // pod-side MAC: runtimeConfig.mac, args.cni.mac, CNI_ARGS MAC
   std::string log_file;
@@ -34,6 +38,10 @@ std::expected<PluginConf, cni::CniError> parse_conf(const cni::NetConf& net, con
 
 // Deterministic host-side veth name for an attachment: "pn" + 12 hex digits of a hash of
 // container id and ifname, so DEL finds it without the netns and names are podnet's.
+// Bounds of gsoMaxSize: the legacy GSO size and the kernel's GSO_MAX_SIZE for a veth.
+inline constexpr uint32_t kMinGsoMaxSize = 65536;
+inline constexpr uint32_t kMaxGsoMaxSize = 524280;
+
 std::string host_veth_name(std::string_view container_id, std::string_view ifname);
 
 }  // namespace podnet::plugin

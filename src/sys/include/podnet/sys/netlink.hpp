@@ -33,6 +33,7 @@ struct LinkInfo {
   std::string kind;                 // "veth", "bridge", "vxlan", ...; empty for lo/physical links
   int link = 0;                     // IFLA_LINK: a veth's peer ifindex (in the peer's netns)
   std::optional<int> link_netnsid;  // set when `link` is in another namespace
+  uint32_t gso_max_size = 0;        // IFLA_GSO_MAX_SIZE (0: not reported)
 };
 
 struct VethSpec {
@@ -135,6 +136,10 @@ class Netlink {
   Result<> set_master(int ifindex, int master_ifindex);  // 0: release from its master
   Result<> set_up(int ifindex, bool up = true);
   Result<> set_mtu(int ifindex, uint32_t mtu);
+  // The largest GSO packet the stack builds for this link and the largest GRO packet it
+  // aggregates, IPv4 and IPv6 alike: above 65536 this is BIG TCP (kernel >= 6.3 for IPv4; older
+  // kernels ignore the IPv4 attributes). Bounded by the link's tso_max_size.
+  Result<> set_gso_max_size(int ifindex, uint32_t bytes);
   Result<> set_mac(int ifindex, const Mac& mac);
   Result<> rename(int ifindex, std::string_view new_name);  // older kernels: link must be down
   Result<> set_hairpin(int ifindex, bool on);               // the link must be a bridge port
