@@ -58,6 +58,15 @@ TEST_P(PodnetPlugin, AddCheckDelRoundTrip) {
   EXPECT_EQ(pod_ip(r2.json()), "10.77.0.3");
 
   EXPECT_EQ(p1.sh("ping -c1 -W2 10.77.0.1 >/dev/null"), 0) << "pod -> gateway";
+  // IPv4-only pods on a bridge: no IPv6 link-local on the pod or on the bridge port (nothing
+  // for the bridge to flood to every pod).
+  std::string v6;
+  p1.sh("ip -6 addr show dev eth0", &v6);
+  EXPECT_EQ(v6.find("fe80"), std::string::npos) << v6;
+  for (const auto& h : env.host_veths()) {
+    env.node().sh("ip -6 addr show dev " + h, &v6);
+    EXPECT_EQ(v6.find("fe80"), std::string::npos) << h << ": " << v6;
+  }
   EXPECT_EQ(p1.sh("ping -c1 -W2 10.77.0.3 >/dev/null"), 0) << "pod -> pod";
   EXPECT_EQ(env.node().sh("ping -c1 -W2 10.77.0.2 >/dev/null"), 0) << "node -> pod";
 

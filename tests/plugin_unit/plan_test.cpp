@@ -83,3 +83,17 @@ TEST(Plan, ResultChainsOntoPrevResult) {
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].pod.str(), "10.1.0.5");
 }
+
+// On a bridge, an IPv4-only pod and every bridge port stay silent on IPv6 (their DAD, MLD and
+// router solicitations would be flooded to all ports); routed pods and IPv6 pods keep fe80::.
+TEST(Plan, Ipv6LinkLocalOnlyWhereItIsNotFloodedOrIsNeeded) {
+  auto v4 = ipam_result("10.1.0.5/24", "10.1.0.1");
+  auto dual = v4;
+  dual.ips.push_back({*net::Prefix::parse("fd00:1::5/64"), net::IpAddress::parse("fd00:1::1"), std::nullopt});
+  auto bridge = conf_of(""), ptp = conf_of(R"("mode":"ptp")");
+  EXPECT_FALSE(make_plan(bridge, v4, "c1", "eth0")->pod_ipv6_link_local);
+  EXPECT_TRUE(make_plan(bridge, dual, "c1", "eth0")->pod_ipv6_link_local);
+  EXPECT_TRUE(make_plan(ptp, v4, "c1", "eth0")->pod_ipv6_link_local);
+  EXPECT_FALSE(host_ipv6_link_local(bridge));
+  EXPECT_TRUE(host_ipv6_link_local(ptp));
+}

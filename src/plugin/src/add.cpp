@@ -101,6 +101,12 @@ cni::CmdResult cmd_add(const cni::CmdArgs& args) {
       log::error("rollback: delete {} failed: {}", host_veth, r.error().message);
   });
   facts.host_mac = veth->mac;
+  // Before the pod end is up: without a carrier the host end has no link-local yet.
+  if (!host_ipv6_link_local(conf))
+    if (auto r = host->set_ipv6_link_local(veth->index, false); !r) {
+      settle_ipam();
+      return std::unexpected(sys_error(r.error(), host_veth));
+    }
   if (conf.gso_max_size)
     if (auto r = host->set_gso_max_size(veth->index, conf.gso_max_size); !r) {
       settle_ipam();

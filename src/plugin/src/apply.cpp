@@ -118,6 +118,9 @@ std::expected<std::string, CniError> setup_pod_side(const sys::Netns& podns, con
   if (!link)
     return std::unexpected(
         sys_error(link.error(), fmt::format("{} in {}", plan.pod_ifname, podns.path())));
+  if (!plan.pod_ipv6_link_local)
+    if (auto r = nl->set_ipv6_link_local(link->index, false); !r)
+      return std::unexpected(sys_error(r.error(), fmt::format("{} in pod", plan.pod_ifname)));
   if (conf.gso_max_size)
     if (auto r = nl->set_gso_max_size(link->index, conf.gso_max_size); !r)
       return std::unexpected(

@@ -46,6 +46,8 @@ std::expected<Plan, CniError> make_plan(const PluginConf& conf, const cni::Resul
     if (conf.ip_masq) p.masq.push_back({a.address(), a.masked()});
   }
 
+  p.pod_ipv6_link_local = conf.mode != Mode::bridge || p.needs_ipv6_forwarding;
+
   // Routes: in ptp mode the pod reaches its gateway as a link-scope /32, then everything
   // (its subnet included) through it; in bridge mode the subnet is on-link.
   std::vector<net::Family> have_default;

@@ -2,6 +2,7 @@
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vxlan.h>
 
@@ -252,6 +253,15 @@ Result<> Netlink::set_gso_max_size(int ifindex, uint32_t bytes) {
             nla_put_u32(m, kGroIpv4MaxSize, bytes) == 0;
   if (!ok) return fail(Error::from_errno(EMSGSIZE, what));
   return s_->request(std::move(msg), what);
+}
+
+Result<> Netlink::set_ipv6_link_local(int ifindex, bool on) {
+  auto ch = new_link();
+  rtnl_link_inet6_set_addr_gen_mode(
+      ch.get(), on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+  return change_link(*s_, ifindex, ch.get(),
+                     fmt::format("set IPv6 link-local {} on {}", on ? "on" : "off",
+                                 link_ref(ifindex)));
 }
 
 Result<> Netlink::set_mac(int ifindex, const Mac& mac) {

@@ -140,6 +140,10 @@ class Netlink {
   // aggregates, IPv4 and IPv6 alike: above 65536 this is BIG TCP (kernel >= 6.3 for IPv4; older
   // kernels ignore the IPv4 attributes). Bounded by the link's tso_max_size.
   Result<> set_gso_max_size(int ifindex, uint32_t bytes);
+  // IPv6 link-local address generation (addr_gen_mode eui64 or none). Off: the link gets no
+  // fe80:: address, so it sends no DAD, MLD or router solicitations. Set before the link gets a
+  // carrier to have no link-local at all.
+  Result<> set_ipv6_link_local(int ifindex, bool on);
   Result<> set_mac(int ifindex, const Mac& mac);
   Result<> rename(int ifindex, std::string_view new_name);  // older kernels: link must be down
   Result<> set_hairpin(int ifindex, bool on);               // the link must be a bridge port
