@@ -30,7 +30,8 @@ cni::CmdResult cmd_del(const cni::CmdArgs& args) {
   std::optional<sys::Netns> podns;
   if (!env.netns.empty())
     if (auto ns = sys::Netns::open(env.netns)) podns = std::move(*ns);
-  auto gone = retire_pair(*host, host_veth, podns ? &*podns : nullptr, env.ifname);
+  auto gone = retire_pair(*host, host_veth, podns ? &*podns : nullptr, env.ifname,
+                          conf.mode == Mode::bridge ? HostEnd::rename_live : HostEnd::take_down);
   if (!gone) return std::unexpected(sys_error(gone.error(), fmt::format("delete {}", host_veth)));
   timer.mark("retire");
 

@@ -27,7 +27,7 @@ Result<> take_down_and_rename(sys::Netlink& nl, int index, const std::string& to
 }  // namespace
 
 Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth, const sys::Netns* podns,
-                         const std::string& ifname) {
+                         const std::string& ifname, HostEnd host_end) {
   StepTimer timer;
   auto info = host.link_info(host_veth);
   timer.mark("lookup");
@@ -48,7 +48,11 @@ Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth, const
     timer.mark("pod-end");
   }
   std::string retired = retired_name();
-  auto renamed = take_down_and_rename(host, info->index, retired);
+  // A live rename answers EBUSY on kernels before 6.2: then down first, as for take_down.
+  Result<> renamed = fail(Error::from_errno(EBUSY, "host end not renamed yet"));
+  if (host_end == HostEnd::rename_live) renamed = host.rename(info->index, retired);
+  if (!renamed && renamed.error().sys_errno == EBUSY)
+    renamed = take_down_and_rename(host, info->index, retired);
   timer.mark("host-end");
   if (!renamed) {
     log::warn("retire {}: {}; deleting now", host_veth, renamed.error().message);
