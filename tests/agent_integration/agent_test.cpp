@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -322,6 +323,30 @@ TEST_F(AgentTest, ThousandPeersSmallRss) {
 }
 
 // No store at start: the agent keeps trying, answers /healthz, is not ready, and SIGTERM ends it.
+// The underlay interface appears (and gets its address) after podnetd started: it waits,
+// not ready, then starts as usual.
+TEST_F(AgentTest, WaitsForTheUnderlayInterface) {
+  n_ = 1;
+  make(1);
+  const std::string ns = c_->node(0).ns->name();
+  c_->start(0, {"--iface", "ul7", "--listen", "127.0.0.1:9402"});
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(slurp(c_->node(0).log()), "waiting for the underlay: underlay interface ul7"); },
+      5000));
+  EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/healthz") == "ok\n 200"; }, 5000));
+  EXPECT_EQ(c_->node(0).pid > 0 && ::kill(c_->node(0).pid, 0) == 0, true) << "exited instead";
+  ASSERT_EQ(sh(fmt::format("ip -n {0} link add ul7 type veth peer name ul7p && "
+                           "ip -n {0} link set ul7 up && ip -n {0} link set ul7p up",
+                           ns)),
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_TRUE(c_->subnet(0).empty()) << "no address yet: still waiting";
+  ASSERT_EQ(sh(fmt::format("ip -n {} addr add 10.1.7.1/24 dev ul7", ns)), 0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(0).empty(); }, 10000));
+  EXPECT_TRUE(has(slurp(c_->node(0).log()), "ip 10.1.7.1 on ul7"));
+  EXPECT_TRUE(AgentCluster::eventually([&] { return has(http(0, "/readyz"), " 200"); }, 5000));
+}
+
 TEST_F(AgentTest, StoreDownAtStartNotReadyAndSigterm) {
   n_ = 1;
   make(1);

@@ -518,19 +518,6 @@ int Agent::run() {
     return 1;
   }
   nl_.emplace(std::move(*nl));
-  auto ul = read_underlay(*nl_, o_.iface, o_.ip);
-  if (!ul) {
-    log::error("{}", ul.error().message);
-    return ul.error().message.starts_with("--ip:") ? 2 : 1;
-  }
-  ul_ = *ul;
-  log::info("starting: node {} ip {} on {} (MTU {}), store {}", o_.node, ul_.ip.str(), o_.iface,
-            ul_.mtu, store_->describe());
-  // The node forwards between its pods, its VTEP and the underlay.
-  if (auto r = sys::write_sysctl(
-          ul_.ip.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1");
-      !r)
-    log::warn("enable forwarding: {}", r.error().message);
   if (o_.listen) {
     auto h = HttpServer::start(
         *o_.listen, [this](std::string_view m, std::string_view p) { return handle(m, p); });
@@ -549,6 +536,30 @@ int Agent::run() {
   add(sfd_.get());
   add(tfd_.get());
   if (http_) add(http_->fd());
+
+  // The underlay may come later than podnetd at boot (a link renamed or addressed by the
+  // network service): wait for it, not ready meanwhile, instead of exiting.
+  auto ul = read_underlay(*nl_, o_.iface, o_.ip);
+  for (auto last_log = Clock::time_point{}; !ul && underlay_pending(ul.error());
+       ul = read_underlay(*nl_, o_.iface, o_.ip)) {
+    if (Clock::now() - last_log >= 30s) {
+      log::warn("waiting for the underlay: {}", ul.error().message);
+      last_log = Clock::now();
+    }
+    if (wait_or_signal(500ms)) return 0;
+  }
+  if (!ul) {
+    log::error("{}", ul.error().message);
+    return ul.error().message.starts_with("--ip:") ? 2 : 1;
+  }
+  ul_ = *ul;
+  log::info("starting: node {} ip {} on {} (MTU {}), store {}", o_.node, ul_.ip.str(), o_.iface,
+            ul_.mtu, store_->describe());
+  // The node forwards between its pods, its VTEP and the underlay.
+  if (auto r = sys::write_sysctl(
+          ul_.ip.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1");
+      !r)
+    log::warn("enable forwarding: {}", r.error().message);
 
   if (int rc = startup(); rc >= 0) return rc;
   log::info("ready: subnet {}, {} peers", subnet_->str(), applied_peers_.size());

@@ -1,5 +1,7 @@
 #include "node_io.hpp"
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "podnet/agent/local_state.hpp"
@@ -7,6 +9,10 @@
 #include "podnet/nft/nft_context.hpp"
 
 namespace podnet::agent {
+
+bool underlay_pending(const Error& e) {
+  return e.sys_errno == ENODEV || e.sys_errno == EADDRNOTAVAIL;
+}
 
 Result<Underlay> read_underlay(sys::Netlink& nl, const std::string& iface,
                                const std::optional<net::IpAddress>& want) {
@@ -24,7 +30,7 @@ Result<Underlay> read_underlay(sys::Netlink& nl, const std::string& iface,
     u.ip = *want;
   } else {
     if (u.addrs.empty())
-      return fail(fmt::format("underlay interface {} has no IPv4 address", iface));
+      return fail(Error{EADDRNOTAVAIL, fmt::format("underlay interface {} has no IPv4 address", iface)});
     u.ip = u.addrs.front().address();
   }
   return u;

@@ -20,6 +20,10 @@ struct Underlay {
 };
 
 // The interface's first IPv4 address is the node IP unless `want` names one of its addresses.
+// True when read_underlay failed only because the interface is missing or has no address yet
+// (worth waiting for), not because of a wrong --ip.
+bool underlay_pending(const Error& e);
+
 Result<Underlay> read_underlay(sys::Netlink& nl, const std::string& iface,
                                const std::optional<net::IpAddress>& want);
 
