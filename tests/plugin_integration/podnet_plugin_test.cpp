@@ -146,6 +146,55 @@ TEST(PodnetPluginPtp, RoutedPodsReachEachOther) {
   EXPECT_EQ(out.find("10.78.0.2"), std::string::npos) << out;
 }
 
+// Dual stack in both modes: pods reach each other and their gateways over IPv4 and IPv6. On a
+// bridge, pods with an IPv6 address keep their link-local; bridge ports have none.
+class PodnetPluginDualStack : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PodnetPluginDualStack, PodsTalkOverBothFamilies) {
+  REQUIRE_ROOT();
+  const bool ptp = GetParam() == "ptp";
+  PluginEnv env(ptp ? "ds6p" : "ds6b");
+  auto& p1 = env.add_pod("p1");
+  auto& p2 = env.add_pod("p2");
+  auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.81.0.0/24");
+  conf["ipam"]["ranges"] = json::array({json::array({{{"subnet", "10.81.0.0/24"}}}),
+                                        json::array({{{"subnet", "fd00:81::/64"}}})});
+  if (ptp) {
+    conf["mode"] = "ptp";
+    conf.erase("bridge");
+  }
+  auto r1 = env.run("podnet", "ADD", "c1", p1.path(), conf);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
+  auto r2 = env.run("podnet", "ADD", "c2", p2.path(), conf);
+  ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  auto res2 = r2.json();
+  ASSERT_EQ(res2["ips"].size(), 2u) << res2;
+  auto v6_of = [](const json& res) {
+    auto a = res["ips"][1]["address"].get<std::string>();
+    return a.substr(0, a.find('/'));
+  };
+  EXPECT_EQ(v6_of(res2), "fd00:81::3");
+  EXPECT_EQ(p1.sh("ping -c1 -W2 10.81.0.3 >/dev/null"), 0) << "IPv4 pod -> pod";
+  // A fresh IPv6 address may still be tentative (DAD) for a moment.
+  bool v6_ok = false;
+  for (int i = 0; i < 10 && !v6_ok; ++i) v6_ok = p1.sh("ping -6 -c1 -W1 fd00:81::3 >/dev/null") == 0;
+  EXPECT_TRUE(v6_ok) << "IPv6 pod -> pod";
+  EXPECT_EQ(p1.sh("ping -6 -c1 -W2 fd00:81::1 >/dev/null"), 0) << "IPv6 pod -> gateway";
+  std::string v6;
+  p1.sh("ip -6 addr show dev eth0", &v6);
+  EXPECT_NE(v6.find("fe80"), std::string::npos) << "an IPv6 pod keeps its link-local: " << v6;
+  if (!ptp)
+    for (const auto& h : env.host_veths()) {
+      env.node().sh("ip -6 addr show dev " + h, &v6);
+      EXPECT_EQ(v6.find("fe80"), std::string::npos) << h << ": " << v6;
+    }
+  EXPECT_EQ(env.run("podnet", "DEL", "c1", p1.path(), conf).exit_code, 0);
+  EXPECT_EQ(env.run("podnet", "DEL", "c2", p2.path(), conf).exit_code, 0);
+  EXPECT_TRUE(env.allocated_ips().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PodnetPluginDualStack, ::testing::Values("bridge", "ptp"));
+
 // gsoMaxSize (BIG TCP): both ends of the pair carry it; pods still talk (TCP across the host).
 TEST(PodnetPluginPtp, GsoMaxSizeOnBothEnds) {
   REQUIRE_ROOT();
