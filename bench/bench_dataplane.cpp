@@ -125,8 +125,11 @@ int run(int rounds, int seconds, const std::string& pin) {
     throw std::runtime_error("raw veth pair / bridge by hand: " + out);
   for (auto* ns : {&g1, &g2}) set_gso(ns->path(), "eth0", kBigGso);
 
-  fmt::print("pod MTU: vxlan {}, host-gw {}; underlay and raw veth 1500; BIG TCP pods: gsoMaxSize {}\n",
-             vx.conflist(0)["plugins"][0].value("mtu", 0),
+  const auto& vxp = vx.conflist(0)["plugins"][0];
+  fmt::print("pod MTU: vxlan {} ({} off the node), host-gw {}; underlay and raw veth 1500; BIG TCP "
+             "pods: gsoMaxSize {}\n",
+             vxp.value("mtu", 0),
+             vxp["ipam"].contains("routes") ? vxp["ipam"]["routes"][0].value("mtu", 0) : 0,
              hg.conflist(0)["plugins"][0].value("mtu", 0),
              bg.conflist(0)["plugins"][0].value("gsoMaxSize", 0));
   std::vector<Path> paths = {

@@ -97,7 +97,8 @@ TEST_F(AgentTest, VxlanPodsAcrossNodesMasqueradeMetricsAndLeave) {
         AgentCluster::eventually([&] { return routes_to_others(i, "dev podnet.1 onlink"); }, 5000))
         << c_->node(i).name << ": " << routes(i);
     auto cl = c_->conflist(i);
-    EXPECT_EQ(cl["plugins"][0]["mtu"], 1450);
+    EXPECT_EQ(cl["plugins"][0]["mtu"], 1500);  // the pod interface: the underlay's
+    EXPECT_EQ(cl["plugins"][0]["ipam"]["routes"][0]["mtu"], 1450);  // off the node: minus VXLAN
     EXPECT_EQ(cl["plugins"][0]["ipam"]["dataDir"], c_->node(i).dir + "/ipam");
   }
   EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/readyz") == "ok\n 200"; }, 5000))

@@ -45,9 +45,10 @@ TEST(Conflist, BridgeForTheSeed) {
   ASSERT_TRUE(j.has_value()) << j.error().message;
   json want = json::parse(R"({
     "cniVersion": "1.1.0", "name": "podnet",
-    "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": 1450,
+    "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": 1500,
                  "isGateway": true, "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
-                 "ipam": {"type": "podnet-ipam", "ranges": [[{"subnet": "192.168.4.0/24"}]]}}]})");
+                 "ipam": {"type": "podnet-ipam", "ranges": [[{"subnet": "192.168.4.0/24"}]],
+                          "routes": [{"dst": "0.0.0.0/0", "mtu": 1450}]}}]})");
   EXPECT_EQ(*j, want) << j->dump(2);
 }
 
@@ -62,6 +63,7 @@ TEST(Conflist, HostGwPtpAndDataDir) {
   EXPECT_FALSE(p.contains("bridge"));
   EXPECT_FALSE(p.contains("hairpinMode"));
   EXPECT_EQ(p["ipam"]["dataDir"], "/var/lib/lab/lxb002/ipam");
+  EXPECT_FALSE(p["ipam"].contains("routes"));  // no encapsulation: nothing smaller off-node
   EXPECT_FALSE(p.contains("gsoMaxSize"));  // the kernel's default unless asked
   auto big = make_conflist(c, P("192.168.5.0/24"), PodMode::ptp, 1500, Family::v4, "", 262144);
   ASSERT_TRUE(big.has_value()) << big.error().message;
@@ -73,7 +75,14 @@ TEST(Conflist, VxlanOverIpv6Underlay) {
   ClusterConfig c;
   auto j = make_conflist(c, P("192.168.5.0/24"), PodMode::bridge, 1500, Family::v6);
   ASSERT_TRUE(j.has_value());
-  EXPECT_EQ((*j)["plugins"][0]["mtu"], 1430);
+  EXPECT_EQ((*j)["plugins"][0]["mtu"], 1500);
+  EXPECT_EQ((*j)["plugins"][0]["ipam"]["routes"][0]["mtu"], 1430);
+  c.clusterCIDR = P("fd00::/48");
+  c.nodeSubnetLen = 64;
+  c.serviceCIDR = P("fd00:1::/112");
+  auto v6pods = make_conflist(c, P("fd00:0:0:5::/64"), PodMode::ptp, 1500, Family::v6);
+  ASSERT_TRUE(v6pods.has_value()) << v6pods.error().message;
+  EXPECT_EQ((*v6pods)["plugins"][0]["ipam"]["routes"][0]["dst"], "::/0");
 }
 
 TEST(Conflist, Errors) {

@@ -384,9 +384,12 @@ Result<> Agent::write_conflist() {
   std::string path = o_.cni_conf_dir + "/" + std::string(kConflistName);
   bool wrote = PODNET_TRY(write_if_changed(path, j.dump(2) + "\n"));
   if (wrote)
-    log::info("conflist {} written (subnet {}, {} mode, MTU {})", path, subnet_->str(),
+    log::info("conflist {} written (subnet {}, {} mode, MTU {}{})", path, subnet_->str(),
               o_.mode == cluster::PodMode::bridge ? "bridge" : "ptp",
-              j["plugins"][0].value("mtu", 0));
+              j["plugins"][0].value("mtu", 0),
+              j["plugins"][0]["ipam"].contains("routes")
+                  ? fmt::format(", {} off the node", j["plugins"][0]["ipam"]["routes"][0].value("mtu", 0))
+                  : "");
   conflist_written_ = true;
   return {};
 }

@@ -37,9 +37,18 @@ Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& 
   if (subnet.masked() != subnet || !c.clusterCIDR.contains(subnet))
     return fail(fmt::format("subnet: {} is not a subnet of clusterCIDR {}", subnet.str(),
                             c.clusterCIDR.str()));
-  const int mtu = PODNET_TRY(pod_mtu(c.backend.type, underlay_mtu, underlay, subnet.family()));
+  const int off_node_mtu =
+      PODNET_TRY(pod_mtu(c.backend.type, underlay_mtu, underlay, subnet.family()));
   json ipam = {{"type", "podnet-ipam"},
                {"ranges", json::array({json::array({{{"subnet", subnet.str()}}})})}};
+  // Encapsulation only costs on the way out of the node: the pod's interface keeps the
+  // underlay's MTU (pods on one node talk at full size) and the default route, which every
+  // off-node destination takes, carries the smaller one.
+  if (off_node_mtu < underlay_mtu)
+    ipam["routes"] = json::array(
+        {{{"dst", subnet.family() == net::Family::v4 ? "0.0.0.0/0" : "::/0"},
+          {"mtu", off_node_mtu}}});
+  const int mtu = underlay_mtu;
   if (!ipam_data_dir.empty()) ipam["dataDir"] = ipam_data_dir;
   json plugin = {{"type", "podnet"},
                  {"mode", mode == PodMode::bridge ? "bridge" : "ptp"},

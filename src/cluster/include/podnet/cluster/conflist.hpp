@@ -29,12 +29,15 @@ inline Result<int> pod_mtu(BackendType backend, int underlay_mtu, net::Family un
 enum class PodMode { bridge, ptp };
 
 // {"cniVersion": "1.1.0", "name": "podnet",
-//  "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": <pod_mtu>,
+//  "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": <underlay mtu>,
 //               "isGateway": true, "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
-//               "ipam": {"type": "podnet-ipam", "ranges": [[{"subnet": "<node subnet>"}]]}}]}
+//               "ipam": {"type": "podnet-ipam", "ranges": [[{"subnet": "<node subnet>"}]],
+//                        "routes": [{"dst": "0.0.0.0/0", "mtu": <pod_mtu>}]}}]}
 // ipMasq is false: podnetd masquerades cluster-to-outside traffic once per node, not per pod.
-// No IPAM routes: the default route via the bridge gateway (isDefaultGateway) already covers
-// the cluster CIDR, the service CIDR and the outside, and the node routes onwards.
+// The default route via the gateway covers the cluster CIDR, the service CIDR and the outside,
+// and the node routes onwards. With an encapsulating backend it carries the pod MTU (underlay
+// minus overhead; IPAM `routes` appear only then), while the interface keeps the underlay's:
+// traffic between pods of one node is not cut to the overlay's size.
 // ptp mode leaves out bridge/hairpinMode (the plugin rejects a bridge name in ptp mode).
 // `ipam_data_dir`, when not empty, becomes ipam.dataDir (nodes sharing one filesystem, as in
 // the lab, must not share IPAM state). `pod_gso_max_size` above 65536 becomes gsoMaxSize (BIG
