@@ -125,7 +125,8 @@ int run(int rounds, int seconds, const std::string& pin) {
     throw std::runtime_error("raw veth pair / bridge by hand: " + out);
   for (auto* ns : {&g1, &g2}) set_gso(ns->path(), "eth0", kBigGso);
 
-  const auto& vxp = vx.conflist(0)["plugins"][0];
+  const nlohmann::json vx_conflist = vx.conflist(0);
+  const auto& vxp = vx_conflist["plugins"][0];
   fmt::print("pod MTU: vxlan {} ({} off the node), host-gw {}; underlay and raw veth 1500; BIG TCP "
              "pods: gsoMaxSize {}\n",
              vxp.value("mtu", 0),
