@@ -10,8 +10,9 @@
 // rounds.
 //
 //   bench_dataplane [--rounds N] [--seconds S] [--pin C,S|none]
-//     --rounds N   interleaved rounds (default 7: single runs swing +-10% under load)
-//     --seconds S  length of each iperf3 run (default 3)
+//     --rounds N   interleaved rounds (default 15: single runs swing +-10% even when idle, and
+//                  the ratios' targets are 5% apart from parity)
+//     --seconds S  length of each iperf3 run (default 2)
 //     --pin C,S    iperf3 -A: client on CPU C, server on CPU S, the same for every path
 //                  (default 0,0; "none" lets the scheduler place them)
 //
@@ -221,7 +222,7 @@ int run(int rounds, int seconds, const std::string& pin) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 7, seconds = 3;
+  int rounds = 15, seconds = 2;
   std::string pin = "0,0";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
