@@ -21,12 +21,11 @@ TEST(LabView, Table) {
             "A    LONGER\nx1   y\n     z\n");
 }
 
-TEST(LabView, Age) {
-  EXPECT_EQ(format_age(5), "5s");
-  EXPECT_EQ(format_age(600), "10m");
-  EXPECT_EQ(format_age(3 * 3600), "3h");
-  EXPECT_EQ(format_age(3 * 86400), "3d");
-  EXPECT_EQ(format_age(-1), "<unknown>");
+// Nodes' AGE uses the pods' formatter (kubectl's HumanDuration, tested in workload_unit).
+TEST(LabView, NodeAgeIsKubectlShaped) {
+  auto text = format_nodes({node("lxb001", "10.1.1.15", "192.168.0.0/24")}, OutputFormat::wide,
+                           cluster::BackendType::vxlan, {{"lxb001", 200}});
+  EXPECT_NE(text.find(" 3m20s\n"), std::string::npos) << text;
 }
 
 TEST(LabView, NodesSortedByName) {

@@ -35,7 +35,7 @@ std::string format_nodes(std::vector<cluster::Node> nodes, OutputFormat fmt,
       long long age = -1;
       for (const auto& [name, a] : ages)
         if (name == n.name) age = a;
-      r.push_back(format_age(age));
+      r.push_back(age < 0 ? "<unknown>" : human_age(age));
     }
     rows.push_back(std::move(r));
   }

@@ -30,12 +30,21 @@ std::string format_table(const Row& header, const std::vector<Row>& rows) {
   return out;
 }
 
-std::string format_age(long long s) {
-  if (s < 0) return "<unknown>";
+std::string human_age(int64_t s) {
+  if (s < 0) s = 0;
   if (s < 120) return fmt::format("{}s", s);
-  if (s < 7200) return fmt::format("{}m", s / 60);
-  if (s < 2 * 86400) return fmt::format("{}h", s / 3600);
-  return fmt::format("{}d", s / 86400);
+  int64_t m = s / 60, h = s / 3600, d = h / 24;
+  auto two = [](int64_t big, const char* bu, int64_t small, const char* su) {
+    return small ? fmt::format("{}{}{}{}", big, bu, small, su) : fmt::format("{}{}", big, bu);
+  };
+  if (m < 10) return two(m, "m", s % 60, "s");
+  if (m < 180) return fmt::format("{}m", m);
+  if (h < 8) return two(h, "h", m % 60, "m");
+  if (h < 48) return fmt::format("{}h", h);
+  if (h < 24 * 8) return two(d, "d", h % 24, "h");
+  if (d < 365 * 2) return fmt::format("{}d", d);
+  if (d < 365 * 8) return two(d / 365, "y", d % 365, "d");
+  return fmt::format("{}y", d / 365);
 }
 
 }  // namespace podnet::lab

@@ -8,23 +8,6 @@
 
 namespace podnet::lab {
 
-std::string human_age(int64_t s) {
-  if (s < 0) s = 0;
-  if (s < 120) return fmt::format("{}s", s);
-  int64_t m = s / 60, h = s / 3600, d = h / 24;
-  auto two = [](int64_t big, const char* bu, int64_t small, const char* su) {
-    return small ? fmt::format("{}{}{}{}", big, bu, small, su) : fmt::format("{}{}", big, bu);
-  };
-  if (m < 10) return two(m, "m", s % 60, "s");
-  if (m < 180) return fmt::format("{}m", m);
-  if (h < 8) return two(h, "h", m % 60, "m");
-  if (h < 48) return fmt::format("{}h", h);
-  if (h < 24 * 8) return two(d, "d", h % 24, "h");
-  if (d < 365 * 2) return fmt::format("{}d", d);
-  if (d < 365 * 8) return two(d / 365, "y", d % 365, "d");
-  return fmt::format("{}y", d / 365);
-}
-
 namespace {
 std::string age_of(int64_t created, int64_t now) {
   return created ? human_age(now - created) : "<unknown>";

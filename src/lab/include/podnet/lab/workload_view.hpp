@@ -6,11 +6,10 @@
 
 #include "podnet/cluster/deployment.hpp"
 #include "podnet/cluster/objects.hpp"
+#include "podnet/lab/table.hpp"  // human_age
 
 namespace podnet::lab {
 
-// kubectl's AGE: 45s, 119s, 3m20s, 42m, 5h3m, 20h, 3d4h, 90d, 2y5d, 9y. Negative: 0s.
-std::string human_age(int64_t seconds);
 
 // NAME READY STATUS RESTARTS AGE [IP NODE]. STATUS is the reason when there is one (a pod
 // being created shows ContainerCreating), else the phase.
