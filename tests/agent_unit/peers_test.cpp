@@ -12,6 +12,13 @@ std::string node_json(const std::string& name, const std::string& ip, const std:
   return cluster::to_json(n).dump();
 }
 
+// Store key -> JSON text, parsed as the agent does when entries arrive.
+NodeEntries entries(const std::map<std::string, std::string>& raw) {
+  NodeEntries out;
+  for (const auto& [key, value] : raw) out.emplace(key, parse_node_entry(value));
+  return out;
+}
+
 routes::Self self_node() {
   return routes::Self{.name = "lxb001",
                       .internal_ip = *net::IpAddress::parse("10.1.1.15"),
@@ -34,7 +41,7 @@ TEST(Peers, SkipsSelfAndMalformed) {
       {"/podnet/nodes/lxb008", node_json("lxb008", "10.1.1.22", "192.168.8.0/24", "")},
       {"/podnet/nodes/lxb009", node_json("lxb009", "10.1.1.23", "192.168.9.0/24")},
   };
-  PeerSet ps = peers_from_nodes(nodes, self_node(), cluster::ClusterConfig{});
+  PeerSet ps = peers_from_nodes(entries(nodes), self_node(), cluster::ClusterConfig{});
   ASSERT_EQ(ps.peers.size(), 2u);
   EXPECT_EQ(ps.peers[0].name, "lxb002");
   EXPECT_EQ(ps.peers[0].internal_ip.str(), "10.1.1.16");
@@ -58,7 +65,7 @@ TEST(Peers, HostGwRefusesOffLink) {
       {"/podnet/nodes/lxb002", node_json("lxb002", "10.1.1.16", "192.168.1.0/24", "")},
       {"/podnet/nodes/far", node_json("far", "10.2.2.2", "192.168.2.0/24", "")},
   };
-  PeerSet ps = peers_from_nodes(nodes, self_node(), c);
+  PeerSet ps = peers_from_nodes(entries(nodes), self_node(), c);
   ASSERT_EQ(ps.peers.size(), 1u);
   EXPECT_EQ(ps.peers[0].name, "lxb002");
   EXPECT_FALSE(ps.peers[0].vtep_mac);

@@ -61,6 +61,8 @@ nlohmann::json PluginEnv::podnet_conf(const std::string& version, const std::str
       {"bridge", "pnbr0"},
       {"ipam", {{"type", ipam}, {"dataDir", data_dir()}, {"ranges", {{{{"subnet", subnet}}}}}}}};
   c.merge_patch(over);
+  // ptp has no bridge (the plugin refuses the key there) unless `over` names one on purpose.
+  if (c.value("mode", "") == "ptp" && !over.contains("bridge")) c.erase("bridge");
   return c;
 }
 

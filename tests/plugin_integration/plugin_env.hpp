@@ -36,7 +36,8 @@ class PluginEnv {
                  const std::string& ifname = "eth0",
                  const std::map<std::string, std::string>& extra_env = {});
 
-  // A config for podnet with the given IPAM type and subnet; `over` merged on top.
+  // A config for podnet with the given IPAM type and subnet; `over` merged on top (with
+  // "mode": "ptp" and no "bridge" in it, the bridge key is left out).
   nlohmann::json podnet_conf(const std::string& version = "1.1.0",
                              const std::string& ipam = "podnet-ipam",
                              const std::string& subnet = "10.77.0.0/24",

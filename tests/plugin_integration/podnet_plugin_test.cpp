@@ -122,7 +122,6 @@ TEST(PodnetPluginPtp, RoutedPodsReachEachOther) {
   auto& p1 = env.add_pod("p1");
   auto& p2 = env.add_pod("p2");
   auto conf = env.podnet_conf("1.0.0", "podnet-ipam", "10.78.0.0/24", {{"mode", "ptp"}});
-  conf.erase("bridge");
   auto r1 = env.run("podnet", "ADD", "c1", p1.path(), conf);
   ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
   auto r2 = env.run("podnet", "ADD", "c2", p2.path(), conf);
@@ -156,13 +155,10 @@ TEST_P(PodnetPluginDualStack, PodsTalkOverBothFamilies) {
   PluginEnv env(ptp ? "ds6p" : "ds6b");
   auto& p1 = env.add_pod("p1");
   auto& p2 = env.add_pod("p2");
-  auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.81.0.0/24");
+  auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.81.0.0/24",
+                              ptp ? json{{"mode", "ptp"}} : json::object());
   conf["ipam"]["ranges"] = json::array({json::array({{{"subnet", "10.81.0.0/24"}}}),
                                         json::array({{{"subnet", "fd00:81::/64"}}})});
-  if (ptp) {
-    conf["mode"] = "ptp";
-    conf.erase("bridge");
-  }
   auto r1 = env.run("podnet", "ADD", "c1", p1.path(), conf);
   ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
   auto r2 = env.run("podnet", "ADD", "c2", p2.path(), conf);
@@ -203,7 +199,6 @@ TEST(PodnetPluginPtp, GsoMaxSizeOnBothEnds) {
   auto& p2 = env.add_pod("p2");
   auto conf = env.podnet_conf("1.1.0", "podnet-ipam", "10.79.0.0/24",
                               {{"mode", "ptp"}, {"gsoMaxSize", 262144}});
-  conf.erase("bridge");
   auto r1 = env.run("podnet", "ADD", "c1", p1.path(), conf);
   ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
   auto r2 = env.run("podnet", "ADD", "c2", p2.path(), conf);

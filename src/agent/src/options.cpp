@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "podnet/cluster/objects.hpp"
+#include "podnet/net/gso.hpp"
 
 namespace podnet::agent {
 
@@ -113,9 +114,10 @@ const std::map<std::string, Flag, std::less<>>& flags() {
         [](Options& o, std::string_view v) -> Result<> {
           uint64_t n = 0;
           auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-          if (ec != std::errc() || end != v.data() + v.size() || (n != 0 && n < 65536) ||
-              n > 524280)
-            return fail(fmt::format("--pod-gso-max-size: \"{}\" is not 0 or 65536..524280", v));
+          if (ec != std::errc() || end != v.data() + v.size() ||
+              (n != 0 && n < net::kLegacyGsoMaxSize) || n > net::kVethGsoMaxSize)
+            return fail(fmt::format("--pod-gso-max-size: \"{}\" is not 0 or {}..{}", v,
+                                    net::kLegacyGsoMaxSize, net::kVethGsoMaxSize));
           o.pod_gso_max_size = static_cast<uint32_t>(n);
           return {};
         }}},
@@ -302,7 +304,8 @@ std::string usage() {
 }
 
 std::optional<std::string> pod_gso_problem(const Options& o, cluster::BackendType backend) {
-  if (o.pod_gso_max_size <= 65536 || backend != cluster::BackendType::vxlan) return std::nullopt;
+  if (o.pod_gso_max_size <= net::kLegacyGsoMaxSize || backend != cluster::BackendType::vxlan)
+    return std::nullopt;
   return fmt::format(
       "--pod-gso-max-size: {} needs the host-gw backend (the cluster uses vxlan, which cannot "
       "encapsulate packets above 65536 bytes)",

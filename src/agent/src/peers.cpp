@@ -14,13 +14,6 @@ Result<cluster::Node> parse_node_entry(std::string_view value) {
   return cluster::node_from_json(j);
 }
 
-PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const routes::Self& self,
-                         const cluster::ClusterConfig& cfg) {
-  NodeEntries parsed;
-  for (const auto& [key, value] : nodes) parsed.emplace(key, parse_node_entry(value));
-  return peers_from_nodes(parsed, self, cfg);
-}
-
 PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
                          const cluster::ClusterConfig& cfg) {
   PeerSet out;

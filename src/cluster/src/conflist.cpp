@@ -1,6 +1,7 @@
 #include "podnet/cluster/conflist.hpp"
 
 #include "json_util.hpp"
+#include "podnet/net/gso.hpp"
 
 namespace podnet::cluster {
 
@@ -48,15 +49,14 @@ Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& 
     ipam["routes"] = json::array(
         {{{"dst", subnet.family() == net::Family::v4 ? "0.0.0.0/0" : "::/0"},
           {"mtu", off_node_mtu}}});
-  const int mtu = underlay_mtu;
   if (!ipam_data_dir.empty()) ipam["dataDir"] = ipam_data_dir;
   json plugin = {{"type", "podnet"},
                  {"mode", mode == PodMode::bridge ? "bridge" : "ptp"},
-                 {"mtu", mtu},
+                 {"mtu", underlay_mtu},
                  {"isGateway", true},
                  {"isDefaultGateway", true},
                  {"ipMasq", false}};
-  if (pod_gso_max_size > 65536) plugin["gsoMaxSize"] = pod_gso_max_size;
+  if (pod_gso_max_size > net::kLegacyGsoMaxSize) plugin["gsoMaxSize"] = pod_gso_max_size;
   if (mode == PodMode::bridge) {
     plugin["bridge"] = "podnet0";
     plugin["hairpinMode"] = true;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "podnet/common/hash.hpp"
+#include "podnet/net/gso.hpp"
 
 #include "podnet/common/error.hpp"
 
@@ -63,9 +64,10 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
     }
   }
   if (auto gso = PODNET_TRY(cni::get_int(j, "gsoMaxSize", ""))) {
-    if (*gso != 0 && (*gso < kMinGsoMaxSize || *gso > kMaxGsoMaxSize))
+    if (*gso != 0 && (*gso < net::kLegacyGsoMaxSize || *gso > net::kVethGsoMaxSize))
       return invalid(fmt::format("gsoMaxSize: {} is outside {}..{} (0 or absent: the kernel's {})",
-                                 *gso, kMinGsoMaxSize, kMaxGsoMaxSize, kMinGsoMaxSize));
+                                 *gso, net::kLegacyGsoMaxSize, net::kVethGsoMaxSize,
+                                 net::kLegacyGsoMaxSize));
     c.gso_max_size = static_cast<uint32_t>(*gso);
   }
   auto flag = [&](const char* key, bool& out) -> std::expected<void, CniError> {

@@ -48,10 +48,11 @@ Result<bool> retire_pair(sys::Netlink& host, const std::string& host_veth, const
     timer.mark("pod-end");
   }
   std::string retired = retired_name();
+  const bool live = host_end == HostEnd::rename_live;
+  auto renamed =
+      live ? host.rename(info->index, retired) : take_down_and_rename(host, info->index, retired);
   // A live rename answers EBUSY on kernels before 6.2: then down first, as for take_down.
-  Result<> renamed = fail(Error::from_errno(EBUSY, "host end not renamed yet"));
-  if (host_end == HostEnd::rename_live) renamed = host.rename(info->index, retired);
-  if (!renamed && renamed.error().sys_errno == EBUSY)
+  if (live && !renamed && renamed.error().sys_errno == EBUSY)
     renamed = take_down_and_rename(host, info->index, retired);
   timer.mark("host-end");
   if (!renamed) {

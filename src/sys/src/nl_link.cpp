@@ -29,8 +29,6 @@ LinkInfo to_info(rtnl_link* l) {
   i.link = rtnl_link_get_link(l);
   int32_t nsid = 0;
   if (rtnl_link_get_link_netnsid(l, &nsid) == 0) i.link_netnsid = nsid;
-  uint32_t gso = 0;
-  if (rtnl_link_get_gso_max_size(l, &gso) == 0) i.gso_max_size = gso;
   return i;
 }
 

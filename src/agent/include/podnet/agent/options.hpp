@@ -68,8 +68,9 @@ Result<std::optional<ListenAddr>> parse_listen(std::string_view text);
 // name the flag ("--service-cidr: 10.96.0.0/12 overlaps clusterCIDR 10.0.0.0/8").
 Result<cluster::ClusterConfig> config_from_flags(const Options& o);
 
-// Why --pod-gso-max-size cannot be used with this backend, if it cannot: encapsulating packets
-// above 64 KiB is not supported by the kernel's VXLAN (measured: retransmit storms).
+// Why --pod-gso-max-size cannot be used with this backend, if it cannot: BIG TCP is for
+// native routing (measured: with the VTEP at 256 KiB, traffic over it collapsed into
+// retransmit storms).
 std::optional<std::string> pod_gso_problem(const Options& o, cluster::BackendType backend);
 
 // Explicitly given cluster flags that disagree with the stored config, one message each

@@ -29,9 +29,6 @@ Result<cluster::Node> parse_node_entry(std::string_view value);
 // internal_ip and underlay_addrs are used for the overlap, family and on-link checks.
 PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
                          const cluster::ClusterConfig& cfg);
-// The same from raw values (store key -> JSON text).
-PeerSet peers_from_nodes(const std::map<std::string, std::string>& nodes, const routes::Self& self,
-                         const cluster::ClusterConfig& cfg);
 
 bool same_peer(const routes::Peer& a, const routes::Peer& b);
 // What changed between two peer lists, for the log: "peer lxb002 added (192.168.1.0/24 via

@@ -10,7 +10,6 @@
 
 namespace podnet::lab {
 
-
 // NAME READY STATUS RESTARTS AGE [IP NODE]. STATUS is the reason when there is one (a pod
 // being created shows ContainerCreating), else the phase.
 std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide);

@@ -38,10 +38,6 @@ std::expected<PluginConf, cni::CniError> parse_conf(const cni::NetConf& net, con
 
 // Deterministic host-side veth name for an attachment: "pn" + 12 hex digits of a hash of
 // container id and ifname, so DEL finds it without the netns and names are podnet's.
-// Bounds of gsoMaxSize: the legacy GSO size and the kernel's GSO_MAX_SIZE for a veth.
-inline constexpr uint32_t kMinGsoMaxSize = 65536;
-inline constexpr uint32_t kMaxGsoMaxSize = 524280;
-
 std::string host_veth_name(std::string_view container_id, std::string_view ifname);
 
 }  // namespace podnet::plugin

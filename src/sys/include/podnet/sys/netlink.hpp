@@ -33,7 +33,6 @@ struct LinkInfo {
   std::string kind;                 // "veth", "bridge", "vxlan", ...; empty for lo/physical links
   int link = 0;                     // IFLA_LINK: a veth's peer ifindex (in the peer's netns)
   std::optional<int> link_netnsid;  // set when `link` is in another namespace
-  uint32_t gso_max_size = 0;        // IFLA_GSO_MAX_SIZE (0: not reported)
 };
 
 struct VethSpec {
