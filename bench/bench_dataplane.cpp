@@ -3,18 +3,21 @@
 // pair. Pods are real: a netns each, wired by the real `podnet` plugin with the conflist the
 // real `podnetd` wrote (its default, ptp mode: routed pods); routes come from the real `podnetd`s.
 // Nodes are netns on a switch bridge, as in the lab. A third pair of nodes runs host-gw with
-// podnetd's opt-in BIG TCP (--pod-gso-max-size 262144): its rows come last, with a raw veth pair
-// given the same GSO size for a like-for-like ratio. Its underlay stays at the kernel's 64 KiB,
-// so its cross-node row shows what BIG TCP costs where the underlay does not carry it. Paths are measured in interleaved rounds so
-// that load from other work on the machine hits every path alike; each figure is the median of the
-// rounds.
+// podnetd's opt-in BIG TCP (--pod-gso-max-size 262144), with a raw veth pair given the same GSO
+// size for a like-for-like ratio. Its underlay stays at the kernel's 64 KiB, so its cross-node row
+// shows what BIG TCP costs where the underlay does not carry it. Paths are measured in groups,
+// each with its baseline run right before and right after the group's paths in every round; odd
+// rounds reverse the orders, so load from other work on the machine hits a measurement and its
+// baseline alike. Each figure is the median of the rounds.
 //
-//   bench_dataplane [--rounds N] [--seconds S] [--pin C,S|none]
+//   bench_dataplane [--rounds N] [--seconds S] [--pin C,S|none] [--only vxlan|host-gw|same]
 //     --rounds N   interleaved rounds (default 15: single runs swing +-10% even when idle, and
 //                  the ratios' targets are 5% apart from parity)
 //     --seconds S  length of each iperf3 run (default 2)
 //     --pin C,S    iperf3 -A: client on CPU C, server on CPU S, the same for every path
 //                  (default 0,0; "none" lets the scheduler place them)
+//     --only G     run one group of paths: vxlan, host-gw (with the BIG TCP cross-node row) or
+//                  same (same node, by hand and BIG TCP same-node rows)
 //
 // Why both ends on one CPU by default: over veth a receiver's softirq work runs on the sending
 // CPU, and with client and server on different CPUs TCP sends data both from the client's CPU
@@ -58,6 +61,32 @@ struct Path {
   std::vector<double> gbps;
   std::vector<double> retrans;
   std::vector<double> per_cpu;  // Gbit per CPU-second of client + server
+
+  void add(const pb::IperfRun& r) {
+    gbps.push_back(r.gbps);
+    retrans.push_back(double(r.retransmits));
+    per_cpu.push_back(r.cpu > 0 ? r.gbps / r.cpu : 0);
+  }
+  // A baseline measured before and after its group's paths counts as the mean of the two.
+  void add_mean(const pb::IperfRun& a, const pb::IperfRun& b) {
+    pb::IperfRun m;
+    m.gbps = (a.gbps + b.gbps) / 2;
+    m.retransmits = (a.retransmits + b.retransmits) / 2;
+    m.cpu = (a.cpu + b.cpu) / 2;
+    add(m);
+  }
+};
+
+struct Group {
+  std::string key;  // what --only selects
+  Path base;
+  std::vector<Path> members;
+
+  std::vector<const Path*> all() const {
+    std::vector<const Path*> v = {&base};
+    for (const auto& m : members) v.push_back(&m);
+    return v;
+  }
 };
 
 // Two nodes with agents on `backend`, routes to each other programmed; three pods: a and c on
@@ -65,7 +94,7 @@ struct Path {
 void bring_up(AgentCluster& c, const std::string& backend,
               const std::vector<std::string>& extra = {}) {
   for (int i = 0; i < 2; ++i) {
-    std::vector<std::string> flags = {"--backend", backend,   "--log-level", "info",
+    std::vector<std::string> flags = {"--backend",   backend, "--log-level", "info",
                                       "--lease-ttl", "30",    "--listen",    ""};
     flags.insert(flags.end(), extra.begin(), extra.end());
     c.start(i, flags);
@@ -88,7 +117,7 @@ void bring_up(AgentCluster& c, const std::string& backend,
   }
 }
 
-int run(int rounds, int seconds, const std::string& pin) {
+int run(int rounds, int seconds, const std::string& pin, const std::string& only) {
   fmt::print("data plane: iperf3 TCP, {} interleaved rounds x {} s per path, pinning {}; {}\n",
              rounds, seconds, pin == "none" ? "none" : "-A " + pin, pb::load());
   // bg: host-gw with BIG TCP for pods (--pod-gso-max-size), podnet's opt-in.
@@ -128,93 +157,128 @@ int run(int rounds, int seconds, const std::string& pin) {
 
   const nlohmann::json vx_conflist = vx.conflist(0);
   const auto& vxp = vx_conflist["plugins"][0];
-  fmt::print("pod MTU: vxlan {} ({} off the node), host-gw {}; underlay and raw veth 1500; BIG TCP "
-             "pods: gsoMaxSize {}\n",
-             vxp.value("mtu", 0),
-             vxp["ipam"].contains("routes") ? vxp["ipam"]["routes"][0].value("mtu", 0) : 0,
-             hg.conflist(0)["plugins"][0].value("mtu", 0),
-             bg.conflist(0)["plugins"][0].value("gsoMaxSize", 0));
-  std::vector<Path> paths = {
-      {"node-to-node (underlay)", vx.node(0).ns->name(), vx.node(1).ip, {}, {}},
-      {"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb, {}, {}},
-      {"pod-to-pod cross node, host-gw", hg.pod_ns("a"), hb, {}, {}},
-      {"raw veth pair", r1.name(), "10.99.0.2", {}, {}},
-      {"pod-to-pod same node (vxlan node)", vx.pod_ns("a"), vc, {}, {}},
-      {"pod-to-pod same node (host-gw node)", hg.pod_ns("a"), hc, {}, {}},
-      {"bridge by hand (veth, bridge, veth)", h1.name(), "10.98.0.2", {}, {}},
-      {"BIG TCP: pod-to-pod cross node, host-gw", bg.pod_ns("a"), gb, {}, {}},
-      {"BIG TCP: pod-to-pod same node", bg.pod_ns("a"), gc, {}, {}},
-      {"BIG TCP: raw veth pair", g1.name(), "10.96.0.2", {}, {}},
+  fmt::print(
+      "pod MTU: vxlan {} ({} off the node), host-gw {}; underlay and raw veth 1500; BIG TCP "
+      "pods: gsoMaxSize {}\n",
+      vxp.value("mtu", 0),
+      vxp["ipam"].contains("routes") ? vxp["ipam"]["routes"][0].value("mtu", 0) : 0,
+      hg.conflist(0)["plugins"][0].value("mtu", 0),
+      bg.conflist(0)["plugins"][0].value("gsoMaxSize", 0));
+  // Each measurement sits in a group with its own baseline, measured right before and right
+  // after the group's paths in every round (the mean of the two is that round's baseline), so
+  // a ratio compares runs seconds apart on the same underlay. Cross-node paths are judged
+  // against node-to-node of their own cluster.
+  std::vector<Group> groups = {
+      {"vxlan",
+       {"node-to-node (vxlan cluster's underlay)", vx.node(0).ns->name(), vx.node(1).ip},
+       {{"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb}}},
+      {"host-gw",
+       {"node-to-node (host-gw cluster's underlay)", hg.node(0).ns->name(), hg.node(1).ip},
+       {{"pod-to-pod cross node, host-gw", hg.pod_ns("a"), hb},
+        {"BIG TCP: pod-to-pod cross node, host-gw", bg.pod_ns("a"), gb}}},
+      {"same",
+       {"raw veth pair", r1.name(), "10.99.0.2"},
+       {{"pod-to-pod same node (vxlan node)", vx.pod_ns("a"), vc},
+        {"pod-to-pod same node (host-gw node)", hg.pod_ns("a"), hc},
+        {"bridge by hand (veth, bridge, veth)", h1.name(), "10.98.0.2"},
+        {"BIG TCP: pod-to-pod same node", bg.pod_ns("a"), gc},
+        {"BIG TCP: raw veth pair", g1.name(), "10.96.0.2"}}},
   };
-  for (const auto& ns : {vx.node(1).ns->name(), vx.pod_ns("b"), vx.pod_ns("c"), hg.pod_ns("b"),
-                         hg.pod_ns("c"), r2.name(), h2.name(), bg.pod_ns("b"), bg.pod_ns("c"),
-                         g2.name()})
+  std::erase_if(groups, [&](const Group& g) { return !only.empty() && g.key != only; });
+  if (groups.empty()) throw std::runtime_error("--only " + only + ": no such group");
+  for (const auto& ns : {vx.node(1).ns->name(), hg.node(1).ns->name(), vx.pod_ns("b"),
+                         vx.pod_ns("c"), hg.pod_ns("b"), hg.pod_ns("c"), r2.name(), h2.name(),
+                         bg.pod_ns("b"), bg.pod_ns("c"), g2.name()})
     vx.background(ns, "exec iperf3 -s >/dev/null 2>&1");
   std::string opts = fmt::format("-t {}{}", seconds, pin == "none" ? "" : " -A " + pin);
+  auto measure = [&](const Path& p) {
+    pb::check_interrupted();
+    auto res = pb::iperf(p.client_ns, p.server_ip, opts);
+    // One retry: on a busy machine a run can fail to connect within iperf3's own timeout.
+    if (!res.error.empty()) res = pb::iperf(p.client_ns, p.server_ip, opts);
+    if (!res.error.empty()) throw std::runtime_error(p.name + ": " + res.error);
+    return res;
+  };
   // Wait for every server to listen (a 1 s run also warms caches and neighbour entries).
-  for (auto& p : paths)
-    if (!AgentCluster::eventually(
-            [&] { return pb::iperf(p.client_ns, p.server_ip, "-t 1").error.empty(); }, 10000))
-      throw std::runtime_error(p.name + ": " + pb::iperf(p.client_ns, p.server_ip, "-t 1").error);
+  for (auto& g : groups)
+    for (const Path* p : g.all())
+      if (!AgentCluster::eventually(
+              [&] { return pb::iperf(p->client_ns, p->server_ip, "-t 1").error.empty(); }, 10000))
+        throw std::runtime_error(p->name + ": " +
+                                 pb::iperf(p->client_ns, p->server_ip, "-t 1").error);
 
-  // Odd rounds run the paths in reverse order, so a load change during a round shifts a
-  // baseline and its measurement alike.
+  // Odd rounds run the groups, and the paths inside each, in reverse order, so a load change
+  // during a round shifts a measurement and its baseline alike.
   for (int r = 0; r < rounds; ++r) {
-    for (size_t k = 0; k < paths.size(); ++k) {
-      Path& p = paths[r % 2 ? paths.size() - 1 - k : k];
-      pb::check_interrupted();
-      auto res = pb::iperf(p.client_ns, p.server_ip, opts);
-      // One retry: on a busy machine a run can fail to connect within iperf3's own timeout.
-      if (!res.error.empty()) res = pb::iperf(p.client_ns, p.server_ip, opts);
-      if (!res.error.empty()) throw std::runtime_error(p.name + ": " + res.error);
-      p.gbps.push_back(res.gbps);
-      p.retrans.push_back(double(res.retransmits));
-      p.per_cpu.push_back(res.cpu > 0 ? res.gbps / res.cpu : 0);
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      Group& g = groups[r % 2 ? groups.size() - 1 - gi : gi];
+      auto before = measure(g.base);
+      for (size_t k = 0; k < g.members.size(); ++k) {
+        Path& p = g.members[r % 2 ? g.members.size() - 1 - k : k];
+        p.add(measure(p));
+      }
+      auto after = measure(g.base);
+      g.base.add_mean(before, after);
     }
     fmt::print("round {}/{} done; {}\n", r + 1, rounds, pb::load());
   }
 
-  fmt::print("\n{:<38} {:>8} {:>8} {:>8}   runs (Gbit/s)\n", "path", "Gbit/s", "/cpu-s", "retrans");
-  for (const auto& p : paths)
-    fmt::print("{:<38} {:>8.2f} {:>8.2f} {:>8.0f}   {:.2f}\n", p.name, pb::median(p.gbps),
-               pb::median(p.per_cpu), pb::median(p.retrans), fmt::join(p.gbps, " "));
-  // A ratio is the median of the per-round ratios: a baseline and its measurement of the same
-  // round ran seconds apart, under the same load. Two of them: throughput, which the targets
+  fmt::print("\n{:<42} {:>8} {:>8} {:>8}   runs (Gbit/s)\n", "path", "Gbit/s", "/cpu-s", "retrans");
+  for (const auto& g : groups)
+    for (const Path* p : g.all())
+      fmt::print("{:<42} {:>8.2f} {:>8.2f} {:>8.0f}   {:.2f}\n", p->name, pb::median(p->gbps),
+                 pb::median(p->per_cpu), pb::median(p->retrans), fmt::join(p->gbps, " "));
+  // A ratio is the median of the per-round ratios. Two of them: throughput, which the targets
   // name, and throughput per CPU-second of the two iperf3 processes, which leaves out how much
   // of CPU 0 other work left to each run. Neither is steady at load 6-7 on 2 cores (single
   // rounds swing +-20%; softirq work deferred to ksoftirqd escapes the second): read the
   // per-round lists, and rerun when the machine is quieter.
-  auto ratio = [&](const char* what, const Path& m, const Path& base, double target,
-                   const char* note = "") {
+  auto find = [&](const std::string& name) -> const Path* {
+    for (const auto& g : groups)
+      for (const Path* p : g.all())
+        if (p->name == name) return p;
+    return nullptr;
+  };
+  auto ratio = [&](const char* what, const std::string& mname, const std::string& bname,
+                   double target, const char* note = "") {
+    const Path *m = find(mname), *base = find(bname);
+    if (!m || !base) return;  // group left out with --only
     std::vector<double> q, c;
-    for (size_t r = 0; r < m.gbps.size(); ++r) {
-      q.push_back(m.gbps[r] / base.gbps[r]);
-      c.push_back(base.per_cpu[r] > 0 ? m.per_cpu[r] / base.per_cpu[r] : 0);
+    for (size_t r = 0; r < m->gbps.size(); ++r) {
+      q.push_back(m->gbps[r] / base->gbps[r]);
+      c.push_back(base->per_cpu[r] > 0 ? m->per_cpu[r] / base->per_cpu[r] : 0);
     }
     double mq = pb::median(q), mc = pb::median(c);
     auto verdict = [&](double v) { return v >= target ? "met" : "MISSED"; };
-    fmt::print("{:<38} {:>6.2f}x {:>6.2f}x  {}\n", what, mq, mc,
+    fmt::print("{:<42} {:>6.2f}x {:>6.2f}x  {}\n", what, mq, mc,
                target > 0
                    ? fmt::format("(target >= {:.2f}x) {} / {}", target, verdict(mq), verdict(mc))
                    : fmt::format("(no target: {})", note));
-    fmt::print("{:<38} rounds: {:.2f}; per cpu-s: {:.2f}\n", "", fmt::join(q, " "),
+    fmt::print("{:<42} rounds: {:.2f}; per cpu-s: {:.2f}\n", "", fmt::join(q, " "),
                fmt::join(c, " "));
   };
-  fmt::print("\n{:<38} {:>7} {:>7}\n", "ratio", "Gbit/s", "/cpu-s");
-  ratio("vxlan / underlay", paths[1], paths[0], 0.85);
-  ratio("host-gw / underlay", paths[2], paths[0], 0.95);
-  ratio("same node (vxlan node) / raw veth", paths[4], paths[3], 0.95);
-  ratio("same node (host-gw node) / raw veth", paths[5], paths[3], 0.95);
-  ratio("bridge by hand / raw veth", paths[6], paths[3], 0, "the topology's own cost");
+  fmt::print("\n{:<42} {:>7} {:>7}\n", "ratio", "Gbit/s", "/cpu-s");
+  ratio("vxlan / underlay", "pod-to-pod cross node, vxlan",
+        "node-to-node (vxlan cluster's underlay)", 0.85);
+  ratio("host-gw / underlay", "pod-to-pod cross node, host-gw",
+        "node-to-node (host-gw cluster's underlay)", 0.95);
+  ratio("same node (vxlan node) / raw veth", "pod-to-pod same node (vxlan node)", "raw veth pair",
+        0.95);
+  ratio("same node (host-gw node) / raw veth", "pod-to-pod same node (host-gw node)",
+        "raw veth pair", 0.95);
+  ratio("bridge by hand / raw veth", "bridge by hand (veth, bridge, veth)", "raw veth pair", 0,
+        "the topology's own cost");
   // podnet's pods are routed (ptp) by default: this compares them with bridge mode's shape.
-  ratio("same node (host-gw node) / by hand", paths[5], paths[6], 0,
-        "routed pods vs the bridge shape");
+  ratio("same node (host-gw node) / by hand", "pod-to-pod same node (host-gw node)",
+        "bridge by hand (veth, bridge, veth)", 0, "routed pods vs the bridge shape");
   // podnetd --pod-gso-max-size (host-gw only): the pods' pairs take 256 KiB packets. Judged
   // against the same baselines, and like-for-like against a raw pair given the same size.
-  ratio("BIG TCP host-gw / underlay", paths[7], paths[0], 0,
+  ratio("BIG TCP host-gw / underlay", "BIG TCP: pod-to-pod cross node, host-gw",
+        "node-to-node (host-gw cluster's underlay)", 0,
         "this underlay stays at 64 KiB: why it is opt-in");
-  ratio("BIG TCP same node / raw veth", paths[8], paths[3], 0.95);
-  ratio("BIG TCP same node / BIG TCP raw veth", paths[8], paths[9], 0, "like for like");
+  ratio("BIG TCP same node / raw veth", "BIG TCP: pod-to-pod same node", "raw veth pair", 0.95);
+  ratio("BIG TCP same node / BIG TCP raw veth", "BIG TCP: pod-to-pod same node",
+        "BIG TCP: raw veth pair", 0, "like for like");
   fmt::print("{}\n", pb::load());
   return 0;
 }
@@ -223,7 +287,7 @@ int run(int rounds, int seconds, const std::string& pin) {
 
 int main(int argc, char** argv) {
   int rounds = 15, seconds = 2;
-  std::string pin = "0,0";
+  std::string pin = "0,0", only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--rounds")
@@ -232,6 +296,8 @@ int main(int argc, char** argv) {
       seconds = std::atoi(argv[i + 1]);
     else if (a == "--pin")
       pin = argv[i + 1];
+    else if (a == "--only")
+      only = argv[i + 1];
   }
   if (!podnet::testing::have_root()) {
     fmt::print(stderr, "bench_dataplane: needs root (creates network namespaces)\n");
@@ -239,7 +305,7 @@ int main(int argc, char** argv) {
   }
   pb::catch_signals();
   try {
-    return run(rounds, seconds, pin);
+    return run(rounds, seconds, pin, only);
   } catch (const std::exception& e) {  // after the fixtures' destructors cleaned up
     fmt::print(stderr, "bench_dataplane: {}\n", e.what());
     return 1;
