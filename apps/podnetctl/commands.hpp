@@ -21,6 +21,11 @@ struct Context {
   std::string store_url;           // --store URL; empty: the lab's store (from its lab.json)
   std::string output;              // -o: "", "wide", "json" (commands that list)
   std::vector<std::string> names;  // `get KIND [NAME...]`: only these (error if one is missing)
+  std::string ns = "default";      // -n NAMESPACE: where pods and deployments are
+  bool all_namespaces = false;     // get -A: every namespace (then -n is ignored, as kubectl)
+
+  // -n's value, checked: error "--namespace: \"Bad\" is not a DNS-1123 label (...)".
+  Result<std::string> namespace_arg() const;
 
   // The store of --store, else of the running lab; error "no lab \"podnet\" is up (...)".
   Result<std::unique_ptr<store::Store>> open_store() const;

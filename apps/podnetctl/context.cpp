@@ -1,14 +1,20 @@
-// Context::open_store: the store of --store, else of the running lab.
+// Context: -n checked; open_store: the store of --store, else of the running lab.
 #include <fcntl.h>
 #include <sched.h>
 
 #include "commands.hpp"
+#include "podnet/cluster/objects.hpp"
 #include "podnet/common/unique_fd.hpp"
 #include "podnet/lab/lab_store.hpp"
 #include "podnet/lab/state_file.hpp"
 #include "podnet/store/store.hpp"
 
 namespace podnet::ctl {
+
+Result<std::string> Context::namespace_arg() const {
+  PODNET_TRY_VOID(cluster::validate_dns_label(ns, "--namespace"));
+  return ns;
+}
 
 Result<std::unique_ptr<store::Store>> Context::open_store() const {
   if (!store_url.empty()) return store::open_store(store_url);

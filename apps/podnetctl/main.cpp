@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--store", ctx.store_url,
                  "store URL (sqlite:///path, etcd://host:port); default: the lab's");
+  app.add_option("-n,--namespace", ctx.ns, "namespace of pods and deployments")
+      ->capture_default_str();
   for (const auto& [name, help] : {std::pair{"lab", "make, check and remove the lab"},
                                    {"get", "list objects"},
                                    {"create", "create objects"},

@@ -127,9 +127,11 @@ Result<int> exec_cmd(const Context& ctx, const ExecArgs& a) {
   } else {
     if (a.pod.empty()) return fail("exec: give --node NODE or a pod name, then -- COMMAND...");
     const std::string& pod = a.pod;
-    ns = lab::netns_pod(ctx.lab, pod);
+    const auto pod_ns = PODNET_TRY(ctx.namespace_arg());
+    ns = lab::netns_pod(ctx.lab, pod_ns, pod);
     if (!lab::named_netns_exists(ns))
-      return fail(fmt::format("unknown pod \"{}\" (no netns {})", pod, lab::netns_path(ns)));
+      return fail(fmt::format("unknown pod \"{}\" in namespace {} (no netns {})", pod, pod_ns,
+                              lab::netns_path(ns)));
   }
   if (cmd.empty())
     return fail("exec: no command (usage: exec --node NODE -- CMD... | exec POD -- CMD...)");

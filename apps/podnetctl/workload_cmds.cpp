@@ -22,20 +22,22 @@ struct DeploymentArgs {
 };
 
 Result<> create_deployment(const Context& ctx, const DeploymentArgs& a) {
-  auto d = PODNET_TRY(
-      cluster::make_deployment(default_namespace, a.name, a.replicas, a.port, std::time(nullptr)));
+  const auto ns = PODNET_TRY(ctx.namespace_arg());
+  auto d = PODNET_TRY(cluster::make_deployment(ns, a.name, a.replicas, a.port, std::time(nullptr)));
   auto s = PODNET_TRY(ctx.open_store());
   auto r = PODNET_TRY(s->create(cluster::deployment_key(d.ns, d.name), cluster::to_json(d).dump()));
   if (!r.succeeded) return fail(fmt::format("deployment \"{}\" already exists", a.name));
   std::cout << fmt::format("deployment.apps/{} created\n", a.name) << std::flush;
-  if (a.wait) PODNET_TRY_VOID(wait_deployment_ready(*s, a.name, std::chrono::seconds(a.timeout)));
+  if (a.wait)
+    PODNET_TRY_VOID(wait_deployment_ready(*s, ns, a.name, std::chrono::seconds(a.timeout)));
   return {};
 }
 
 Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
+  const auto ns = PODNET_TRY(ctx.namespace_arg());
   PODNET_TRY_VOID(cluster::validate_replicas(a.replicas));
   auto s = PODNET_TRY(ctx.open_store());
-  const auto key = cluster::deployment_key(default_namespace, a.name);
+  const auto key = cluster::deployment_key(ns, a.name);
   for (int attempt = 0; attempt < 10; ++attempt) {
     auto kv = PODNET_TRY(s->get(key));
     if (!kv) return fail(fmt::format("deployments.apps \"{}\" not found", a.name));
@@ -45,15 +47,31 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
     auto r = PODNET_TRY(s->compare_and_swap(key, cluster::to_json(d).dump(), kv->mod_revision));
     if (!r.succeeded) continue;  // changed under us: read again
     std::cout << fmt::format("deployment.apps/{} scaled\n", a.name) << std::flush;
-    if (a.wait) PODNET_TRY_VOID(wait_deployment_ready(*s, a.name, std::chrono::seconds(a.timeout)));
+    if (a.wait)
+      PODNET_TRY_VOID(wait_deployment_ready(*s, ns, a.name, std::chrono::seconds(a.timeout)));
     return {};
   }
   return fail(fmt::format("deployment \"{}\" keeps changing; try again", a.name));
 }
 
+// The namespace a listing covers: "" for -A (all of them).
+Result<std::string> listing_namespace(const Context& ctx) {
+  if (ctx.all_namespaces) return std::string();
+  return ctx.namespace_arg();
+}
+
+// kubectl's words for an empty listing.
+void say_none_found(const std::string& ns) {
+  if (ns.empty())
+    std::cerr << "No resources found\n";
+  else
+    std::cerr << fmt::format("No resources found in {} namespace.\n", ns);
+}
+
 Result<> get_pods(const Context& ctx) {
+  const auto ns = PODNET_TRY(listing_namespace(ctx));
   auto s = PODNET_TRY(ctx.open_store());
-  auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s)), ctx.names, "pods",
+  auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s, ns)), ctx.names, "pods",
                                     [](const auto& p) { return p.name; }));
   if (ctx.output == "json") {
     nlohmann::json items = nlohmann::json::array();
@@ -62,17 +80,19 @@ Result<> get_pods(const Context& ctx) {
     return {};
   }
   if (pods.empty()) {
-    std::cerr << "No resources found in default namespace.\n";
+    say_none_found(ns);
     return {};
   }
-  std::cout << lab::pods_table(pods, std::time(nullptr), ctx.output == "wide");
+  std::cout << lab::pods_table(pods, std::time(nullptr),
+                               {.wide = ctx.output == "wide", .namespaces = ns.empty()});
   return {};
 }
 
 Result<> get_deployments(const Context& ctx) {
+  const auto ns = PODNET_TRY(listing_namespace(ctx));
   auto s = PODNET_TRY(ctx.open_store());
   auto deployments =
-      PODNET_TRY(only_named(PODNET_TRY(list_deployments(*s)), ctx.names, "deployments.apps",
+      PODNET_TRY(only_named(PODNET_TRY(list_deployments(*s, ns)), ctx.names, "deployments.apps",
                             [](const auto& d) { return d.name; }));
   if (ctx.output == "json") {
     nlohmann::json items = nlohmann::json::array();
@@ -81,26 +101,33 @@ Result<> get_deployments(const Context& ctx) {
     return {};
   }
   if (deployments.empty()) {
-    std::cerr << "No resources found in default namespace.\n";
+    say_none_found(ns);
     return {};
   }
-  std::cout << lab::deployments_table(deployments, PODNET_TRY(list_pods(*s)), std::time(nullptr));
+  std::cout << lab::deployments_table(deployments, PODNET_TRY(list_pods(*s, ns)),
+                                      std::time(nullptr), {.namespaces = ns.empty()});
   return {};
 }
 
-Result<> delete_object(const Context& ctx, const std::string& key, const std::string& kind,
-                       const std::string& name) {
+// `key_of(namespace, name)` is the object's store key.
+Result<> delete_object(const Context& ctx,
+                       std::string (*key_of)(std::string_view, std::string_view),
+                       const std::string& kind, const std::string& name) {
+  const auto ns = PODNET_TRY(ctx.namespace_arg());
+  const auto key = key_of(ns, name);
   auto s = PODNET_TRY(ctx.open_store());
   if (!PODNET_TRY(s->del(key))) return fail(fmt::format("{} \"{}\" not found", kind, name));
   std::cout << fmt::format("{} \"{}\" deleted\n", kind, name);
   return {};
 }
 
-void add_output_option(CLI::App* cmd, Context& ctx, bool wide) {
+// -o and -A of `get pods|deployments`.
+void add_listing_options(CLI::App* cmd, Context& ctx, bool wide) {
   std::vector<std::string> allowed = {"json"};
   if (wide) allowed.push_back("wide");
   cmd->add_option("-o,--output", ctx.output, wide ? "wide or json" : "json")
       ->check(CLI::IsMember(allowed));
+  cmd->add_flag("-A,--all-namespaces", ctx.all_namespaces, "list every namespace");
 }
 
 }  // namespace
@@ -128,12 +155,12 @@ void add_workload_commands(CLI::App& app, Context& ctx) {
 
   auto* get = app.get_subcommand("get");
   auto* pods = get->add_subcommand("pods", "list pods")->alias("pod")->alias("po");
-  add_output_option(pods, ctx, true);
+  add_listing_options(pods, ctx, true);
   pods->add_option("NAME", ctx.names, "only these pods");
   pods->callback([&ctx] { run_command([&] { return get_pods(ctx); }); });
   auto* deps =
       get->add_subcommand("deployments", "list deployments")->alias("deployment")->alias("deploy");
-  add_output_option(deps, ctx, false);
+  add_listing_options(deps, ctx, false);
   deps->add_option("NAME", ctx.names, "only these deployments");
   deps->callback([&ctx] { run_command([&] { return get_deployments(ctx); }); });
 
@@ -142,17 +169,13 @@ void add_workload_commands(CLI::App& app, Context& ctx) {
   auto* del_pod = del->add_subcommand("pod", "delete a pod (its deployment replaces it)");
   del_pod->add_option("NAME", *del_name, "pod name")->required();
   del_pod->callback([&ctx, del_name] {
-    run_command([&] {
-      return delete_object(ctx, cluster::pod_key(default_namespace, *del_name), "pod", *del_name);
-    });
+    run_command([&] { return delete_object(ctx, cluster::pod_key, "pod", *del_name); });
   });
   auto* del_dep = del->add_subcommand("deployment", "delete a deployment and its pods");
   del_dep->add_option("NAME", *del_name, "deployment name")->required();
   del_dep->callback([&ctx, del_name] {
-    run_command([&] {
-      return delete_object(ctx, cluster::deployment_key(default_namespace, *del_name),
-                           "deployment.apps", *del_name);
-    });
+    run_command(
+        [&] { return delete_object(ctx, cluster::deployment_key, "deployment.apps", *del_name); });
   });
 
   auto* inspect = app.get_subcommand("inspect")->add_subcommand(

@@ -45,13 +45,14 @@ Result<NsView> read_ns(sys::Netlink& nl) {
 }  // namespace
 
 Result<std::string> inspect_pod(const Context& ctx, std::string_view name) {
+  const auto ns = PODNET_TRY(ctx.namespace_arg());
   auto s = PODNET_TRY(ctx.open_store());
-  auto pod = PODNET_TRY(get_pod(*s, name));
+  auto pod = PODNET_TRY(get_pod(*s, ns, name));
   std::string out =
       fmt::format("pod {}/{}  node {}  phase {}{}  ip {}\n", pod.ns, pod.name,
                   pod.node.empty() ? "<none>" : pod.node, cluster::to_string(pod.phase),
                   pod.ready ? " (ready)" : "", pod.podIP ? pod.podIP->str() : "<none>");
-  const std::string pod_ns_name = lab::netns_pod(ctx.lab, pod.name);
+  const std::string pod_ns_name = lab::netns_pod(ctx.lab, pod.ns, pod.name);
   auto pod_ns = sys::Netns::open(lab::netns_path(pod_ns_name));
   if (!pod_ns)
     return fail(fmt::format("pod \"{}\" has no network namespace {} (not started on its node yet?)",

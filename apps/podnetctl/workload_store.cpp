@@ -19,39 +19,43 @@ Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, FromJso
   return std::move(parsed.items);
 }
 
+std::string prefix_of(std::string_view kind_prefix, std::string_view ns) {
+  return ns.empty() ? std::string(kind_prefix) : fmt::format("{}{}/", kind_prefix, ns);
+}
+
 }  // namespace
 
-Result<std::vector<cluster::Pod>> list_pods(store::Store& s) {
-  return list_of<cluster::Pod>(s, fmt::format("{}{}/", cluster::pods_prefix, default_namespace),
+Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns) {
+  return list_of<cluster::Pod>(s, prefix_of(cluster::pods_prefix, ns),
                                [](const auto& j) { return cluster::pod_from_json(j); });
 }
 
-Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s) {
+Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s, std::string_view ns) {
   return list_of<cluster::Deployment>(
-      s, fmt::format("{}{}/", cluster::deployments_prefix, default_namespace),
+      s, prefix_of(cluster::deployments_prefix, ns),
       [](const auto& j) { return cluster::deployment_from_json(j); });
 }
 
-Result<cluster::Pod> get_pod(store::Store& s, std::string_view name) {
-  auto kv = PODNET_TRY(s.get(cluster::pod_key(default_namespace, name)));
+Result<cluster::Pod> get_pod(store::Store& s, std::string_view ns, std::string_view name) {
+  auto kv = PODNET_TRY(s.get(cluster::pod_key(ns, name)));
   if (!kv) return fail(fmt::format("pods \"{}\" not found", name));
   auto p = cluster::pod_from_json(nlohmann::json::parse(kv->value, nullptr, false));
   if (!p) return fail(fmt::format("pod \"{}\": {}", name, p.error().message));
   return *p;
 }
 
-Result<> wait_deployment_ready(store::Store& s, std::string_view name,
+Result<> wait_deployment_ready(store::Store& s, std::string_view ns, std::string_view name,
                                std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int64_t want = 0, have = 0, ready = 0;
   while (true) {
-    auto kv = PODNET_TRY(s.get(cluster::deployment_key(default_namespace, name)));
+    auto kv = PODNET_TRY(s.get(cluster::deployment_key(ns, name)));
     if (!kv) return fail(fmt::format("deployment \"{}\" was deleted while waiting", name));
     auto d = cluster::deployment_from_json(nlohmann::json::parse(kv->value, nullptr, false));
     if (!d) return fail(fmt::format("deployment \"{}\": {}", name, d.error().message));
     want = d->replicas;
     have = ready = 0;
-    for (const auto& p : PODNET_TRY(list_pods(s)))
+    for (const auto& p : PODNET_TRY(list_pods(s, ns)))
       if (p.owner == name) {
         ++have;
         ready += p.ready && p.phase == cluster::PodPhase::Running;

@@ -12,16 +12,15 @@
 
 namespace podnet::ctl {
 
-inline constexpr std::string_view default_namespace = "default";
-
-Result<std::vector<cluster::Pod>> list_pods(store::Store& s);
-Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s);
+// The objects of namespace `ns`; of every namespace when `ns` is empty.
+Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns);
+Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s, std::string_view ns);
 // The pod, or an error naming it: `pods "web-x" not found`.
-Result<cluster::Pod> get_pod(store::Store& s, std::string_view name);
+Result<cluster::Pod> get_pod(store::Store& s, std::string_view ns, std::string_view name);
 
 // Polls until the deployment has exactly its replica count of pods, all ready; on timeout an
 // error saying how far it got.
-Result<> wait_deployment_ready(store::Store& s, std::string_view name,
+Result<> wait_deployment_ready(store::Store& s, std::string_view ns, std::string_view name,
                                std::chrono::seconds timeout);
 
 }  // namespace podnet::ctl

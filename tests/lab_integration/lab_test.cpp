@@ -181,7 +181,7 @@ TEST_F(LabTest, DownRemovesPodsAndExecReachesThem) {
   for (size_t i = 1; i < rows.size(); ++i) {
     auto w = words_of(rows[i]);  // NAME READY STATUS RESTARTS AGE IP NODE
     ASSERT_EQ(w.size(), 7u) << rows[i];
-    EXPECT_TRUE(std::filesystem::exists(netns_path(netns_pod(lab_, w[0])))) << w[0];
+    EXPECT_TRUE(std::filesystem::exists(netns_path(netns_pod(lab_, "default", w[0])))) << w[0];
     auto addr = ctl("exec " + w[0] + " -- ip -4 -o addr show dev eth0");
     EXPECT_NE(addr.out.find(w[5] + "/24"), std::string::npos) << addr.out;
     // From the other node, across the overlay.

@@ -43,7 +43,8 @@ TEST(LabPlan, Names) {
   EXPECT_EQ(netns_ext("podnet"), "podnet-ext");
   EXPECT_EQ(netns_etcd("podnet"), "podnet-etcd");
   EXPECT_EQ(netns_node("podnet", "lxb001"), "podnet-lxb001");
-  EXPECT_EQ(netns_pod("podnet", "web-abcde"), "podnet-pod-web-abcde");
+  EXPECT_EQ(netns_pod("podnet", "default", "web-abcde"), "podnet-pod-web-abcde");
+  EXPECT_EQ(netns_pod("podnet", "team-a", "web-abcde"), "podnet-pod-web-abcde.team-a");
   EXPECT_EQ(netns_path("podnet-sw"), "/var/run/netns/podnet-sw");
 }
 

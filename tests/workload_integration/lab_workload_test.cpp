@@ -3,6 +3,7 @@
 // delete (netns and IPAM allocations gone). Skipped until podnetd and `lab up` are built.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -41,17 +42,17 @@ class LabWorkloads : public ::testing::Test {
   int ctl(const std::string& args, std::string* out = nullptr) {
     return sh(fmt::format("{} --lab {} {} 2>&1", ctl_, lab_, args), out);
   }
-  nlohmann::json pods_json() {
+  nlohmann::json pods_json(const std::string& flags = "") {
     std::string out;
-    if (ctl("get pods -o json", &out) != 0) return nlohmann::json::array();
+    if (ctl("get pods -o json " + flags, &out) != 0) return nlohmann::json::array();
     auto j = nlohmann::json::parse(out, nullptr, false);
     return j.is_object() ? j["items"] : nlohmann::json::array();
   }
-  // Waits until n pods exist and all are ready.
-  nlohmann::json wait_ready(size_t n, int seconds = 60) {
+  // Waits until n pods exist and all are ready (in the namespace `flags` names).
+  nlohmann::json wait_ready(size_t n, int seconds = 60, const std::string& flags = "") {
     nlohmann::json items;
     for (int i = 0; i < seconds * 5; ++i) {
-      items = pods_json();
+      items = pods_json(flags);
       size_t ready = 0;
       for (const auto& p : items) {
         auto pod = cluster::pod_from_json(p);
@@ -146,6 +147,60 @@ TEST_F(LabWorkloads, DeploymentSpreadsServesHealsScalesAndGoes) {
   sh(fmt::format("ls /run/podnet-lab/{}/nodes/*/ipam/*/ 2>/dev/null | grep -E '^[0-9]+\\.' ", lab_),
      &ips);
   EXPECT_EQ(ips, "") << "IPAM allocations left";
+}
+
+// kubectl's -n/-A: the same deployment name in two namespaces makes two sets of pods, each
+// with its own netns, listed, reached, inspected and deleted apart.
+TEST_F(LabWorkloads, NamespacesKeepSameNamesApart) {
+  std::string out;
+  ASSERT_EQ(ctl("create deployment web --replicas 1 --timeout 90", &out), 0) << out;
+  ASSERT_EQ(ctl("create deployment web --replicas 2 --timeout 90 -n team-a", &out), 0) << out;
+  auto team = wait_ready(2, 60, "-n team-a");
+  ASSERT_EQ(team.size(), 2u) << team.dump();
+  ASSERT_EQ(wait_ready(1).size(), 1u);
+  for (const auto& j : team) {
+    auto p = *cluster::pod_from_json(j);
+    EXPECT_EQ(p.ns, "team-a");
+    // its netns carries the namespace; exec and inspect find it with -n
+    EXPECT_TRUE(fs::exists(fmt::format("/var/run/netns/{}-pod-{}.team-a", lab_, p.name)));
+    ASSERT_EQ(ctl(fmt::format("exec -n team-a {} -- ip -4 -o addr show dev eth0", p.name), &out), 0)
+        << out;
+    EXPECT_NE(out.find(p.podIP->str() + "/24"), std::string::npos) << out;
+    ASSERT_EQ(ctl("inspect pod -n team-a " + p.name, &out), 0) << out;
+    EXPECT_NE(out.find("pod team-a/" + p.name), std::string::npos) << out;
+    EXPECT_NE(ctl("inspect pod " + p.name, &out), 0) << "found in default: " << out;
+    EXPECT_EQ(http_get(node_netns(p.node), p.podIP->str(), 80),
+              fmt::format("pod {} ip {} node {}\n", p.name, p.podIP->str(), p.node));
+  }
+
+  ASSERT_EQ(ctl("get pods -A", &out), 0) << out;
+  EXPECT_TRUE(
+      std::regex_search(out, std::regex("^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\n")))
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 4) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("\ndefault +web-"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("\nteam-a +web-"))) << out;
+  ASSERT_EQ(ctl("get deployments --all-namespaces", &out), 0) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("\ndefault +web +1/1 "))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("\nteam-a +web +2/2 "))) << out;
+  ASSERT_EQ(ctl("get pods -n team-b", &out), 0) << out;
+  EXPECT_NE(out.find("No resources found in team-b namespace."), std::string::npos) << out;
+  EXPECT_NE(ctl("get pods -n Team_A", &out), 0);
+  EXPECT_NE(out.find("--namespace: \"Team_A\" is not a DNS-1123 label"), std::string::npos) << out;
+
+  // deleting team-a's deployment leaves default's alone
+  ASSERT_EQ(ctl("delete deployment web -n team-a", &out), 0) << out;
+  bool gone = false;
+  for (int i = 0; i < 150 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    gone = pods_json("-n team-a").empty();
+    for (const auto& e : fs::directory_iterator("/var/run/netns"))
+      gone &= !e.path().filename().string().ends_with(".team-a");
+  }
+  EXPECT_TRUE(gone) << "team-a pods or their netns left";
+  EXPECT_EQ(pods_json().size(), 1u);
+  ASSERT_EQ(ctl("get deployments", &out), 0) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("\nweb +1/1 "))) << out;
 }
 
 }  // namespace

@@ -37,14 +37,38 @@ TEST(PodsTable, ColumnsLikeKubectl) {
   std::vector<cluster::Pod> pods = {pod("web-bbbbb", false, nullptr, "lxb002"),
                                     pod("web-aaaaa", true, "192.168.1.2", "lxb001")};
   pods[1].restartCount = 2;
-  EXPECT_EQ(pods_table(pods, 1045, false),
+  EXPECT_EQ(pods_table(pods, 1045, {}),
             "NAME        READY   STATUS              RESTARTS   AGE\n"
             "web-aaaaa   1/1     Running             2          45s\n"
             "web-bbbbb   0/1     ContainerCreating   0          45s\n");
-  EXPECT_EQ(pods_table(pods, 1045, true),
+  EXPECT_EQ(pods_table(pods, 1045, {.wide = true}),
             "NAME        READY   STATUS              RESTARTS   AGE   IP            NODE\n"
             "web-aaaaa   1/1     Running             2          45s   192.168.1.2   lxb001\n"
             "web-bbbbb   0/1     ContainerCreating   0          45s   <none>        lxb002\n");
+}
+
+TEST(PodsTable, AllNamespacesPutsNamespaceFirstAndSortsByIt) {
+  std::vector<cluster::Pod> pods = {pod("web-aaaaa", true, "192.168.1.2", "lxb001"),
+                                    pod("web-aaaaa", true, "192.168.2.2", "lxb002")};
+  pods[0].ns = "team-b";
+  pods[1].ns = "default";
+  EXPECT_EQ(pods_table(pods, 1045, {.wide = true, .namespaces = true}),
+            "NAMESPACE   NAME        READY   STATUS    RESTARTS   AGE   IP            NODE\n"
+            "default     web-aaaaa   1/1     Running   0          45s   192.168.2.2   lxb002\n"
+            "team-b      web-aaaaa   1/1     Running   0          45s   192.168.1.2   lxb001\n");
+}
+
+TEST(DeploymentsTable, CountsOnlyPodsOfItsOwnNamespace) {
+  auto a = *cluster::make_deployment("default", "web", 2, 80, 1000);
+  auto b = *cluster::make_deployment("team-b", "web", 1, 80, 1000);
+  std::vector<cluster::Pod> pods = {pod("web-aaaaa", true, "192.168.1.2", "lxb001"),
+                                    pod("web-bbbbb", true, "192.168.2.2", "lxb002")};
+  pods[0].ns = "default";
+  pods[1].ns = "team-b";
+  EXPECT_EQ(deployments_table({b, a}, pods, 1300, {.namespaces = true}),
+            "NAMESPACE   NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
+            "default     web    1/2     1            1           5m\n"
+            "team-b      web    1/1     1            1           5m\n");
 }
 
 TEST(DeploymentsTable, CountsReadyPods) {

@@ -191,7 +191,7 @@ class Kubelet {
   Result<PodRecord> start(const StorePod& sp) {
     PodRecord r;
     r.ref = sp.ref;
-    r.netns = netns_pod(cfg_.lab, sp.ref.name);
+    r.netns = netns_pod(cfg_.lab, sp.ref.ns, sp.ref.name);
     r.port = sp.pod.port ? sp.pod.port : 80;
     r.container_id = random_id();
     if (named_netns_exists(r.netns)) {

@@ -83,8 +83,9 @@ std::string netns_etcd(std::string_view lab) {
 std::string netns_node(std::string_view lab, std::string_view node) {
   return fmt::format("{}-{}", lab, node);
 }
-std::string netns_pod(std::string_view lab, std::string_view pod) {
-  return fmt::format("{}-pod-{}", lab, pod);
+std::string netns_pod(std::string_view lab, std::string_view ns, std::string_view pod) {
+  if (ns == "default") return fmt::format("{}-pod-{}", lab, pod);
+  return fmt::format("{}-pod-{}.{}", lab, pod, ns);
 }
 std::string pod_netns_prefix(std::string_view lab) {
   return fmt::format("{}-pod-", lab);

@@ -14,33 +14,37 @@ std::string age_of(int64_t created, int64_t now) {
 }
 }  // namespace
 
-std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide) {
+std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, TableOptions opt) {
   std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   });
   Row header = {"NAME", "READY", "STATUS", "RESTARTS", "AGE"};
-  if (wide) header.insert(header.end(), {"IP", "NODE"});
+  if (opt.wide) header.insert(header.end(), {"IP", "NODE"});
+  if (opt.namespaces) header.insert(header.begin(), "NAMESPACE");
   std::vector<Row> rows;
   for (const auto& p : pods) {
     std::vector<std::string> r = {
         p.name, p.ready ? "1/1" : "0/1",
         p.reason.empty() ? std::string(cluster::to_string(p.phase)) : p.reason,
         fmt::format("{}", p.restartCount), age_of(p.created, now)};
-    if (wide) {
+    if (opt.wide) {
       r.push_back(p.podIP ? p.podIP->str() : "<none>");
       r.push_back(p.node.empty() ? "<none>" : p.node);
     }
+    if (opt.namespaces) r.insert(r.begin(), p.ns);
     rows.push_back(std::move(r));
   }
   return format_table(header, rows);
 }
 
 std::string deployments_table(std::vector<cluster::Deployment> deployments,
-                              const std::vector<cluster::Pod>& pods, int64_t now) {
+                              const std::vector<cluster::Pod>& pods, int64_t now,
+                              TableOptions opt) {
   std::sort(deployments.begin(), deployments.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   });
-  const Row header = {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
+  Row header = {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
+  if (opt.namespaces) header.insert(header.begin(), "NAMESPACE");
   std::vector<Row> rows;
   for (const auto& d : deployments) {
     int64_t have = 0, ready = 0;
@@ -49,9 +53,11 @@ std::string deployments_table(std::vector<cluster::Deployment> deployments,
         ++have;
         ready += p.ready;
       }
-    rows.push_back({d.name, fmt::format("{}/{}", ready, d.replicas),
-                    fmt::format("{}", std::min(have, d.replicas)), fmt::format("{}", ready),
-                    age_of(d.created, now)});
+    Row r = {d.name, fmt::format("{}/{}", ready, d.replicas),
+             fmt::format("{}", std::min(have, d.replicas)), fmt::format("{}", ready),
+             age_of(d.created, now)};
+    if (opt.namespaces) r.insert(r.begin(), d.ns);
+    rows.push_back(std::move(r));
   }
   return format_table(header, rows);
 }

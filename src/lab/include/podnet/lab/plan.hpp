@@ -58,9 +58,11 @@ std::string netns_switch(std::string_view lab);                       // <lab>-s
 std::string netns_ext(std::string_view lab);                          // <lab>-ext
 std::string netns_etcd(std::string_view lab);                         // <lab>-etcd
 std::string netns_node(std::string_view lab, std::string_view node);  // <lab>-<node>
-std::string netns_pod(std::string_view lab, std::string_view pod);    // <lab>-pod-<pod>
-std::string pod_netns_prefix(std::string_view lab);                   // <lab>-pod-
-std::string netns_path(std::string_view netns_name);                  // /var/run/netns/<name>
+// <lab>-pod-<pod> in the default namespace, <lab>-pod-<pod>.<ns> in others (names are DNS
+// labels, so the dot cannot be part of either).
+std::string netns_pod(std::string_view lab, std::string_view ns, std::string_view pod);
+std::string pod_netns_prefix(std::string_view lab);   // <lab>-pod-
+std::string netns_path(std::string_view netns_name);  // /var/run/netns/<name>
 // True for every netns name the lab `lab` can have made, also without its lab.json (leftovers
 // of a crash): <lab>-sw|ext|etcd, <lab>-pod-*, <lab>-lxb<digits>, <lab>-lxcc<digits>.
 bool is_lab_netns(std::string_view lab, std::string_view netns_name);

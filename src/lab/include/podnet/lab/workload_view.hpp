@@ -10,12 +10,18 @@
 
 namespace podnet::lab {
 
-// NAME READY STATUS RESTARTS AGE [IP NODE]. STATUS is the reason when there is one (a pod
-// being created shows ContainerCreating), else the phase.
-std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, bool wide);
+struct TableOptions {
+  bool wide = false;        // -o wide: more columns
+  bool namespaces = false;  // -A: a NAMESPACE column first, as kubectl's --all-namespaces
+};
 
-// NAME READY UP-TO-DATE AVAILABLE AGE; READY counts the deployment's ready pods.
+// [NAMESPACE] NAME READY STATUS RESTARTS AGE [IP NODE]. STATUS is the reason when there is one
+// (a pod being created shows ContainerCreating), else the phase.
+std::string pods_table(std::vector<cluster::Pod> pods, int64_t now, TableOptions opt);
+
+// [NAMESPACE] NAME READY UP-TO-DATE AVAILABLE AGE; READY counts the deployment's ready pods.
 std::string deployments_table(std::vector<cluster::Deployment> deployments,
-                              const std::vector<cluster::Pod>& pods, int64_t now);
+                              const std::vector<cluster::Pod>& pods, int64_t now,
+                              TableOptions opt = {});
 
 }  // namespace podnet::lab
