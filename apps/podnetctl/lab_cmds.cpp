@@ -15,12 +15,13 @@ struct UpArgs {
   std::string nodes = "3";
   std::string store = "sqlite";
   std::string backend = "vxlan";
+  bool direct_routing = false;
   int timeout = 30;
 };
 
 Result<> lab_up(const Context& ctx, const UpArgs& a) {
   lab::UpOptions opts;
-  opts.spec = PODNET_TRY(lab::make_spec(ctx.lab, a.nodes, a.store, a.backend));
+  opts.spec = PODNET_TRY(lab::make_spec(ctx.lab, a.nodes, a.store, a.backend, a.direct_routing));
   opts.ready_timeout = std::chrono::seconds(a.timeout);
   PODNET_TRY_VOID(lab::lab_up(opts, std::cout));
   return {};
@@ -46,6 +47,8 @@ void add_lab_commands(CLI::App& app, Context& ctx) {
   up->add_option("--nodes", up_args->nodes, "number of nodes, 1..64")->capture_default_str();
   up->add_option("--store", up_args->store, "sqlite or etcd")->capture_default_str();
   up->add_option("--backend", up_args->backend, "vxlan or host-gw")->capture_default_str();
+  up->add_flag("--direct-routing", up_args->direct_routing,
+               "vxlan: nodes on one subnet route to each other directly (flannel's DirectRouting)");
   up->add_option("--timeout", up_args->timeout, "seconds to wait for the nodes to be ready")
       ->capture_default_str();
   up->callback([&ctx, up_args] { run_command([&] { return lab_up(ctx, *up_args); }); });

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "agent_cluster.hpp"
+#include "podnet/cluster/config.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/store/store.hpp"
 #include "podnet/sys/mac.hpp"
@@ -178,8 +179,8 @@ TEST_F(AgentTest, KillRestartKeepsSubnetAndTcpConnection) {
 
 TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
   // BIG TCP for pods rides along: host-gw carries it.
-  start_all(3, {"--backend", "host-gw", "--listen", "127.0.0.1:9402", "--pod-gso-max-size",
-                "262144"});
+  start_all(3,
+            {"--backend", "host-gw", "--listen", "127.0.0.1:9402", "--pod-gso-max-size", "262144"});
   auto store = store::open_store(c_->store_url());
   ASSERT_TRUE(store) << store.error().message;
   cluster::Node far{"far", *net::IpAddress::parse("10.2.2.2"),
@@ -226,6 +227,36 @@ TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
 
 // The same cross-node path with the etcd backend (etcd in the switch netns, as in the lab) and
 // pods wired in ptp mode.
+// flannel's DirectRouting: peers on the node's own underlay subnet get direct routes (no
+// encapsulation, no FDB entry); a peer elsewhere still goes through the VTEP.
+TEST_F(AgentTest, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
+  start_all(2, {"--backend", "vxlan", "--direct-routing"});
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto cfg = (*store)->get(cluster::config_key);
+  ASSERT_TRUE(cfg && *cfg);
+  EXPECT_TRUE(has((*cfg)->value, "\"directRouting\":true")) << (*cfg)->value;
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(AgentCluster::eventually([&] { return routes_to_others(i, "dev eth0"); }, 5000))
+        << routes(i);
+  EXPECT_TRUE(has(routes(0), fmt::format("{} via 10.1.1.12 dev eth0", c_->subnet(1)))) << routes(0);
+  cluster::Node far{"far", *net::IpAddress::parse("10.2.2.2"),
+                    *net::Prefix::parse("192.168.200.0/24"), "02:00:00:00:02:02", 1};
+  ASSERT_TRUE((*store)->put(cluster::node_key("far"), cluster::to_json(far).dump()));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(routes(0), "192.168.200.0/24 via 192.168.200.0 dev podnet.1 onlink"); },
+      5000))
+      << routes(0);
+  std::string fdb;
+  sh(fmt::format("bridge -n {} fdb show dev podnet.1", c_->node(0).ns->name()), &fdb);
+  EXPECT_TRUE(has(fdb, "02:00:00:00:02:02 dst 10.2.2.2")) << fdb;
+  EXPECT_FALSE(has(fdb, "dst 10.1.1.12")) << fdb;
+  // Pods talk across the direct route with their own addresses and the underlay's MTU.
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+  EXPECT_EQ(tcp_source("p2", "/var/run/netns/" + c_->pod_ns("p1"), ip1, 7101), ip2);
+}
+
 TEST_F(AgentTest, EtcdStorePtpPodsAcrossNodes) {
   n_ = 2;
   make(2);
@@ -332,7 +363,9 @@ TEST_F(AgentTest, WaitsForTheUnderlayInterface) {
   const std::string ns = c_->node(0).ns->name();
   c_->start(0, {"--iface", "ul7", "--listen", "127.0.0.1:9402"});
   EXPECT_TRUE(AgentCluster::eventually(
-      [&] { return has(slurp(c_->node(0).log()), "waiting for the underlay: underlay interface ul7"); },
+      [&] {
+        return has(slurp(c_->node(0).log()), "waiting for the underlay: underlay interface ul7");
+      },
       5000));
   EXPECT_TRUE(AgentCluster::eventually([&] { return http(0, "/healthz") == "ok\n 200"; }, 5000));
   EXPECT_EQ(c_->node(0).pid > 0 && ::kill(c_->node(0).pid, 0) == 0, true) << "exited instead";
@@ -379,8 +412,8 @@ TEST_F(AgentTest, BadFlagsAndConfigExitTwoWithOneLine) {
   EXPECT_EQ(c_->run(0, c_->args(0, {"--ip", "10.9.9.9", "--log-level", "error"}), &err), 2);
   EXPECT_TRUE(has(err, "--ip: 10.9.9.9 is not an address of eth0")) << err;
   // BIG TCP asked for on a vxlan cluster (the default backend the config is created with).
-  EXPECT_EQ(
-      c_->run(0, c_->args(0, {"--pod-gso-max-size", "262144", "--log-level", "error"}), &err), 2);
+  EXPECT_EQ(c_->run(0, c_->args(0, {"--pod-gso-max-size", "262144", "--log-level", "error"}), &err),
+            2);
   EXPECT_TRUE(has(err, "--pod-gso-max-size: 262144 needs the host-gw backend")) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }

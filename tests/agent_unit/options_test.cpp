@@ -177,6 +177,24 @@ TEST(ConfigConflicts, OnlyExplicitFlagsThatDiffer) {
   EXPECT_EQ(w[1], "--backend host-gw differs from the store's vxlan");
 }
 
+TEST(Options, DirectRoutingIsForVxlanAndNamedWhenItConflicts) {
+  auto o = parse({"--node", "a", "--store", "sqlite:///x", "--direct-routing"});
+  ASSERT_TRUE(o) << o.error().message;
+  ASSERT_TRUE(o->direct_routing);
+  auto c = config_from_flags(*o);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->backend.directRouting);
+  o->backend = cluster::BackendType::host_gw;
+  c = config_from_flags(*o);
+  ASSERT_FALSE(c);
+  EXPECT_TRUE(c.error().message.starts_with("--direct-routing: only for the vxlan backend"))
+      << c.error().message;
+  o->backend.reset();
+  auto w = config_conflicts(*o, cluster::ClusterConfig{});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "--direct-routing on differs from the store's off");
+}
+
 TEST(Options, PodGsoMaxSizeIsForHostGwOnly) {
   auto o = parse({"--node", "a", "--store", "sqlite:///x", "--pod-gso-max-size", "262144"});
   ASSERT_TRUE(o) << o.error().message;

@@ -7,7 +7,9 @@ namespace {
 
 using nlohmann::json;
 
-net::Prefix P(const char* s) { return *net::Prefix::parse(s); }
+net::Prefix P(const char* s) {
+  return *net::Prefix::parse(s);
+}
 
 std::string err_of(const json& j) {
   auto r = config_from_json(j);
@@ -48,6 +50,13 @@ TEST(ClusterConfig, RoundTrip) {
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(*back, c);
 
+  c.backend.directRouting = true;
+  j = to_json(c);
+  EXPECT_EQ(j["backend"]["directRouting"], true);
+  back = parse_config(j.dump());
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(*back, c);
+
   c.backend = {BackendType::host_gw, 1, 8472};
   auto j2 = to_json(c);
   EXPECT_EQ(j2["backend"], json({{"type", "host-gw"}}));
@@ -57,8 +66,8 @@ TEST(ClusterConfig, RoundTrip) {
 }
 
 TEST(ClusterConfig, Ipv6) {
-  auto c = config_from_json(json{{"clusterCIDR", "fd00:10::/48"}, {"nodeSubnetLen", 64},
-                                 {"serviceCIDR", "fd00:96::/108"}});
+  auto c = config_from_json(json{
+      {"clusterCIDR", "fd00:10::/48"}, {"nodeSubnetLen", 64}, {"serviceCIDR", "fd00:96::/108"}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->nodeSubnetLen, 64);
 }
@@ -122,7 +131,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{base({{"backend", {{"vni", 16777216}}}}),
              "backend.vni: 16777216 must be in 1..16777215"},
         Case{base({{"backend", {{"port", 0}}}}), "backend.port: 0 must be in 1..65535"},
-        Case{base({{"backend", {{"port", 65536}}}}), "backend.port: 65536 must be in 1..65535"}));
+        Case{base({{"backend", {{"port", 65536}}}}), "backend.port: 65536 must be in 1..65535"},
+        Case{base({{"backend", {{"directRouting", "yes"}}}}),
+             "backend.directRouting: must be true or false"},
+        Case{base({{"backend", {{"type", "host-gw"}, {"directRouting", true}}}}),
+             "backend.directRouting: only for the vxlan backend (host-gw routes directly "
+             "anyway)"}));
 
 TEST(ClusterConfig, ValidateCatchesHandBuiltMistakes) {
   ClusterConfig c;

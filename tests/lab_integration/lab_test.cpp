@@ -242,12 +242,32 @@ TEST_F(FakeAgentTest, AgentExitingIsReportedAtOnce) {
   expect_nothing_left();
 }
 
+// vxlan with direct routing: the lab's nodes share one subnet, so every peer is routed
+// through its underlay address and the VTEP carries nothing.
+TEST_F(LabTest, UpVxlanDirectRouting) {
+  auto up = ctl("lab up --nodes 2 --direct-routing");
+  ASSERT_EQ(up.rc, 0) << up.out;
+  EXPECT_NE(up.out.find("backend vxlan (direct routing)"), std::string::npos) << up.out;
+  auto status = ctl("lab status");
+  EXPECT_NE(status.out.find("(direct routing)"), std::string::npos) << status.out;
+  auto rows = lines_of(ctl("get nodes").out);
+  ASSERT_EQ(rows.size(), 3u);
+  auto route = ctl("exec --node lxb002 -- ip -4 route show " + words_of(rows[1])[2]);
+  EXPECT_NE(route.out.find("via 10.1.1.15 dev eth0"), std::string::npos) << route.out;
+  auto fdb = ctl("exec --node lxb002 -- bridge fdb show dev podnet.1");
+  EXPECT_EQ(fdb.out.find("dst 10.1.1.15"), std::string::npos) << fdb.out;
+  auto down = ctl("lab down");
+  ASSERT_EQ(down.rc, 0) << down.out;
+  expect_nothing_left();
+}
+
 TEST_F(LabTest, BadArguments) {
-  for (const auto& [args, needle] :
-       std::vector<std::pair<std::string, std::string>>{{"lab up --nodes 0", "--nodes"},
-                                                        {"lab up --nodes 65", "--nodes"},
-                                                        {"lab up --store mysql", "--store"},
-                                                        {"lab up --backend udp", "--backend"}}) {
+  for (const auto& [args, needle] : std::vector<std::pair<std::string, std::string>>{
+           {"lab up --nodes 0", "--nodes"},
+           {"lab up --nodes 65", "--nodes"},
+           {"lab up --store mysql", "--store"},
+           {"lab up --backend udp", "--backend"},
+           {"lab up --backend host-gw --direct-routing", "--direct-routing"}}) {
     auto r = ctl(args);
     EXPECT_NE(r.rc, 0) << args;
     EXPECT_NE(r.out.find(needle), std::string::npos) << args << ": " << r.out;

@@ -73,11 +73,14 @@ TEST(LabPlan, Paths) {
 }
 
 TEST(LabPlan, ClusterConfig) {
-  auto c = lab_cluster_config(cluster::BackendType::host_gw);
+  auto c = lab_cluster_config({.backend = cluster::BackendType::host_gw});
   EXPECT_EQ(c.clusterCIDR.str(), "192.168.0.0/16");
   EXPECT_EQ(c.nodeSubnetLen, 24);
   EXPECT_EQ(c.serviceCIDR.str(), "10.96.0.0/12");
   EXPECT_EQ(c.backend.type, cluster::BackendType::host_gw);
+  EXPECT_FALSE(c.backend.directRouting);
+  EXPECT_TRUE(
+      lab_cluster_config(*make_spec("podnet", "3", "sqlite", "vxlan", true)).backend.directRouting);
 }
 
 TEST(LabArgs, Valid) {
@@ -101,6 +104,7 @@ TEST(LabArgs, ErrorsNameTheArgument) {
   expect_err(make_spec("podnet", "-1", "sqlite", "vxlan"), "--nodes:");
   expect_err(make_spec("podnet", "3", "mysql", "vxlan"), "--store:");
   expect_err(make_spec("podnet", "3", "sqlite", "flannel"), "--backend:");
+  expect_err(make_spec("podnet", "3", "sqlite", "host-gw", true), "--direct-routing:");
   expect_err(make_spec("Podnet", "3", "sqlite", "vxlan"), "--lab:");
   expect_err(make_spec("pod_net", "3", "sqlite", "vxlan"), "--lab:");
   expect_err(make_spec("-podnet", "3", "sqlite", "vxlan"), "--lab:");

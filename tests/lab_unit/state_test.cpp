@@ -10,7 +10,8 @@ LabState sample() {
   spec.name = "podnet";
   spec.nodes = 3;
   spec.store = StoreKind::etcd;
-  spec.backend = cluster::BackendType::host_gw;
+  spec.backend = cluster::BackendType::vxlan;
+  spec.direct_routing = true;
   auto s = make_state(spec, 1764145000);
   EXPECT_TRUE(s);
   s->processes.push_back({"podnetd", "lxb001", 1234, 99887766, "podnet-lxb001",

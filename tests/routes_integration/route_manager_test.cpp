@@ -101,7 +101,7 @@ class RouteManagerTest : public ::testing::Test {
 
   ApplyStats apply(size_t i, Backend b, const std::vector<size_t>& except = {},
                    uint16_t port = kDefaultVxlanPort) {
-    auto w = plan(nodes_[i].self, peers_of(i, except), b, 1, port);
+    auto w = plan(nodes_[i].self, peers_of(i, except), b, {.vni = 1, .port = port});
     EXPECT_TRUE(w) << w.error().message;
     if (!w) return {};
     RouteManager m(*nodes_[i].nl, &*nodes_[i].handle);
@@ -199,7 +199,7 @@ TEST_F(RouteManagerTest, VxlanVtepRecreatedOnPortChangeKeepsMac) {
 
 TEST_F(RouteManagerTest, VniChangeReplacesVtep) {
   apply(0, Backend::vxlan);
-  auto w = plan(nodes_[0].self, peers_of(0), Backend::vxlan, 42);
+  auto w = plan(nodes_[0].self, peers_of(0), Backend::vxlan, {.vni = 42});
   ASSERT_TRUE(w) << w.error().message;
   RouteManager m(*nodes_[0].nl, &*nodes_[0].handle);
   auto st = m.apply(*w);

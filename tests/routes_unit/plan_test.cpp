@@ -9,9 +9,15 @@ namespace {
 using net::IpAddress;
 using net::Prefix;
 
-IpAddress A(const char* s) { return *IpAddress::parse(s); }
-Prefix P(const char* s) { return *Prefix::parse(s); }
-sys::Mac M(const char* seed) { return sys::Mac::from_seed(seed); }
+IpAddress A(const char* s) {
+  return *IpAddress::parse(s);
+}
+Prefix P(const char* s) {
+  return *Prefix::parse(s);
+}
+sys::Mac M(const char* seed) {
+  return sys::Mac::from_seed(seed);
+}
 
 Self self_node() {
   return {.name = "lxa001",
@@ -42,10 +48,13 @@ CurrentState as_applied(const WantedState& w, int vtep = 7) {
   return c;
 }
 
-TEST(RoutePlan, VtepName) { EXPECT_EQ(vtep_name(1), "podnet.1"); EXPECT_EQ(vtep_name(16777215), "podnet.16777215"); }
+TEST(RoutePlan, VtepName) {
+  EXPECT_EQ(vtep_name(1), "podnet.1");
+  EXPECT_EQ(vtep_name(16777215), "podnet.16777215");
+}
 
 TEST(RoutePlan, Vxlan) {
-  auto w = plan(self_node(), two_peers(), Backend::vxlan, 1, 8472);
+  auto w = plan(self_node(), two_peers(), Backend::vxlan, {.vni = 1, .port = 8472});
   ASSERT_TRUE(w) << w.error().message;
   ASSERT_TRUE(w->vtep);
   EXPECT_EQ(w->vtep->name, "podnet.1");
@@ -135,6 +144,48 @@ TEST(RoutePlan, HostGwNotOnLink) {
   // The same peer is fine over vxlan.
   peers.back().vtep_mac = M("cc");
   EXPECT_TRUE(plan(self_node(), peers, Backend::vxlan));
+}
+
+// flannel's DirectRouting: on-link peers get the host-gw route (no VTEP entries), the others the
+// overlay; switching it on replaces the overlay routes and removes their neighbour/FDB entries.
+TEST(RoutePlan, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
+  auto peers = two_peers();
+  peers.push_back({"lxcc01", A("10.2.0.9"), P("192.168.9.0/24"), M("cc")});
+  auto w = plan(self_node(), peers, Backend::vxlan, {.direct_routing = true});
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_TRUE(w->vtep) << "the off-link peer still needs the VTEP";
+  ASSERT_EQ(w->routes.size(), 3u);
+  EXPECT_EQ(w->routes[0].gw, A("10.1.1.2"));
+  EXPECT_EQ(w->routes[0].ifindex, 2);
+  EXPECT_FALSE(w->routes[0].onlink);
+  EXPECT_EQ(w->routes[1].gw, A("10.1.1.3"));
+  EXPECT_EQ(w->routes[2].gw, A("192.168.9.0"));
+  EXPECT_EQ(w->routes[2].ifindex, 0) << "the VTEP";
+  EXPECT_TRUE(w->routes[2].onlink);
+  ASSERT_EQ(w->neighs.size(), 1u);
+  EXPECT_EQ(w->neighs[0].ip, A("192.168.9.0"));
+  ASSERT_EQ(w->fdb.size(), 1u);
+  EXPECT_EQ(w->fdb[0].dst, A("10.2.0.9"));
+
+  // A directly routed peer needs no VTEP MAC.
+  peers[0].vtep_mac.reset();
+  EXPECT_TRUE(plan(self_node(), peers, Backend::vxlan, {.direct_routing = true}));
+  EXPECT_FALSE(plan(self_node(), peers, Backend::vxlan));
+  peers[0].vtep_mac = M("b");
+
+  // From the plain overlay to direct routing: two routes replaced, their entries removed.
+  auto overlay = plan(self_node(), peers, Backend::vxlan);
+  ASSERT_TRUE(overlay);
+  auto acts = diff(*w, as_applied(*overlay));
+  int replaced = 0, removed = 0;
+  for (const auto& a : acts) {
+    replaced += a.op == Op::replace && a.object == Object::route;
+    removed += a.op == Op::remove && a.object != Object::route;
+    EXPECT_NE(a.op, Op::add) << a.str();
+  }
+  EXPECT_EQ(replaced, 2);
+  EXPECT_EQ(removed, 4) << "two neighbours and two FDB entries";
+  EXPECT_TRUE(diff(*w, as_applied(*w)).empty());
 }
 
 TEST(RoutePlan, PeerRemovalDeletesInReverseOrder) {

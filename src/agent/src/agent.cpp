@@ -318,8 +318,10 @@ void Agent::reconcile(bool force) {
               std::equal(ps.peers.begin(), ps.peers.end(), applied_peers_.begin(), same_peer);
   if (same && !force) return;
 
-  auto w =
-      routes::plan(me, ps.peers, to_routes(cfg_.backend.type), cfg_.backend.vni, cfg_.backend.port);
+  auto w = routes::plan(me, ps.peers, to_routes(cfg_.backend.type),
+                        {.vni = cfg_.backend.vni,
+                         .port = cfg_.backend.port,
+                         .direct_routing = cfg_.backend.directRouting});
   ++m_.reconciles;
   last_full_ = now;
   if (!w) {
@@ -384,12 +386,12 @@ Result<> Agent::write_conflist() {
   std::string path = o_.cni_conf_dir + "/" + std::string(kConflistName);
   bool wrote = PODNET_TRY(write_if_changed(path, j.dump(2) + "\n"));
   if (wrote)
-    log::info("conflist {} written (subnet {}, {} mode, MTU {}{})", path, subnet_->str(),
-              o_.mode == cluster::PodMode::bridge ? "bridge" : "ptp",
-              j["plugins"][0].value("mtu", 0),
-              j["plugins"][0]["ipam"].contains("routes")
-                  ? fmt::format(", {} off the node", j["plugins"][0]["ipam"]["routes"][0].value("mtu", 0))
-                  : "");
+    log::info(
+        "conflist {} written (subnet {}, {} mode, MTU {}{})", path, subnet_->str(),
+        o_.mode == cluster::PodMode::bridge ? "bridge" : "ptp", j["plugins"][0].value("mtu", 0),
+        j["plugins"][0]["ipam"].contains("routes")
+            ? fmt::format(", {} off the node", j["plugins"][0]["ipam"]["routes"][0].value("mtu", 0))
+            : "");
   conflist_written_ = true;
   return {};
 }

@@ -186,6 +186,12 @@ const std::map<std::string, Flag, std::less<>>& flags() {
           o.vxlan_port = uint16_t(*n);
           return {};
         }}},
+      {"--direct-routing",
+       {false,
+        [](Options& o, std::string_view) -> Result<> {
+          o.direct_routing = true;
+          return {};
+        }}},
       {"--leave",
        {false,
         [](Options& o, std::string_view) -> Result<> {
@@ -298,6 +304,8 @@ std::string usage() {
   --lease-ttl SECONDS      subnet/node lease TTL (default 30, renewed every TTL/3)
   --cluster-cidr C --node-subnet-len N --service-cidr C --backend vxlan|host-gw
   --vni N --vxlan-port P   only used to create /podnet/config when it is absent
+  --direct-routing         vxlan: peers on the underlay's own subnet get direct routes
+                           (flannel's DirectRouting); with --backend, only at creation too
   --leave                  give the subnet back, remove node, routes, VTEP, nft table, conflist
   --log-level debug|info|warn|error   --log-file PATH
 )";
@@ -320,14 +328,13 @@ Result<cluster::ClusterConfig> config_from_flags(const Options& o) {
   if (o.backend) c.backend.type = *o.backend;
   if (o.vni) c.backend.vni = *o.vni;
   if (o.vxlan_port) c.backend.port = *o.vxlan_port;
+  if (o.direct_routing) c.backend.directRouting = *o.direct_routing;
   if (auto v = cluster::validate(c); !v) {
     // validate() names the JSON field; name the flag that sets it instead.
     static const std::pair<std::string_view, std::string_view> names[] = {
-        {"clusterCIDR:", "--cluster-cidr:"},
-        {"nodeSubnetLen:", "--node-subnet-len:"},
-        {"serviceCIDR:", "--service-cidr:"},
-        {"backend.vni:", "--vni:"},
-        {"backend.port:", "--vxlan-port:"}};
+        {"clusterCIDR:", "--cluster-cidr:"}, {"nodeSubnetLen:", "--node-subnet-len:"},
+        {"serviceCIDR:", "--service-cidr:"}, {"backend.vni:", "--vni:"},
+        {"backend.port:", "--vxlan-port:"},  {"backend.directRouting:", "--direct-routing:"}};
     std::string m = v.error().message;
     for (auto [field, flag] : names)
       if (m.starts_with(field)) {
@@ -356,6 +363,9 @@ std::vector<std::string> config_conflicts(const Options& o, const cluster::Clust
   if (o.vni) differs("--vni", std::to_string(*o.vni), std::to_string(s.backend.vni));
   if (o.vxlan_port)
     differs("--vxlan-port", std::to_string(*o.vxlan_port), std::to_string(s.backend.port));
+  if (o.direct_routing)
+    differs("--direct-routing", *o.direct_routing ? "on" : "off",
+            s.backend.directRouting ? "on" : "off");
   return out;
 }
 

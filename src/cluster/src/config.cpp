@@ -26,11 +26,12 @@ Result<> validate(const ClusterConfig& c) {
     return fail(fmt::format("serviceCIDR: {} has host bits set (did you mean {}?)", sv.str(),
                             sv.masked().str()));
   if (sv.family() != cl.family())
-    return fail(fmt::format("serviceCIDR: {} is not of the family of clusterCIDR {}", sv.str(),
-                            cl.str()));
+    return fail(
+        fmt::format("serviceCIDR: {} is not of the family of clusterCIDR {}", sv.str(), cl.str()));
   if (sv.overlaps(cl))
     return fail(fmt::format("serviceCIDR: {} overlaps clusterCIDR {}", sv.str(), cl.str()));
-  if (c.nodePortRange.min < 1 || c.nodePortRange.max < 1 || c.nodePortRange.min > c.nodePortRange.max)
+  if (c.nodePortRange.min < 1 || c.nodePortRange.max < 1 ||
+      c.nodePortRange.min > c.nodePortRange.max)
     return fail(fmt::format("nodePortRange: {}-{} must satisfy 1 <= min <= max <= 65535",
                             c.nodePortRange.min, c.nodePortRange.max));
   if (c.backend.type == BackendType::vxlan) {
@@ -38,6 +39,9 @@ Result<> validate(const ClusterConfig& c) {
       return fail(fmt::format("backend.vni: {} must be in 1..16777215", c.backend.vni));
     if (c.backend.port < 1)
       return fail(fmt::format("backend.port: {} must be in 1..65535", c.backend.port));
+  } else if (c.backend.directRouting) {
+    return fail(
+        "backend.directRouting: only for the vxlan backend (host-gw routes directly anyway)");
   }
   return {};
 }
@@ -47,6 +51,7 @@ nlohmann::json to_json(const ClusterConfig& c) {
   if (c.backend.type == BackendType::vxlan) {
     b["vni"] = c.backend.vni;
     b["port"] = c.backend.port;
+    if (c.backend.directRouting) b["directRouting"] = true;
   }
   return json{{"clusterCIDR", c.clusterCIDR.str()},
               {"nodeSubnetLen", c.nodeSubnetLen},
@@ -71,7 +76,8 @@ Result<int64_t> int_in(const json& j, std::string_view key, std::string_view pat
 Result<ClusterConfig> config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return fail("config: must be a JSON object");
   ClusterConfig c;
-  c.clusterCIDR = PODNET_TRY(parse_cidr(PODNET_TRY(req_string(j, "clusterCIDR", "")), "clusterCIDR"));
+  c.clusterCIDR =
+      PODNET_TRY(parse_cidr(PODNET_TRY(req_string(j, "clusterCIDR", "")), "clusterCIDR"));
   c.nodeSubnetLen = int(PODNET_TRY(int_in(j, "nodeSubnetLen", "", 24, 0, 128)));
   if (auto s = PODNET_TRY(opt_string(j, "serviceCIDR", "")))
     c.serviceCIDR = PODNET_TRY(parse_cidr(*s, "serviceCIDR"));
@@ -81,12 +87,20 @@ Result<ClusterConfig> config_from_json(const nlohmann::json& j) {
   }
   if (const json* b = PODNET_TRY(object_at(j, "backend", "", false))) {
     if (auto t = PODNET_TRY(opt_string(*b, "type", "backend"))) {
-      if (*t == "vxlan") c.backend.type = BackendType::vxlan;
-      else if (*t == "host-gw") c.backend.type = BackendType::host_gw;
-      else return fail(fmt::format("backend.type: unknown backend \"{}\" (want vxlan or host-gw)", *t));
+      if (*t == "vxlan")
+        c.backend.type = BackendType::vxlan;
+      else if (*t == "host-gw")
+        c.backend.type = BackendType::host_gw;
+      else
+        return fail(
+            fmt::format("backend.type: unknown backend \"{}\" (want vxlan or host-gw)", *t));
     }
     c.backend.vni = uint32_t(PODNET_TRY(int_in(*b, "vni", "backend", 1, 1, 16777215)));
     c.backend.port = uint16_t(PODNET_TRY(int_in(*b, "port", "backend", 8472, 1, 65535)));
+    if (const json* d = member(*b, "directRouting")) {
+      if (!d->is_boolean()) return fail("backend.directRouting: must be true or false");
+      c.backend.directRouting = d->get<bool>();
+    }
   }
   PODNET_TRY_VOID(validate(c));
   return c;

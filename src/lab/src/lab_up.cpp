@@ -124,7 +124,7 @@ Result<> start_etcd(LabState& s) {
 }
 
 Result<> write_config(const LabState& s) {
-  const std::string cfg = cluster::to_json(lab_cluster_config(s.spec.backend)).dump();
+  const std::string cfg = cluster::to_json(lab_cluster_config(s.spec)).dump();
   return with_lab_store(s, [&](store::Store& st) -> Result<> {
     auto r = st.put(cluster::config_key, cfg);
     if (!r) return fail(r.error().context(fmt::format("write {}", cluster::config_key)));
@@ -135,14 +135,24 @@ Result<> write_config(const LabState& s) {
 Result<> start_agents(LabState& s, const Binaries& bins) {
   const LabPaths p = lab_paths(s.spec.name);
   for (const auto& n : s.nodes) {
-    PODNET_TRY_VOID(start(s, {"podnetd",
-                              n.name,
-                              netns_node(s.spec.name, n.name),
-                              {bins.podnetd, "--node", n.name, "--store", s.store_url, "--iface",
-                               "eth0", "--cni-conf-dir", p.cni_conf_dir(n.name), "--state-dir",
-                               p.state_dir(n.name), "--ipam-data-dir", p.ipam_dir(n.name),
-                               "--backend", std::string(cluster::to_string(s.spec.backend))},
-                              p.log("podnetd-" + n.name)}));
+    std::vector<std::string> argv = {bins.podnetd,
+                                     "--node",
+                                     n.name,
+                                     "--store",
+                                     s.store_url,
+                                     "--iface",
+                                     "eth0",
+                                     "--cni-conf-dir",
+                                     p.cni_conf_dir(n.name),
+                                     "--state-dir",
+                                     p.state_dir(n.name),
+                                     "--ipam-data-dir",
+                                     p.ipam_dir(n.name),
+                                     "--backend",
+                                     std::string(cluster::to_string(s.spec.backend))};
+    if (s.spec.direct_routing) argv.push_back("--direct-routing");
+    PODNET_TRY_VOID(start(
+        s, {"podnetd", n.name, netns_node(s.spec.name, n.name), argv, p.log("podnetd-" + n.name)}));
   }
   return {};
 }
@@ -237,8 +247,9 @@ Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std:
                        [&] { return wait_ready(s, opts.ready_timeout); }));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   auto table = PODNET_TRY(summary(s));
-  out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}\n", lab,
-                     s.nodes.size(), ms, s.store_url, cluster::to_string(s.spec.backend))
+  out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}{}\n",
+                     lab, s.nodes.size(), ms, s.store_url, cluster::to_string(s.spec.backend),
+                     s.spec.direct_routing ? " (direct routing)" : "")
       << table << std::flush;
   return {};
 }

@@ -42,13 +42,16 @@ Result<cluster::BackendType> parse_backend(std::string_view text) {
 }
 
 Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
-                          std::string_view backend) {
+                          std::string_view backend, bool direct_routing) {
   LabSpec s;
   PODNET_TRY_VOID(validate_lab_name(name));
   s.name = std::string(name);
   s.nodes = PODNET_TRY(parse_nodes(nodes));
   s.store = PODNET_TRY(parse_store_kind(store));
   s.backend = PODNET_TRY(parse_backend(backend));
+  if (direct_routing && s.backend != cluster::BackendType::vxlan)
+    return fail("--direct-routing: only with --backend vxlan (host-gw routes directly anyway)");
+  s.direct_routing = direct_routing;
   return s;
 }
 
@@ -140,9 +143,10 @@ std::string store_url(StoreKind kind, const LabPaths& paths) {
   return "sqlite://" + paths.store_db();
 }
 
-cluster::ClusterConfig lab_cluster_config(cluster::BackendType backend) {
+cluster::ClusterConfig lab_cluster_config(const LabSpec& spec) {
   cluster::ClusterConfig c;  // defaults are the lab's: 192.168.0.0/16, /24, 10.96.0.0/12
-  c.backend.type = backend;
+  c.backend.type = spec.backend;
+  c.backend.directRouting = spec.direct_routing;
   return c;
 }
 

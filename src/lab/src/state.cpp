@@ -41,9 +41,13 @@ json to_json(const LabState& s) {
                      {"startTime", p.start_time},
                      {"netns", p.netns},
                      {"log", p.log}});
-  return {{"name", s.spec.name},          {"store", to_string(s.spec.store)},
-          {"storeURL", s.store_url},      {"backend", cluster::to_string(s.spec.backend)},
-          {"created", s.created},         {"nodes", std::move(nodes)},
+  return {{"name", s.spec.name},
+          {"store", to_string(s.spec.store)},
+          {"storeURL", s.store_url},
+          {"backend", cluster::to_string(s.spec.backend)},
+          {"directRouting", s.spec.direct_routing},
+          {"created", s.created},
+          {"nodes", std::move(nodes)},
           {"processes", std::move(procs)}};
 }
 
@@ -76,6 +80,10 @@ Result<LabState> from_json(const json& j) {
   auto bt = parse_backend(backend);
   if (!bt) return fail(fmt::format("lab.json: backend: \"{}\" is not vxlan or host-gw", backend));
   s.spec.backend = *bt;
+  if (auto dr = j.find("directRouting"); dr != j.end()) {
+    if (!dr->is_boolean()) return fail("lab.json: directRouting: not true or false");
+    s.spec.direct_routing = dr->get<bool>();
+  }
   s.store_url = PODNET_TRY(get_string(j, "storeURL", ""));
   if (s.store_url.empty()) return fail("lab.json: storeURL: empty");
   s.created = PODNET_TRY(get_int(j, "created", ""));

@@ -50,7 +50,8 @@ std::optional<std::string> host_gw_unreachable(const Self& self, const Peer& pee
 }
 
 Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backend backend,
-                         uint32_t vni, uint16_t port) {
+                         const VxlanOptions& vxlan) {
+  const uint32_t vni = vxlan.vni;
   WantedState w;
   w.backend = backend;
   w.family = self.pod_cidr.family();
@@ -65,7 +66,7 @@ Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backe
     spec.vni = vni;
     spec.local = self.internal_ip;
     spec.dev = self.underlay_ifindex;
-    spec.port = port;
+    spec.port = vxlan.port;
     spec.learning = false;
     spec.mac = self.vtep_mac;
     spec.mtu = self.underlay_mtu - kVxlanOverheadV4;
@@ -89,7 +90,9 @@ Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backe
                                 other.str(), cidr.str()));
     seen.emplace(cidr, p.name);
 
-    if (backend == Backend::vxlan) {
+    const bool direct =
+        backend == Backend::host_gw || (vxlan.direct_routing && !host_gw_unreachable(self, p));
+    if (!direct) {
       if (!p.vtep_mac || !p.vtep_mac->is_valid_unicast())
         return fail(fmt::format("peer {} {} has no valid VTEP MAC", p.name, p.internal_ip.str()));
       net::IpAddress gw = cidr.network();

@@ -49,6 +49,7 @@ struct Options {
   std::optional<cluster::BackendType> backend;
   std::optional<uint32_t> vni;
   std::optional<uint16_t> vxlan_port;
+  std::optional<bool> direct_routing;  // --direct-routing (vxlan: on-link peers unencapsulated)
   bool leave = false;
   log::Level log_level = log::Level::info;
   std::string log_file;

@@ -4,7 +4,7 @@
 //
 //   {"clusterCIDR": "192.168.0.0/16", "nodeSubnetLen": 24, "serviceCIDR": "10.96.0.0/12",
 //    "nodePortRange": {"min": 30000, "max": 32767},
-//    "backend": {"type": "vxlan", "vni": 1, "port": 8472}}
+//    "backend": {"type": "vxlan", "vni": 1, "port": 8472, "directRouting": false}}
 //
 // Every key but clusterCIDR may be left out and takes the default below.
 #include <cstdint>
@@ -29,6 +29,9 @@ struct Backend {
   // 4789: a podnet node can then sit next to flannel/Canal tooling and firewall rules that
   // already open 8472. Operators who want 4789 set it here (ignored by host-gw).
   uint16_t port = 8472;
+  // vxlan only (flannel's DirectRouting): a peer on the same L2 segment as this node's underlay
+  // gets a direct route as with host-gw, unencapsulated; the others go through the overlay.
+  bool directRouting = false;
   friend bool operator==(const Backend&, const Backend&) = default;
 };
 

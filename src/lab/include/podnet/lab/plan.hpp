@@ -32,6 +32,7 @@ struct LabSpec {
   int nodes = 3;
   StoreKind store = StoreKind::sqlite;
   cluster::BackendType backend = cluster::BackendType::vxlan;
+  bool direct_routing = false;  // vxlan only: the cluster config's backend.directRouting
   friend bool operator==(const LabSpec&, const LabSpec&) = default;
 };
 
@@ -41,7 +42,7 @@ Result<int> parse_nodes(std::string_view text);
 Result<StoreKind> parse_store_kind(std::string_view text);
 Result<cluster::BackendType> parse_backend(std::string_view text);
 Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
-                          std::string_view backend);
+                          std::string_view backend, bool direct_routing = false);
 
 struct NodePlan {
   std::string name;   // lxb001
@@ -89,6 +90,6 @@ std::string store_url(StoreKind kind, const LabPaths& paths);
 
 // The /podnet/config the lab writes: cluster 192.168.0.0/16, /24 per node, services
 // 10.96.0.0/12, the chosen backend.
-cluster::ClusterConfig lab_cluster_config(cluster::BackendType backend);
+cluster::ClusterConfig lab_cluster_config(const LabSpec& spec);
 
 }  // namespace podnet::lab

@@ -78,10 +78,18 @@ struct WantedState {
 // subnets), e.g. "peer lxb009 10.2.0.9 is not on-link from 10.1.1.0/24: ..."; nullopt when it can.
 std::optional<std::string> host_gw_unreachable(const Self& self, const Peer& peer);
 
-// Errors: peer without a VTEP MAC (vxlan), peer of another address family, peer whose subnet
-// overlaps our own, host-gw peer not on-link.
+struct VxlanOptions {
+  uint32_t vni = 1;
+  uint16_t port = kDefaultVxlanPort;
+  // flannel's DirectRouting: peers on-link from the underlay get a direct route (as host-gw)
+  // and no neighbour/FDB entry; only the others go through the VTEP.
+  bool direct_routing = false;
+};
+
+// Errors: peer without a VTEP MAC (vxlan, unless routed directly), peer of another address
+// family, peer whose subnet overlaps our own, host-gw peer not on-link.
 Result<WantedState> plan(const Self& self, const std::vector<Peer>& peers, Backend backend,
-                         uint32_t vni = 1, uint16_t port = kDefaultVxlanPort);
+                         const VxlanOptions& vxlan = {});
 
 // What the kernel has that podnet owns: routes with kRouteProtocol in the main table and the
 // neighbour / FDB entries on the VTEP (empty when there is no VTEP).
