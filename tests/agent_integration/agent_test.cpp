@@ -257,6 +257,52 @@ TEST_F(AgentTest, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
   EXPECT_EQ(tcp_source("p2", "/var/run/netns/" + c_->pod_ns("p1"), ip1, 7101), ip2);
 }
 
+// The underlay changes under a running podnetd: its MTU, then its address. The VTEP, the
+// conflist (for new pods), the node entry and the peers' FDB entries follow within seconds.
+TEST_F(AgentTest, FollowsUnderlayMtuAndAddressChanges) {
+  start_all(2, {"--backend", "vxlan"});
+  const std::string ns0 = c_->node(0).ns->name();
+  ASSERT_EQ(sh(fmt::format("ip -n {} link set eth0 mtu 1400", ns0)), 0);
+  auto vtep_mtu = [&] {
+    std::string out;
+    sh(fmt::format("ip -n {} -j link show podnet.1", ns0), &out);
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    return j.is_array() && !j.empty() ? j[0].value("mtu", 0) : 0;
+  };
+  EXPECT_TRUE(AgentCluster::eventually([&] { return vtep_mtu() == 1350; }, 10000)) << vtep_mtu();
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return c_->conflist(0)["plugins"][0].value("mtu", 0) == 1400; }, 5000))
+      << c_->conflist(0).dump();
+  EXPECT_EQ(c_->conflist(0)["plugins"][0]["ipam"]["routes"][0].value("mtu", 0), 1350);
+  EXPECT_TRUE(has(slurp(c_->node(0).log()), "underlay eth0 changed: MTU 1500 -> 1400"));
+
+  // The node's address moves: the node entry and the other node's FDB entry follow, and pods
+  // on the two nodes still reach each other.
+  // (deleting the old primary first: it would take a secondary of its subnet with it)
+  ASSERT_EQ(sh(fmt::format("ip -n {0} addr del 10.1.1.11/24 dev eth0 && "
+                           "ip -n {0} addr add 10.1.1.21/24 dev eth0",
+                           ns0)),
+            0);
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] {
+        auto kv = (*store)->get(cluster::node_key("lxb001"));
+        return kv && *kv && has((*kv)->value, "10.1.1.21");
+      },
+      10000));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] {
+        std::string fdb;
+        sh(fmt::format("bridge -n {} fdb show dev podnet.1", c_->node(1).ns->name()), &fdb);
+        return has(fdb, "dst 10.1.1.21") && !has(fdb, "dst 10.1.1.11");
+      },
+      10000));
+  std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
+  EXPECT_EQ(AgentCluster::in(c_->pod_ns("p2"), "ping -c1 -W2 " + ip1), 0);
+}
+
 TEST_F(AgentTest, EtcdStorePtpPodsAcrossNodes) {
   n_ = 2;
   make(2);

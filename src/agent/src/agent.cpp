@@ -37,6 +37,7 @@ using namespace std::chrono_literals;
 constexpr auto kResyncEvery = 30s;     // full reconcile: repairs drift in the kernel
 constexpr auto kHeartbeatEvery = 60s;  // node entry rewrite (status.heartbeat)
 constexpr auto kRetryEvery = 1s;       // failed reconcile / publish / conflist / masq
+constexpr auto kUnderlayEvery = 5s;    // re-read of the underlay (MTU, addresses, ifindex)
 
 routes::Backend to_routes(cluster::BackendType b) {
   return b == cluster::BackendType::vxlan ? routes::Backend::vxlan : routes::Backend::host_gw;
@@ -59,6 +60,7 @@ class Agent {
   Result<> write_conflist();
   Result<> apply_masq();
   void retry_pending();
+  void check_underlay();
   bool wait_or_signal(std::chrono::milliseconds d);  // true: a signal asked us to stop
   void store_ok() {
     last_store_ok_ = Clock::now();
@@ -83,6 +85,8 @@ class Agent {
   std::optional<sys::Netlink> nl_;
   cluster::ClusterConfig cfg_;
   Underlay ul_;
+  bool underlay_missing_ = false;
+  Clock::time_point next_underlay_check_{};
   sys::Mac vtep_mac_;
   std::optional<net::Prefix> subnet_;
   store::LeaseId lease_ = 0;
@@ -455,6 +459,34 @@ void Agent::reacquire() {
   retry_pending();
 }
 
+// The underlay can change under a running node: MTU (jumbo frames), addresses (DHCP, an
+// operator), the interface itself (re-created). Everything derived from it follows: the VTEP
+// (MTU, local address, lower device), host-gw on-link checks, the node entry peers route to,
+// and the conflist for pods created from now on (running pods keep their MTU, as after a
+// flannel restart). A missing interface keeps the last state: its routes went with it.
+void Agent::check_underlay() {
+  next_underlay_check_ = Clock::now() + kUnderlayEvery;
+  auto now = read_underlay(*nl_, o_.iface, o_.ip);
+  if (!now) {
+    if (!underlay_missing_)
+      log::warn("underlay: {}; keeping the last known one until it is back", now.error().message);
+    underlay_missing_ = true;
+    return;
+  }
+  if (underlay_missing_) log::info("underlay {} is back", o_.iface);
+  underlay_missing_ = false;
+  std::string change = underlay_change(ul_, *now);
+  if (change.empty()) return;
+  log::info("underlay {} changed: {}; updating routes{}{}", o_.iface, change,
+            now->ip != ul_.ip ? ", the node entry" : "",
+            now->mtu != ul_.mtu ? " and the conflist" : "");
+  if (now->ip != ul_.ip) node_published_ = false;
+  if (now->mtu != ul_.mtu) conflist_written_ = false;
+  ul_ = *now;
+  reconcile(true);
+  retry_pending();
+}
+
 void Agent::retry_pending() {
   if (lease_held_ && !node_published_)
     if (auto r = publish_node(); !r) store_err(r.error(), "publish node");
@@ -603,6 +635,7 @@ int Agent::run() {
     poll_watch();
     auto now = Clock::now();
     if (dirty_) reconcile(false);
+    if (now >= next_underlay_check_) check_underlay();
     if (now - last_full_ >= kResyncEvery) reconcile(true);
     if (now >= next_retry_ && (!node_published_ || !conflist_written_ || masq_applied_.empty())) {
       next_retry_ = now + kRetryEvery;

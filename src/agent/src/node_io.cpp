@@ -30,7 +30,8 @@ Result<Underlay> read_underlay(sys::Netlink& nl, const std::string& iface,
     u.ip = *want;
   } else {
     if (u.addrs.empty())
-      return fail(Error{EADDRNOTAVAIL, fmt::format("underlay interface {} has no IPv4 address", iface)});
+      return fail(
+          Error{EADDRNOTAVAIL, fmt::format("underlay interface {} has no IPv4 address", iface)});
     u.ip = u.addrs.front().address();
   }
   return u;

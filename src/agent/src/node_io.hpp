@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "podnet/agent/underlay.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/net/ip.hpp"
 #include "podnet/sys/mac.hpp"
@@ -12,12 +13,6 @@
 
 namespace podnet::agent {
 
-struct Underlay {
-  int ifindex = 0;
-  uint32_t mtu = 0;
-  net::IpAddress ip;               // the node IP
-  std::vector<net::Prefix> addrs;  // the interface's addresses of the node IP's family
-};
 
 // The interface's first IPv4 address is the node IP unless `want` names one of its addresses.
 // True when read_underlay failed only because the interface is missing or has no address yet
