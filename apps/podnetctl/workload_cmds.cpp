@@ -56,6 +56,8 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
 
 // The namespace a listing covers: "" for -A (all of them).
 Result<std::string> listing_namespace(const Context& ctx) {
+  if (ctx.all_namespaces && !ctx.names.empty())  // as kubectl: names are per namespace
+    return fail("a resource cannot be retrieved by name across all namespaces (drop -A)");
   if (ctx.all_namespaces) return std::string();
   return ctx.namespace_arg();
 }

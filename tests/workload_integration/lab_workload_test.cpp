@@ -183,6 +183,8 @@ TEST_F(LabWorkloads, NamespacesKeepSameNamesApart) {
   ASSERT_EQ(ctl("get deployments --all-namespaces", &out), 0) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("\ndefault +web +1/1 "))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("\nteam-a +web +2/2 "))) << out;
+  EXPECT_NE(ctl("get pods -A web-x", &out), 0);
+  EXPECT_NE(out.find("across all namespaces"), std::string::npos) << out;
   ASSERT_EQ(ctl("get pods -n team-b", &out), 0) << out;
   EXPECT_NE(out.find("No resources found in team-b namespace."), std::string::npos) << out;
   EXPECT_NE(ctl("get pods -n Team_A", &out), 0);
