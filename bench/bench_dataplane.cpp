@@ -16,8 +16,8 @@
 //     --seconds S  length of each iperf3 run (default 2)
 //     --pin C,S    iperf3 -A: client on CPU C, server on CPU S, the same for every path
 //                  (default 0,0; "none" lets the scheduler place them)
-//     --only G     run one group of paths: vxlan, host-gw (with the BIG TCP cross-node row) or
-//                  same (same node, by hand and BIG TCP same-node rows)
+//     --only G     run one group of paths: vxlan (with the direct-routing row), host-gw (with
+//                  the BIG TCP cross-node row) or same (same node, by hand and BIG TCP rows)
 //
 // Why both ends on one CPU by default: over veth a receiver's softirq work runs on the sending
 // CPU, and with client and server on different CPUs TCP sends data both from the client's CPU
@@ -120,12 +120,15 @@ void bring_up(AgentCluster& c, const std::string& backend,
 int run(int rounds, int seconds, const std::string& pin, const std::string& only) {
   fmt::print("data plane: iperf3 TCP, {} interleaved rounds x {} s per path, pinning {}; {}\n",
              rounds, seconds, pin == "none" ? "none" : "-A " + pin, pb::load());
-  // bg: host-gw with BIG TCP for pods (--pod-gso-max-size), podnet's opt-in.
-  AgentCluster vx("bdv", 2), hg("bdh", 2), bg("bdg", 2);
+  // bg: host-gw with BIG TCP for pods (--pod-gso-max-size), podnet's opt-in. dr: vxlan with
+  // --direct-routing (flannel's DirectRouting): its nodes share a subnet, so no encapsulation.
+  AgentCluster vx("bdv", 2), hg("bdh", 2), bg("bdg", 2), dr("bdd", 2);
   bring_up(vx, "vxlan");
+  bring_up(dr, "vxlan", {"--direct-routing"});
   bring_up(hg, "host-gw");
   bring_up(bg, "host-gw", {"--pod-gso-max-size", std::to_string(kBigGso)});
-  vx.add_pod(0, "a"), hg.add_pod(0, "a"), bg.add_pod(0, "a");  // the clients
+  vx.add_pod(0, "a"), hg.add_pod(0, "a"), bg.add_pod(0, "a"), dr.add_pod(0, "a");  // clients
+  std::string db = dr.add_pod(1, "b");
   std::string vb = vx.add_pod(1, "b"), vc = vx.add_pod(0, "c");
   std::string hb = hg.add_pod(1, "b"), hc = hg.add_pod(0, "c");
   std::string gb = bg.add_pod(1, "b"), gc = bg.add_pod(0, "c");
@@ -171,7 +174,8 @@ int run(int rounds, int seconds, const std::string& pin, const std::string& only
   std::vector<Group> groups = {
       {"vxlan",
        {"node-to-node (vxlan cluster's underlay)", vx.node(0).ns->name(), vx.node(1).ip},
-       {{"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb}}},
+       {{"pod-to-pod cross node, vxlan", vx.pod_ns("a"), vb},
+        {"pod-to-pod cross node, vxlan direct routing", dr.pod_ns("a"), db}}},
       {"host-gw",
        {"node-to-node (host-gw cluster's underlay)", hg.node(0).ns->name(), hg.node(1).ip},
        {{"pod-to-pod cross node, host-gw", hg.pod_ns("a"), hb},
@@ -188,7 +192,7 @@ int run(int rounds, int seconds, const std::string& pin, const std::string& only
   if (groups.empty()) throw std::runtime_error("--only " + only + ": no such group");
   for (const auto& ns : {vx.node(1).ns->name(), hg.node(1).ns->name(), vx.pod_ns("b"),
                          vx.pod_ns("c"), hg.pod_ns("b"), hg.pod_ns("c"), r2.name(), h2.name(),
-                         bg.pod_ns("b"), bg.pod_ns("c"), g2.name()})
+                         bg.pod_ns("b"), bg.pod_ns("c"), g2.name(), dr.pod_ns("b")})
     vx.background(ns, "exec iperf3 -s >/dev/null 2>&1");
   std::string opts = fmt::format("-t {}{}", seconds, pin == "none" ? "" : " -A " + pin);
   auto measure = [&](const Path& p) {
@@ -260,6 +264,9 @@ int run(int rounds, int seconds, const std::string& pin, const std::string& only
   fmt::print("\n{:<42} {:>7} {:>7}\n", "ratio", "Gbit/s", "/cpu-s");
   ratio("vxlan / underlay", "pod-to-pod cross node, vxlan",
         "node-to-node (vxlan cluster's underlay)", 0.85);
+  ratio("vxlan direct routing / underlay", "pod-to-pod cross node, vxlan direct routing",
+        "node-to-node (vxlan cluster's underlay)", 0,
+        "nodes on one subnet: host-gw's path inside a vxlan cluster");
   ratio("host-gw / underlay", "pod-to-pod cross node, host-gw",
         "node-to-node (host-gw cluster's underlay)", 0.95);
   ratio("same node (vxlan node) / raw veth", "pod-to-pod same node (vxlan node)", "raw veth pair",
