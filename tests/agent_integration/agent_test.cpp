@@ -230,7 +230,7 @@ TEST_F(AgentTest, HostGwRefusesOffLinkPeerExpiryAndLeaseLoss) {
 // flannel's DirectRouting: peers on the node's own underlay subnet get direct routes (no
 // encapsulation, no FDB entry); a peer elsewhere still goes through the VTEP.
 TEST_F(AgentTest, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
-  start_all(2, {"--backend", "vxlan", "--direct-routing"});
+  start_all(2, {"--backend", "vxlan", "--direct-routing", "--listen", "127.0.0.1:9402"});
   auto store = store::open_store(c_->store_url());
   ASSERT_TRUE(store) << store.error().message;
   auto cfg = (*store)->get(cluster::config_key);
@@ -251,6 +251,11 @@ TEST_F(AgentTest, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
   sh(fmt::format("bridge -n {} fdb show dev podnet.1", c_->node(0).ns->name()), &fdb);
   EXPECT_TRUE(has(fdb, "02:00:00:00:02:02 dst 10.2.2.2")) << fdb;
   EXPECT_FALSE(has(fdb, "dst 10.1.1.12")) << fdb;
+  EXPECT_TRUE(AgentCluster::eventually([&] {
+    auto m = http(0, "/metrics");
+    return has(m, "podnet_peers{node=\"lxb001\"} 2\n") &&
+           has(m, "podnet_peers_direct{node=\"lxb001\"} 1\n");
+  })) << http(0, "/metrics");
   // Pods talk across the direct route with their own addresses and the underlay's MTU.
   std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
   EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
@@ -260,7 +265,7 @@ TEST_F(AgentTest, VxlanDirectRoutingRoutesOnLinkPeersDirectly) {
 // The underlay changes under a running podnetd: its MTU, then its address. The VTEP, the
 // conflist (for new pods), the node entry and the peers' FDB entries follow within seconds.
 TEST_F(AgentTest, FollowsUnderlayMtuAndAddressChanges) {
-  start_all(2, {"--backend", "vxlan"});
+  start_all(2, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
   const std::string ns0 = c_->node(0).ns->name();
   ASSERT_EQ(sh(fmt::format("ip -n {} link set eth0 mtu 1400", ns0)), 0);
   auto vtep_mtu = [&] {
@@ -275,6 +280,7 @@ TEST_F(AgentTest, FollowsUnderlayMtuAndAddressChanges) {
       << c_->conflist(0).dump();
   EXPECT_EQ(c_->conflist(0)["plugins"][0]["ipam"]["routes"][0].value("mtu", 0), 1350);
   EXPECT_TRUE(has(slurp(c_->node(0).log()), "underlay eth0 changed: MTU 1500 -> 1400"));
+  EXPECT_TRUE(has(http(0, "/metrics"), "podnet_underlay_mtu{node=\"lxb001\"} 1400\n"));
 
   // The node's address moves: the node entry and the other node's FDB entry follow, and pods
   // on the two nodes still reach each other.

@@ -24,7 +24,15 @@ TEST(Metrics, RendersExposition) {
   m.lease_renewals = 12;
   m.store_up = true;
   m.ready = true;
+  m.peers_direct = 2;
+  m.underlay_mtu = 1500;
+  m.underlay_changes = 1;
   std::string t = render_metrics(m);
+  EXPECT_TRUE(has(t, "podnet_peers_direct{node=\"lxb001\"} 2\n"));
+  EXPECT_TRUE(has(t, "podnet_underlay_mtu{node=\"lxb001\"} 1500\n"));
+  EXPECT_TRUE(has(t,
+                  "# TYPE podnet_underlay_changes_total counter\n"
+                  "podnet_underlay_changes_total{node=\"lxb001\"} 1\n"));
   EXPECT_TRUE(has(t, "# HELP podnet_lease_held "));
   EXPECT_TRUE(has(t, "# TYPE podnet_lease_held gauge\npodnet_lease_held{node=\"lxb001\"} 1\n"));
   EXPECT_TRUE(has(t, "podnet_lease_info{node=\"lxb001\",subnet=\"192.168.4.0/24\"} 1\n"));

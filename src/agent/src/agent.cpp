@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <set>
@@ -363,6 +364,9 @@ void Agent::reconcile(bool force) {
   m_.fdb = w->fdb.size();
   m_.neighbours = w->neighs.size();
   m_.peers = ps.peers.size();
+  m_.peers_direct = size_t(std::count_if(w->routes.begin(), w->routes.end(), [&](const auto& r) {
+    return r.ifindex != 0 && r.ifindex == ul_.ifindex;
+  }));
   applied_peers_ = std::move(ps.peers);
   if (!reconciled_) log::info("first reconcile done: {} peers", applied_peers_.size());
   reconciled_ = true;
@@ -483,6 +487,8 @@ void Agent::check_underlay() {
   if (now->ip != ul_.ip) node_published_ = false;
   if (now->mtu != ul_.mtu) conflist_written_ = false;
   ul_ = *now;
+  m_.underlay_mtu = ul_.mtu;
+  ++m_.underlay_changes;
   reconcile(true);
   retry_pending();
 }
@@ -590,6 +596,7 @@ int Agent::run() {
     return ul.error().message.starts_with("--ip:") ? 2 : 1;
   }
   ul_ = *ul;
+  m_.underlay_mtu = ul_.mtu;
   log::info("starting: node {} ip {} on {} (MTU {}), store {}", o_.node, ul_.ip.str(), o_.iface,
             ul_.mtu, store_->describe());
   // The node forwards between its pods, its VTEP and the underlay.

@@ -53,6 +53,9 @@ std::string render_metrics(const MetricsSnapshot& m) {
   metric(out, "podnet_peers", "gauge", "Peer nodes routed to.", num(m.peers), lbl);
   metric(out, "podnet_peers_refused", "gauge", "Peer nodes refused (host-gw: not on-link).",
          num(m.peers_refused), lbl);
+  metric(out, "podnet_peers_direct", "gauge",
+         "Peer nodes routed without encapsulation (host-gw, vxlan direct routing).",
+         num(m.peers_direct), lbl);
   metric(out, "podnet_node_entries_skipped", "gauge",
          "Node entries in the store skipped as malformed or conflicting.", num(m.nodes_skipped),
          lbl);
@@ -77,6 +80,11 @@ std::string render_metrics(const MetricsSnapshot& m) {
          num(m.store_errors), lbl);
   metric(out, "podnet_watch_restarts_total", "counter",
          "Node watches restarted (compaction or errors).", num(m.watch_restarts), lbl);
+  metric(out, "podnet_underlay_mtu", "gauge", "MTU of the underlay interface.", num(m.underlay_mtu),
+         lbl);
+  metric(out, "podnet_underlay_changes_total", "counter",
+         "Underlay MTU, address or interface changes followed while running.",
+         num(m.underlay_changes), lbl);
   metric(out, "podnet_ready", "gauge", "1 when /readyz answers 200.", m.ready ? "1" : "0", lbl);
   return out;
 }

@@ -15,6 +15,7 @@ struct MetricsSnapshot {
   uint64_t lease_lost = 0;          // times the lease was found gone and re-acquired
   uint64_t peers = 0;               // peers programmed
   uint64_t peers_refused = 0;       // peers refused (host-gw not on-link)
+  uint64_t peers_direct = 0;        // peers routed unencapsulated (host-gw, vxlan direct routing)
   uint64_t nodes_skipped = 0;       // malformed or conflicting node entries
   uint64_t routes = 0;              // routes programmed
   uint64_t fdb = 0;                 // VXLAN FDB entries programmed
@@ -26,6 +27,8 @@ struct MetricsSnapshot {
   bool store_up = false;       // the last store call succeeded
   uint64_t store_errors = 0;
   uint64_t watch_restarts = 0;  // relists after compaction or watch errors
+  uint64_t underlay_mtu = 0;
+  uint64_t underlay_changes = 0;  // MTU / address / ifindex changes seen while running
   bool ready = false;
 };
 
