@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
                                    {"inspect", "show how an object is wired"}})
     app.add_subcommand(name, help)->require_subcommand(1);
   app.add_subcommand("exec", "run a command in a node's or a pod's network namespace");
+  app.add_subcommand("logs", "print a pod's container log (its access lines)");
   add_lab_commands(app, ctx);
   add_node_commands(app, ctx);
   add_workload_commands(app, ctx);

@@ -1,10 +1,16 @@
 // podnetctl's workload commands: create/scale/get/delete deployments and pods, inspect pod.
+#include <atomic>
+#include <csignal>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "podnet/lab/kubelet.hpp"
+#include "podnet/lab/state_file.hpp"
 #include "podnet/lab/workload_view.hpp"
 #include "run.hpp"
 #include "workload_inspect.hpp"
@@ -123,6 +129,53 @@ Result<> delete_object(const Context& ctx,
   return {};
 }
 
+struct LogsArgs {
+  std::string pod;
+  int64_t tail = -1;  // -1: all lines
+  bool follow = false;
+};
+
+// The last `n` lines of `text` (all when n < 0).
+std::string_view last_lines(std::string_view text, int64_t n) {
+  if (n < 0) return text;
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;  // the final newline ends the last line
+  for (int64_t seen = 0; pos > 0; --pos)
+    if (text[pos - 1] == '\n' && ++seen == n) break;
+  return n == 0 ? std::string_view() : text.substr(pos);
+}
+
+std::atomic<bool> g_stop_follow{false};
+
+// `podnetctl logs POD`: the container's log from its node's kubelet directory, like kubectl logs
+// (--tail N, -f to follow until Ctrl-C).
+Result<> pod_logs(const Context& ctx, const LogsArgs& a) {
+  const auto ns = PODNET_TRY(ctx.namespace_arg());
+  auto state = PODNET_TRY(lab::require_state(ctx.lab));
+  auto s = PODNET_TRY(ctx.open_store());
+  auto pod = PODNET_TRY(get_pod(*s, ns, a.pod));
+  if (pod.node.empty())
+    return fail(fmt::format("pod \"{}\" is not scheduled on a node yet: no logs", a.pod));
+  const std::string path =
+      lab::container_log_path(lab::kubelet_config(state, pod.node), ns, pod.name);
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    return fail(
+        fmt::format("pod \"{}\": no container log yet ({} has not started it)", a.pod, pod.node));
+  std::string text((std::istreambuf_iterator<char>(f)), {});
+  std::cout << last_lines(text, a.tail) << std::flush;
+  if (!a.follow) return {};
+  std::signal(SIGINT, [](int) { g_stop_follow = true; });
+  std::signal(SIGTERM, [](int) { g_stop_follow = true; });
+  while (!g_stop_follow) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    f.clear();
+    std::string more((std::istreambuf_iterator<char>(f)), {});
+    if (!more.empty()) std::cout << more << std::flush;
+  }
+  return {};
+}
+
 // -o and -A of `get pods|deployments`.
 void add_listing_options(CLI::App* cmd, Context& ctx, bool wide) {
   std::vector<std::string> allowed = {"json"};
@@ -179,6 +232,13 @@ void add_workload_commands(CLI::App& app, Context& ctx) {
     run_command(
         [&] { return delete_object(ctx, cluster::deployment_key, "deployment.apps", *del_name); });
   });
+
+  auto logs_args = std::make_shared<LogsArgs>();
+  auto* logs = app.get_subcommand("logs");
+  logs->add_option("POD", logs_args->pod, "pod name")->required();
+  logs->add_option("--tail", logs_args->tail, "only the last N lines (default: all)");
+  logs->add_flag("-f,--follow", logs_args->follow, "keep printing new lines until Ctrl-C");
+  logs->callback([&ctx, logs_args] { run_command([&] { return pod_logs(ctx, *logs_args); }); });
 
   auto* inspect = app.get_subcommand("inspect")->add_subcommand(
       "pod", "a pod's network: netns, eth0, veth, routes");

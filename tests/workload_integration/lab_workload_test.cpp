@@ -94,6 +94,23 @@ TEST_F(LabWorkloads, DeploymentSpreadsServesHealsScalesAndGoes) {
           << "from " << n;
     }
 
+  // logs: the container's access lines show the peer as it arrived, the pod's own address.
+  ASSERT_EQ(ctl(fmt::format("exec {} -- curl -s -m 3 http://{}/from-a-pod", pods[1].name,
+                            pods[0].podIP->str()),
+                &out),
+            0)
+      << out;
+  ASSERT_EQ(ctl("logs --tail 1 " + pods[0].name, &out), 0) << out;
+  EXPECT_TRUE(std::regex_match(
+      out, std::regex(fmt::format("\\d{{4}}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ {}:\\d+ "
+                                  "\"GET /from-a-pod HTTP/1.1\" 200\n",
+                                  pods[1].podIP->str()))))
+      << out;
+  ASSERT_EQ(ctl("logs " + pods[0].name, &out), 0) << out;
+  EXPECT_GE(std::count(out.begin(), out.end(), '\n'), 3) << "one line per request so far: " << out;
+  EXPECT_NE(ctl("logs nope-12345", &out), 0);
+  EXPECT_NE(out.find("pods \"nope-12345\" not found"), std::string::npos) << out;
+
   ASSERT_EQ(ctl("get pods -o wide", &out), 0) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE\n")))
       << out;

@@ -177,7 +177,7 @@ class Kubelet {
   }
 
   std::string log_path(const PodRef& ref) const {
-    return fmt::format("{}/{}_{}.log", cfg_.pods_dir, ref.ns, ref.name);
+    return container_log_path(cfg_, ref.ns, ref.name);
   }
 
   Result<> start_container(PodRecord& r) {

@@ -12,7 +12,10 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include "podnet/common/unique_fd.hpp"
+#include "podnet/lab/access_log.hpp"
 #include "podnet/lab/named_netns.hpp"
 #include "podnet/lab/plan.hpp"
 #include "podnet/sys/netns.hpp"
@@ -47,7 +50,8 @@ void child_common(int keep, const char* name) {
   for (;;) pause();
 }
 
-// Serves one request per connection: reads the request head (up to 4 KiB, 2 s), answers.
+// Serves one request per connection: reads the request head (up to 4 KiB, 2 s), answers, and
+// writes an access line (time, peer address, request line) to its log.
 [[noreturn]] void http_child(int listen_fd, int netns_fd, int log_fd, const char* resp,
                              size_t resp_len) {
   dup2(log_fd, 1);
@@ -56,7 +60,9 @@ void child_common(int keep, const char* name) {
   if (setns(netns_fd, CLONE_NEWNET) != 0) _exit(1);
   child_common(listen_fd, "http-server");
   for (;;) {
-    int c = accept4(3, nullptr, nullptr, SOCK_CLOEXEC);
+    sockaddr_in peer{};
+    socklen_t peer_len = sizeof peer;
+    int c = accept4(3, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
     if (c < 0) continue;
     timeval tv{2, 0};
     setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -79,6 +85,14 @@ void child_common(int keep, const char* name) {
     }
     shutdown(c, SHUT_WR);
     close(c);
+    size_t line_len = 0;
+    while (line_len < got && buf[line_len] != '\r' && buf[line_len] != '\n') ++line_len;
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    char line[512];
+    size_t n = format_access_line(line, sizeof line, now.tv_sec, ntohl(peer.sin_addr.s_addr),
+                                  ntohs(peer.sin_port), std::string_view(buf, line_len), 200);
+    (void)!write(1, line, n);
   }
 }
 

@@ -44,6 +44,11 @@ KubeletConfig kubelet_config(const LabState& lab, std::string_view node) {
   return cfg;
 }
 
+std::string container_log_path(const KubeletConfig& cfg, std::string_view ns,
+                               std::string_view pod) {
+  return fmt::format("{}/{}_{}.log", cfg.pods_dir, ns, pod);
+}
+
 int run_kubelet(const LabState& lab, std::string_view node) {
   install_stop_handlers();
   log::set_prefix(fmt::format("kubelet[{}]", node));

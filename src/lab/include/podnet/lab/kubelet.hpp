@@ -32,6 +32,10 @@ Result<> kubelet_loop(const KubeletConfig& cfg, const std::atomic<bool>& stop);
 // cni-bin, records nodes/<node>/pods.
 KubeletConfig kubelet_config(const LabState& lab, std::string_view node);
 
+// The container's log (its stdout/stderr: the built-in server's access lines):
+// <pods_dir>/<namespace>_<pod>.log.
+std::string container_log_path(const KubeletConfig& cfg, std::string_view ns, std::string_view pod);
+
 // Removes every pod recorded in pods_dir: container, CNI DEL, pause, netns, record. For
 // cleanup when a node goes away for good (tests, lab down).
 void remove_all_pods(const KubeletConfig& cfg);
