@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "podnet/cluster/objects.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/store/store.hpp"
 
@@ -21,8 +22,8 @@ struct Context {
   std::string store_url;           // --store URL; empty: the lab's store (from its lab.json)
   std::string output;              // -o: "", "wide", "json" (commands that list)
   std::vector<std::string> names;  // `get KIND [NAME...]`: only these (error if one is missing)
-  std::string ns = "default";      // -n NAMESPACE: where pods and deployments are
-  bool all_namespaces = false;     // get -A: every namespace (then -n is ignored, as kubectl)
+  std::string ns{cluster::default_namespace};  // -n NAMESPACE: where pods and deployments are
+  bool all_namespaces = false;  // get -A: every namespace (then -n is ignored, as kubectl)
 
   // -n's value, checked: error "--namespace: \"Bad\" is not a DNS-1123 label (...)".
   Result<std::string> namespace_arg() const;

@@ -487,7 +487,6 @@ void Agent::check_underlay() {
   if (now->ip != ul_.ip) node_published_ = false;
   if (now->mtu != ul_.mtu) conflist_written_ = false;
   ul_ = *now;
-  m_.underlay_mtu = ul_.mtu;
   ++m_.underlay_changes;
   reconcile(true);
   retry_pending();
@@ -521,6 +520,7 @@ HttpResponse Agent::handle(std::string_view method, std::string_view path) {
     MetricsSnapshot m = m_;
     m.node = o_.node;
     m.lease_held = lease_held_;
+    m.underlay_mtu = ul_.mtu;
     m.ready = ready_now().ready;
     return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(m)};
   }
@@ -596,7 +596,6 @@ int Agent::run() {
     return ul.error().message.starts_with("--ip:") ? 2 : 1;
   }
   ul_ = *ul;
-  m_.underlay_mtu = ul_.mtu;
   log::info("starting: node {} ip {} on {} (MTU {}), store {}", o_.node, ul_.ip.str(), o_.iface,
             ul_.mtu, store_->describe());
   // The node forwards between its pods, its VTEP and the underlay.

@@ -114,8 +114,7 @@ const std::map<std::string, Flag, std::less<>>& flags() {
         [](Options& o, std::string_view v) -> Result<> {
           uint64_t n = 0;
           auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-          if (ec != std::errc() || end != v.data() + v.size() ||
-              (n != 0 && n < net::kLegacyGsoMaxSize) || n > net::kVethGsoMaxSize)
+          if (ec != std::errc() || end != v.data() + v.size() || !net::valid_gso_max_size(n))
             return fail(fmt::format("--pod-gso-max-size: \"{}\" is not 0 or {}..{}", v,
                                     net::kLegacyGsoMaxSize, net::kVethGsoMaxSize));
           o.pod_gso_max_size = static_cast<uint32_t>(n);

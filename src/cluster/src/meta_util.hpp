@@ -35,7 +35,7 @@ inline Result<Meta> read_meta(const json& j, bool namespaced) {
   meta.name = PODNET_TRY(req_string(*m, "name", "metadata"));
   if (namespaced) {
     PODNET_TRY_VOID(validate_dns_label(meta.name, "metadata.name"));
-    meta.ns = PODNET_TRY(opt_string(*m, "namespace", "metadata")).value_or("default");
+    meta.ns = PODNET_TRY(opt_string(*m, "namespace", "metadata")).value_or(std::string(default_namespace));
     PODNET_TRY_VOID(validate_dns_label(meta.ns, "metadata.namespace"));
     meta.labels = PODNET_TRY(read_labels(*m, "labels", "metadata"));
   }

@@ -65,9 +65,8 @@ Result<StatusReport> lab_status(std::string_view lab) {
 std::string format_status(const StatusReport& r) {
   const LabState& s = r.state;
   std::string out =
-      fmt::format("lab {}: {} nodes, store {} ({}), backend {}{}\n", s.spec.name, s.nodes.size(),
-                  to_string(s.spec.store), s.store_url, cluster::to_string(s.spec.backend),
-                  s.spec.direct_routing ? " (direct routing)" : "");
+      fmt::format("lab {}: {} nodes, store {} ({}), backend {}\n", s.spec.name, s.nodes.size(),
+                  to_string(s.spec.store), s.store_url, backend_label(s.spec));
   std::vector<Row> rows;
   for (const auto& n : r.nodes)
     rows.push_back({n.name, n.ip, n.netns ? "ok" : "MISSING",

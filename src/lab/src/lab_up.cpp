@@ -247,9 +247,8 @@ Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std:
                        [&] { return wait_ready(s, opts.ready_timeout); }));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   auto table = PODNET_TRY(summary(s));
-  out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}{}\n",
-                     lab, s.nodes.size(), ms, s.store_url, cluster::to_string(s.spec.backend),
-                     s.spec.direct_routing ? " (direct routing)" : "")
+  out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}\n", lab,
+                     s.nodes.size(), ms, s.store_url, backend_label(s.spec))
       << table << std::flush;
   return {};
 }

@@ -41,6 +41,11 @@ Result<cluster::BackendType> parse_backend(std::string_view text) {
   return fail(fmt::format("--backend: \"{}\" is not vxlan or host-gw", text));
 }
 
+std::string backend_label(const LabSpec& spec) {
+  return fmt::format("{}{}", cluster::to_string(spec.backend),
+                     spec.direct_routing ? " (direct routing)" : "");
+}
+
 Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
                           std::string_view backend, bool direct_routing) {
   LabSpec s;
@@ -49,9 +54,13 @@ Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::st
   s.nodes = PODNET_TRY(parse_nodes(nodes));
   s.store = PODNET_TRY(parse_store_kind(store));
   s.backend = PODNET_TRY(parse_backend(backend));
-  if (direct_routing && s.backend != cluster::BackendType::vxlan)
-    return fail("--direct-routing: only with --backend vxlan (host-gw routes directly anyway)");
   s.direct_routing = direct_routing;
+  // The config rules (direct routing is vxlan's) are cluster::validate's; name the flag.
+  if (auto v = cluster::validate(lab_cluster_config(s)); !v) {
+    constexpr std::string_view field = "backend.directRouting:";
+    const std::string& m = v.error().message;
+    return fail(m.starts_with(field) ? "--direct-routing:" + m.substr(field.size()) : m);
+  }
   return s;
 }
 
@@ -87,7 +96,7 @@ std::string netns_node(std::string_view lab, std::string_view node) {
   return fmt::format("{}-{}", lab, node);
 }
 std::string netns_pod(std::string_view lab, std::string_view ns, std::string_view pod) {
-  if (ns == "default") return fmt::format("{}-pod-{}", lab, pod);
+  if (ns == cluster::default_namespace) return fmt::format("{}-pod-{}", lab, pod);
   return fmt::format("{}-pod-{}.{}", lab, pod, ns);
 }
 std::string pod_netns_prefix(std::string_view lab) {

@@ -10,9 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-
 #include <ctime>
+
+#include <fmt/format.h>
 
 #include "podnet/common/unique_fd.hpp"
 #include "podnet/lab/access_log.hpp"

@@ -64,7 +64,7 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
     }
   }
   if (auto gso = PODNET_TRY(cni::get_int(j, "gsoMaxSize", ""))) {
-    if (*gso != 0 && (*gso < net::kLegacyGsoMaxSize || *gso > net::kVethGsoMaxSize))
+    if (*gso < 0 || !net::valid_gso_max_size(uint64_t(*gso)))
       return invalid(fmt::format("gsoMaxSize: {} is outside {}..{} (0 or absent: the kernel's {})",
                                  *gso, net::kLegacyGsoMaxSize, net::kVethGsoMaxSize,
                                  net::kLegacyGsoMaxSize));

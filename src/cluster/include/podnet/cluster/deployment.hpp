@@ -26,7 +26,7 @@ std::string deployment_key(std::string_view ns, std::string_view name);
 inline constexpr int64_t max_replicas = 1000;
 
 struct Deployment {
-  std::string ns = "default";
+  std::string ns{default_namespace};
   std::string name;
   Labels labels;         // defaults to {app: name}
   int64_t created = 0;   // metadata.creationTimestamp (unix seconds); 0: unknown

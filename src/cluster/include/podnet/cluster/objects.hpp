@@ -28,6 +28,9 @@ using Labels = std::map<std::string, std::string>;
 
 // ---- names and keys ----
 
+// The namespace of objects that name none (kubectl's and the store's default).
+inline constexpr std::string_view default_namespace = "default";
+
 // A DNS-1123 label: 1..63 of [a-z0-9-], starting and ending alphanumeric. `field` names the
 // field in the error ("metadata.name: \"Lxb001\" is not a DNS-1123 label ...").
 Result<> validate_dns_label(std::string_view name, std::string_view field);
@@ -86,7 +89,7 @@ Result<int64_t> parse_timestamp(std::string_view text, std::string_view field);
 enum class PodPhase { Pending, Running, Succeeded, Failed, Unknown };
 std::string_view to_string(PodPhase p);
 struct Pod {
-  std::string ns = "default";
+  std::string ns{default_namespace};
   std::string name;
   Labels labels;
   int64_t created = 0;                  // metadata.creationTimestamp (unix seconds); 0: unknown
@@ -125,7 +128,7 @@ struct ServicePort {
   friend bool operator==(const ServicePort&, const ServicePort&) = default;
 };
 struct Service {
-  std::string ns = "default";
+  std::string ns{default_namespace};
   std::string name;
   Labels labels;
   ServiceType type = ServiceType::ClusterIP;

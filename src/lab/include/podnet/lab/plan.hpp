@@ -36,6 +36,9 @@ struct LabSpec {
   friend bool operator==(const LabSpec&, const LabSpec&) = default;
 };
 
+// "vxlan", "host-gw" or "vxlan (direct routing)": how `lab up` and `lab status` name the backend.
+std::string backend_label(const LabSpec& spec);
+
 // Errors are one line naming the argument: `--nodes: 0 is not in 1..64`.
 Result<> validate_lab_name(std::string_view name);
 Result<int> parse_nodes(std::string_view text);
