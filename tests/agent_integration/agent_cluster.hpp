@@ -43,6 +43,7 @@ class AgentCluster {
   std::string dir() const { return dir_; }
   AgentNode& node(int i) { return nodes_[i]; }
   ScopedNetns& ext() { return *ext_; }
+  ScopedNetns& sw() { return *sw_; }  // the switch: bridge br0, node i's port v<i+1>
 
   // Standard flags for node i plus `extra`.
   std::vector<std::string> args(int i, const std::vector<std::string>& extra = {}) const;

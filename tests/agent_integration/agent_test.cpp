@@ -307,6 +307,19 @@ TEST_F(AgentTest, FollowsUnderlayMtuAndAddressChanges) {
   std::string ip1 = c_->add_pod(0, "p1"), ip2 = c_->add_pod(1, "p2");
   EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
   EXPECT_EQ(AgentCluster::in(c_->pod_ns("p2"), "ping -c1 -W2 " + ip1), 0);
+
+  // The interface itself is re-created (the kernel removes the VTEP bound to the old one):
+  // podnetd sees the new ifindex and builds the VTEP and its routes on it again.
+  ASSERT_EQ(sh(fmt::format("ip -n {0} link del eth0 && "
+                           "ip -n {1} link add v1 type veth peer name eth0 netns {0} && "
+                           "ip -n {1} link set v1 master br0 up && "
+                           "ip -n {0} addr add 10.1.1.21/24 dev eth0 && ip -n {0} link set eth0 up",
+                           ns0, c_->sw().name())),
+            0);
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return has(slurp(c_->node(0).log()), "(re-created)"); }, 10000));
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] { return AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W1 " + ip2) == 0; }, 10000));
 }
 
 TEST_F(AgentTest, EtcdStorePtpPodsAcrossNodes) {
