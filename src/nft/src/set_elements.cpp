@@ -7,6 +7,9 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -36,6 +39,12 @@ Result<SetPtr> build_set(uint16_t family, const std::string& table, const std::s
     if (!e->key_end.empty())
       nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, e->key_end.data(),
                          static_cast<uint32_t>(e->key_end.size()));
+    if (!e->data.empty())
+      nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, e->data.data(), static_cast<uint32_t>(e->data.size()));
+    if (e->verdict) {
+      nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, static_cast<uint32_t>(*e->verdict));
+      if (!e->chain.empty()) nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, e->chain.c_str());
+    }
     if (!e->comment.empty()) {
       // Userdata TLV as nft writes it, so `nft list` shows the comment.
       nftnl_udata_buf* ud = nftnl_udata_buf_alloc(256);
@@ -93,30 +102,83 @@ Result<SetElementClient> SetElementClient::open() {
   return SetElementClient(s);
 }
 
-Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t family,
-                                    const std::string& table, const std::vector<SetElement>& elems) {
-  if (elems.empty()) return {};
+namespace {
+// One netlink message of a batch: elements of one set (none: flush the set).
+struct Message {
+  uint16_t type = 0, flags = 0;
+  const std::string* set = nullptr;
+  std::vector<const SetElement*> elems;
+};
+
+// The element list is one nested attribute (16-bit length): keep each message well below it.
+size_t encoded_size(const SetElement& e) {
+  return 48 + e.key.size() + e.key_end.size() + e.data.size() + e.chain.size() + e.comment.size();
+}
+constexpr size_t kMessageBudget = 48 * 1024;
+
+void split(std::vector<Message>& out, uint16_t type, uint16_t flags,
+           const std::vector<SetElement>& elems) {
   std::map<std::string, std::vector<const SetElement*>> by_set;
   for (const auto& e : elems) by_set[e.set].push_back(&e);
+  for (const auto& [set, list] : by_set) {
+    size_t budget = 0;
+    for (const SetElement* e : list) {
+      size_t sz = encoded_size(*e);
+      if (out.empty() || out.back().set != &set || out.back().type != type ||
+          budget + sz > kMessageBudget) {
+        out.push_back(Message{type, flags, &set, {}});
+        budget = 0;
+      }
+      out.back().elems.push_back(e);
+      budget += sz;
+    }
+  }
+}
+}  // namespace
 
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 2);
+Result<> SetElementClient::apply(uint16_t family, const std::string& table, const ElementBatch& batch) {
+  if (batch.empty()) return {};
+  std::vector<Message> msgs;
+  for (const auto& set : batch.flush) msgs.push_back(Message{NFT_MSG_DELSETELEM, 0, &set, {}});
+  split(msgs, NFT_MSG_DELSETELEM, 0, batch.remove);
+  split(msgs, NFT_MSG_NEWSETELEM, NLM_F_CREATE, batch.add);
+  return send(family, table, msgs.data(), msgs.size());
+}
+
+Result<> SetElementClient::send(uint16_t family, const std::string& table, const void* messages,
+                                size_t count) {
+  auto* msgs = static_cast<const Message*>(messages);
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   size_t len = 0;
+  auto room = [&](size_t need) {
+    if (len + need > buf.size()) buf.resize(std::max(buf.size() * 2, len + need));
+  };
   uint32_t first_seq = ++seq_;
   nftnl_batch_begin(buf.data(), first_seq);
   len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data())->nlmsg_len);
   int acks = 0;
-  for (const auto& [set, list] : by_set) {
-    auto s = PODNET_TRY(build_set(family, table, set, list));
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data() + len, msg_type, family,
-                                          static_cast<uint16_t>(flags | NLM_F_ACK), ++seq_);
+  for (size_t i = 0; i < count; ++i) {
+    const Message& m = msgs[i];
+    auto s = PODNET_TRY(build_set(family, table, *m.set, m.elems));
+    size_t est = 256 + m.set->size() + table.size();
+    for (const SetElement* e : m.elems) est += encoded_size(*e) + 32;
+    room(est);
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data() + len, m.type, family,
+                                          static_cast<uint16_t>(m.flags | NLM_F_ACK), ++seq_);
     nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
     len += NLMSG_ALIGN(nlh->nlmsg_len);
     ++acks;
-    if (len + 4096 > buf.size()) return fail(fmt::format("nftables: too many elements for one batch ({})", elems.size()));
   }
+  room(64);
   nftnl_batch_end(buf.data() + len, ++seq_);
   len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data() + len)->nlmsg_len);
 
+  // A batch is one datagram: the socket's send buffer must hold it (root may force it).
+  if (len > static_cast<size_t>(MNL_SOCKET_BUFFER_SIZE)) {
+    int sz = static_cast<int>(len);
+    if (setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
+      setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  }
   if (mnl_socket_sendto(sock_, buf.data(), len) < 0) return fail_errno("send nftables batch");
   // Each message asked for an ACK: read until all arrived or one failed.
   unsigned portid = mnl_socket_get_portid(sock_);
@@ -132,12 +194,24 @@ Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t 
           h->nlmsg_seq > seq_)
         continue;
       auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
-      if (err->error != 0)
-        return fail_errno(fmt::format("nftables set elements in table {}", table), -err->error);
+      if (err->error != 0) {
+        size_t idx = h->nlmsg_seq - first_seq - 1;
+        std::string set = idx < count ? *msgs[idx].set : std::string("?");
+        return fail_errno(fmt::format("nftables set elements in table {} set {}", table, set),
+                          -err->error);
+      }
       --acks;
     }
   }
   return {};
+}
+
+Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t family,
+                                    const std::string& table, const std::vector<SetElement>& elems) {
+  if (elems.empty()) return {};
+  std::vector<Message> msgs;
+  split(msgs, msg_type, flags, elems);
+  return send(family, table, msgs.data(), msgs.size());
 }
 
 Result<> SetElementClient::add(uint16_t family, const std::string& table,
@@ -150,6 +224,74 @@ Result<> SetElementClient::remove(uint16_t family, const std::string& table,
   return transact(NFT_MSG_DELSETELEM, 0, family, table, elems);
 }
 
+namespace {
+struct ParseCtx {
+  std::string set;
+  std::vector<SetElement> out;
+};
+
+int parse_elements(const nlmsghdr* h, void* data) {
+  auto* c = static_cast<ParseCtx*>(data);
+  SetPtr parsed(nftnl_set_alloc());
+  if (nftnl_set_elems_nlmsg_parse(h, parsed.get()) < 0) return MNL_CB_OK;
+  nftnl_set_elem_foreach(
+      parsed.get(),
+      [](nftnl_set_elem* e, void* d) -> int {
+        auto* c2 = static_cast<ParseCtx*>(d);
+        SetElement el;
+        el.set = c2->set;
+        uint32_t len = 0;
+        auto bytes = [&](uint16_t attr, std::vector<uint8_t>& to) {
+          if (!nftnl_set_elem_is_set(e, attr)) return;
+          auto* k = static_cast<const uint8_t*>(nftnl_set_elem_get(e, attr, &len));
+          if (k) to.assign(k, k + len);
+        };
+        bytes(NFTNL_SET_ELEM_KEY, el.key);
+        bytes(NFTNL_SET_ELEM_KEY_END, el.key_end);
+        bytes(NFTNL_SET_ELEM_DATA, el.data);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
+          el.verdict = static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+          el.chain = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+          const void* ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+          if (ud) el.comment = comment_of(ud, len);
+        }
+        c2->out.push_back(std::move(el));
+        return 0;
+      },
+      c);
+  return MNL_CB_OK;
+}
+}  // namespace
+
+Result<std::optional<SetElement>> SetElementClient::get(uint16_t family, const std::string& table,
+                                                        const SetElement& key) {
+  SetElement probe;
+  probe.key = key.key;
+  std::vector<const SetElement*> one{&probe};
+  auto s = PODNET_TRY(build_set(family, table, key.set, one));
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  // No ACK asked: the answer is the element or an error, exactly one message.
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETSETELEM, family, 0, ++seq_);
+  nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return fail_errno("send nftables get");
+  ParseCtx ctx{key.set, {}};
+  unsigned portid = mnl_socket_get_portid(sock_);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    if (n < 0) return fail_errno("receive nftables element");
+    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq_, portid, parse_elements, &ctx);
+    if (rc < 0) {
+      if (errno == ENOENT) return std::optional<SetElement>{};
+      return fail_errno(fmt::format("get element of set {} in table {}", key.set, table));
+    }
+    if (rc == MNL_CB_STOP || !ctx.out.empty()) break;
+  }
+  if (ctx.out.empty()) return std::optional<SetElement>{};
+  return std::optional<SetElement>(std::move(ctx.out.front()));
+}
+
 Result<std::vector<SetElement>> SetElementClient::list(uint16_t family, const std::string& table,
                                                        const std::string& set) {
   auto s = PODNET_TRY(build_set(family, table, set, {}));
@@ -158,43 +300,12 @@ Result<std::vector<SetElement>> SetElementClient::list(uint16_t family, const st
                                         NLM_F_DUMP | NLM_F_ACK, ++seq_);
   nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return fail_errno("send nftables dump");
-
-  struct Ctx {
-    std::string set;
-    std::vector<SetElement> out;
-  } ctx{set, {}};
-  auto cb = [](const nlmsghdr* h, void* data) -> int {
-    auto* c = static_cast<Ctx*>(data);
-    SetPtr parsed(nftnl_set_alloc());
-    if (nftnl_set_elems_nlmsg_parse(h, parsed.get()) < 0) return MNL_CB_OK;
-    nftnl_set_elem_foreach(
-        parsed.get(),
-        [](nftnl_set_elem* e, void* d) -> int {
-          auto* c2 = static_cast<Ctx*>(d);
-          SetElement el;
-          el.set = c2->set;
-          uint32_t len = 0;
-          if (auto* k = static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len)))
-            el.key.assign(k, k + len);
-          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
-            auto* k = static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len));
-            if (k) el.key_end.assign(k, k + len);
-          }
-          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
-            const void* ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
-            if (ud) el.comment = comment_of(ud, len);
-          }
-          c2->out.push_back(std::move(el));
-          return 0;
-        },
-        c);
-    return MNL_CB_OK;
-  };
+  ParseCtx ctx{set, {}};
   unsigned portid = mnl_socket_get_portid(sock_);
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
     if (n < 0) return fail_errno("receive nftables dump");
-    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq_, portid, cb, &ctx);
+    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq_, portid, parse_elements, &ctx);
     if (rc < 0) return fail_errno(fmt::format("list set {} in table {}", set, table));
     if (rc == MNL_CB_STOP) break;
   }

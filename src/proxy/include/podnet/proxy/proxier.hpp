@@ -23,7 +23,8 @@ struct ServiceInspection {
   std::vector<std::string> elements;  // "map: key : value" lines found in the kernel
   std::vector<std::string> missing;   // planned elements the kernel lacks
   std::vector<std::string> chains;    // chains (name + rules) the service uses
-  std::vector<std::string> conntrack; // conntrack entries whose original destination is the service
+  std::vector<std::string>
+      conntrack;  // conntrack entries whose original destination is the service
 };
 
 class Proxier {
@@ -42,8 +43,9 @@ class Proxier {
   // Reads back only what the plan says belongs to `svc` (never the whole ruleset).
   Result<ServiceInspection> inspect(const NodeInfo& node, const Service& svc);
 
+  struct State;  // implementation (sockets, applied state)
+
  private:
-  struct State;
   explicit Proxier(std::unique_ptr<State> s);
   std::unique_ptr<State> st_;
 };

@@ -1,0 +1,76 @@
+#pragma once
+// The Service ruleset (pure). One podnet-owned table `ip podnet-svc`:
+//  - dispatch by verdict maps: service-ips (daddr . l4proto . dport) and service-nodeports
+//    (l4proto . dport, only for local destinations), in nat prerouting and nat output;
+//  - endpoint choice without a chain per service: all services with E endpoints share chain
+//    pick-E, whose one rule DNATs through service-endpoints keyed by
+//    (daddr . l4proto . dport . numgen random mod E); NodePorts likewise (np-pick-E, npl-L-A);
+//  - ClientIP affinity: a chain per affinity service and a dynamic set + chain per endpoint;
+//  - masquerade by mark in nat postrouting, hairpin by the `hairpin` set (ep . ep);
+//  - filter chains reject ports without endpoints and unknown ports on a ClusterIP, and drop
+//    conntrack-invalid packets of service flows.
+// Every element of a service is computed from (NodeInfo, Service) alone, so the applier keeps
+// the services it applied, not their elements.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "podnet/nft/set_elements.hpp"
+#include "podnet/proxy/model.hpp"
+
+namespace podnet::proxy {
+
+inline constexpr std::string_view kTable = "podnet-svc";
+inline constexpr uint16_t kFamilyIp = 2;  // NFPROTO_IPV4
+inline constexpr uint32_t kMasqMark = 0x4000;
+
+// Chain: a base chain when `hook` is set ("type nat hook prerouting priority dstnat; ...").
+struct Chain {
+  std::string name;
+  std::string hook;
+  std::vector<std::string> rules;
+  friend bool operator==(const Chain&, const Chain&) = default;
+};
+
+// Set or map: `body` is what goes inside the braces of `add set|map`.
+struct SetDef {
+  std::string name;
+  bool map = false;
+  std::string body;
+  friend bool operator==(const SetDef&, const SetDef&) = default;
+};
+
+// The fixed part, from the node alone: static maps/sets and base chains.
+struct BasePlan {
+  std::vector<SetDef> sets;  // static: flushed and refilled by a full sync
+  std::vector<Chain> chains;
+};
+BasePlan plan_base(const NodeInfo& node);
+
+// The part of one service.
+struct ServicePlan {
+  std::vector<nft::SetElement> elements;   // owned by this service alone
+  std::vector<nft::SetElement> shared;     // may be wanted by several services (refcounted)
+  std::vector<std::string> shared_chains;  // pick-E / np-pick-E / npl-L-A it jumps to
+  std::vector<Chain> chains;               // its own (affinity) chains
+  std::vector<SetDef> sets;                // its own (affinity) dynamic sets
+};
+ServicePlan plan_service(const NodeInfo& node, const Service& svc);
+
+// The shared chain of that name (pick-E, np-pick-E, npl-L-A); empty name when unknown.
+Chain shared_chain(const NodeInfo& node, std::string_view name);
+
+// nft text of an element as `nft list` prints it inside its map: "key : value".
+std::string element_text(const nft::SetElement& e);
+
+// nft commands creating/refreshing chains and sets (idempotent: add + flush + rules).
+std::string add_commands(const std::vector<SetDef>& sets, const std::vector<Chain>& chains);
+// nft commands deleting chains then sets (rules flushed first so chains may refer to each other).
+std::string delete_commands(const std::vector<std::string>& chains,
+                            const std::vector<std::string>& sets);
+
+// Service identity and the names derived from it (nft identifiers).
+std::string service_key(const Service& svc);                    // "ns/name"
+std::string port_id(const Service& svc, const ServicePort& p);  // "ns/name/tcp/80"
+
+}  // namespace podnet::proxy

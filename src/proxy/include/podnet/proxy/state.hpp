@@ -1,0 +1,60 @@
+#pragma once
+// The difference between the applied ruleset and a wanted snapshot (pure). The state keeps
+// the services it applied (their elements are recomputed when needed, which costs far less
+// memory than keeping them) and reference counts of what services share.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "podnet/nft/set_elements.hpp"
+#include "podnet/proxy/conntrack_plan.hpp"
+#include "podnet/proxy/plan.hpp"
+
+namespace podnet::proxy {
+
+// One sync, in the order the applier must run it.
+struct Change {
+  bool full = false;
+  std::string add_text;        // 1. libnftables: new/changed sets and chains
+  nft::ElementBatch elements;  // 2. libnftnl: element flush/removal/addition
+  std::vector<std::string> remove_chains, remove_sets;  // 3. libnftables: what nothing needs now
+  // Full sync only: every chain and set wanted; the applier removes others it finds.
+  std::vector<std::string> keep_chains, keep_sets;
+  std::vector<ConntrackFilter> conntrack;  // 4. UDP entries made stale
+  size_t services = 0, endpoints = 0, changes = 0;
+  bool empty() const {
+    return !full && add_text.empty() && elements.empty() && remove_chains.empty() &&
+           remove_sets.empty();
+  }
+};
+
+class RulesetState {
+ public:
+  // Full when asked, when nothing was applied yet, or when the node changed; else the
+  // difference. The state moves to `wanted` at once: after a failed apply, invalidate().
+  Change plan(const Snapshot& wanted, bool full = false);
+  void invalidate() { valid_ = false; }
+  bool valid() const { return valid_; }
+  const NodeInfo& node() const { return node_; }
+  // The applied service of that key ("ns/name"), or nullptr.
+  const Service* find(const std::string& key) const;
+
+ private:
+  struct Entry {
+    Service svc;
+    uint64_t gen = 0;
+  };
+  Change plan_full(const Snapshot& wanted);
+  Change plan_diff(const Snapshot& wanted);
+
+  NodeInfo node_;
+  bool valid_ = false;
+  uint64_t gen_ = 0;
+  std::unordered_map<std::string, Entry> services_;
+  std::unordered_map<std::string, int> shared_refs_;  // set '\0' key bytes -> users
+  std::unordered_map<std::string, int> chain_refs_;   // shared chain -> users
+  size_t endpoints_ = 0;
+};
+
+}  // namespace podnet::proxy

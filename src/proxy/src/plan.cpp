@@ -1,0 +1,488 @@
+#include "podnet/proxy/plan.hpp"
+
+#include <fmt/format.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace podnet::proxy {
+
+namespace {
+
+// Address-family words of the planner: the same layout serves ip6 by changing these.
+struct L3 {
+  const char* nfproto;  // "ip" / "ip6"
+  const char* type;     // "ipv4_addr" / "ipv6_addr"
+};
+L3 l3_of(const NodeInfo& node) {
+  return node.service_cidr.is_v4() ? L3{"ip", "ipv4_addr"} : L3{"ip6", "ipv6_addr"};
+}
+
+const char* proto_name(Protocol p) {
+  switch (p) {
+    case Protocol::tcp:
+      return "tcp";
+    case Protocol::udp:
+      return "udp";
+    case Protocol::sctp:
+      return "sctp";
+  }
+  return "?";
+}
+
+// Kernel encoding of concatenations: each field padded to 4 bytes.
+void put_ip(std::vector<uint8_t>& v, const net::IpAddress& a) {
+  v.insert(v.end(), a.data(), a.data() + a.byte_len());
+}
+void put_proto(std::vector<uint8_t>& v, Protocol p) {
+  v.insert(v.end(), {static_cast<uint8_t>(p), 0, 0, 0});
+}
+void put_port(std::vector<uint8_t>& v, uint16_t port) {
+  v.insert(v.end(), {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port & 0xff), 0, 0});
+}
+// numgen yields a host-order 32-bit register.
+void put_index(std::vector<uint8_t>& v, uint32_t i) {
+  uint8_t b[4];
+  std::memcpy(b, &i, 4);
+  v.insert(v.end(), b, b + 4);
+}
+
+nft::SetElement elem(std::string set) {
+  nft::SetElement e;
+  e.set = std::move(set);
+  return e;
+}
+nft::SetElement goto_elem(std::string set, std::string chain) {
+  auto e = elem(std::move(set));
+  e.verdict = NFT_GOTO;
+  e.chain = std::move(chain);
+  return e;
+}
+nft::SetElement drop_elem(std::string set) {
+  auto e = elem(std::move(set));
+  e.verdict = NF_DROP;
+  return e;
+}
+
+// nft identifiers: letters, digits and "/._-"; anything else becomes '_'.
+std::string ident(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_' ||
+          c == '-'))
+      c = '_';
+  return out;
+}
+
+std::vector<Endpoint> sorted(std::vector<Endpoint> eps) {
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  return eps;
+}
+std::vector<Endpoint> only_local(const std::vector<Endpoint>& eps) {
+  std::vector<Endpoint> out;
+  for (const auto& e : eps)
+    if (e.local) out.push_back(e);
+  return out;
+}
+
+std::string pick_chain(size_t e) {
+  return fmt::format("pick-{}", e);
+}
+std::string np_pick_chain(size_t e) {
+  return fmt::format("np-pick-{}", e);
+}
+std::string npl_chain(size_t l, size_t a) {
+  return fmt::format("npl-{}-{}", l, a);
+}
+
+std::string aff_set(const std::string& id, const Endpoint& e, uint32_t timeout) {
+  return fmt::format("affs-{}/{}/{}/{}", id, e.ip.str(), e.port, timeout);
+}
+std::string aff_ep_chain(const std::string& id, const Endpoint& e) {
+  return fmt::format("affe-{}/{}/{}", id, e.ip.str(), e.port);
+}
+
+// Affinity selection: a client seen recently goes to its endpoint, others pick at random
+// (the endpoint chain records the client).
+std::vector<std::string> affinity_rules(const std::string& id, const std::vector<Endpoint>& eps,
+                                        uint32_t timeout, const char* nfproto) {
+  std::vector<std::string> rules;
+  for (const auto& e : eps)
+    rules.push_back(
+        fmt::format("{} saddr @{} goto {}", nfproto, aff_set(id, e, timeout), aff_ep_chain(id, e)));
+  std::string vmap;
+  for (size_t i = 0; i < eps.size(); ++i)
+    vmap += fmt::format("{}{} : goto {}", i ? ", " : "", i, aff_ep_chain(id, eps[i]));
+  rules.push_back(fmt::format("numgen random mod {} vmap {{ {} }}", eps.size(), vmap));
+  return rules;
+}
+
+}  // namespace
+
+std::string service_key(const Service& svc) {
+  return svc.ns + "/" + svc.name;
+}
+
+std::string port_id(const Service& svc, const ServicePort& p) {
+  return ident(fmt::format("{}/{}/{}/{}", svc.ns, svc.name, proto_name(p.protocol), p.port));
+}
+
+BasePlan plan_base(const NodeInfo& node) {
+  L3 f = l3_of(node);
+  BasePlan b;
+  auto set = [&](std::string name, bool map, std::string body) {
+    b.sets.push_back(SetDef{std::move(name), map, std::move(body)});
+  };
+  set("cluster-ips", false, fmt::format("type {};", f.type));
+  set("service-ips", true, fmt::format("type {} . inet_proto . inet_service : verdict;", f.type));
+  set("service-nodeports", true, "type inet_proto . inet_service : verdict;");
+  set("no-endpoints", true, fmt::format("type {} . inet_proto . inet_service : verdict;", f.type));
+  set("nodeport-no-endpoints", true, "type inet_proto . inet_service : verdict;");
+  set("service-endpoints", true,
+      fmt::format("typeof {0} daddr . meta l4proto . th dport . numgen random mod 1 : {0} daddr . "
+                  "th dport;",
+                  f.nfproto));
+  set("nodeport-endpoints", true,
+      fmt::format("typeof meta l4proto . th dport . numgen random mod 1 : {} daddr . th dport;",
+                  f.nfproto));
+  set("nodeport-local-endpoints", true,
+      fmt::format("typeof meta l4proto . th dport . numgen random mod 1 : {} daddr . th dport;",
+                  f.nfproto));
+  set("hairpin", false, fmt::format("typeof {0} saddr . {0} daddr;", f.nfproto));
+  set("endpoints", false, fmt::format("typeof {} saddr . meta l4proto . th sport;", f.nfproto));
+
+  std::string mark = fmt::format("0x{:08x}", kMasqMark);
+  auto chain = [&](std::string name, std::string hook, std::vector<std::string> rules) {
+    b.chains.push_back(Chain{std::move(name), std::move(hook), std::move(rules)});
+  };
+  // Regular chains first: base chains jump to them.
+  chain("mark-for-masquerade", "", {fmt::format("meta mark set meta mark | {}", mark)});
+  chain("services", "",
+        {fmt::format("{} daddr . meta l4proto . th dport vmap @service-ips", f.nfproto),
+         "fib daddr type local meta l4proto . th dport vmap @service-nodeports"});
+  chain("reject-service", "", {"meta l4proto tcp reject with tcp reset", "reject"});
+  chain("service-checks", "",
+        {fmt::format("{} daddr . meta l4proto . th dport vmap @no-endpoints", f.nfproto),
+         fmt::format("{} daddr @cluster-ips meta l4proto tcp reject with tcp reset", f.nfproto),
+         fmt::format("{} daddr @cluster-ips reject", f.nfproto)});
+  chain("nodeport-checks", "",
+        {"fib daddr type local meta l4proto . th dport vmap @nodeport-no-endpoints"});
+  chain("nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;",
+        {"jump services"});
+  chain("nat-output", "type nat hook output priority dstnat; policy accept;", {"jump services"});
+  chain("nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;",
+        {fmt::format(
+             "meta mark & {0} == {0} meta mark set meta mark & 0x{1:08x} masquerade fully-random",
+             mark, ~kMasqMark),
+         fmt::format("ct status dnat {0} saddr . {0} daddr @hairpin masquerade fully-random",
+                     f.nfproto)});
+  // Only service flows: the invalid packets that would make a client reset its connection.
+  chain("filter-forward", "type filter hook forward priority filter; policy accept;",
+        {fmt::format("ct state invalid {} daddr @cluster-ips drop", f.nfproto),
+         fmt::format("ct state invalid {} saddr . meta l4proto . th sport @endpoints drop",
+                     f.nfproto),
+         "jump service-checks", "jump nodeport-checks"});
+  chain("filter-input", "type filter hook input priority filter; policy accept;",
+        {"jump nodeport-checks"});
+  chain("filter-output", "type filter hook output priority filter; policy accept;",
+        {"jump service-checks"});
+  return b;
+}
+
+Chain shared_chain(const NodeInfo& node, std::string_view name) {
+  L3 f = l3_of(node);
+  std::string cidr = node.cluster_cidr.masked().str();
+  unsigned a = 0, l = 0;
+  if (std::sscanf(std::string(name).c_str(), "pick-%u", &a) == 1 && name == pick_chain(a))
+    return Chain{std::string(name),
+                 "",
+                 {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr),
+                  fmt::format("dnat {0} to {0} daddr . meta l4proto . th dport . numgen random mod "
+                              "{1} map @service-endpoints",
+                              f.nfproto, a)}};
+  if (std::sscanf(std::string(name).c_str(), "np-pick-%u", &a) == 1 && name == np_pick_chain(a))
+    return Chain{
+        std::string(name),
+        "",
+        {"jump mark-for-masquerade",
+         fmt::format(
+             "dnat {} to meta l4proto . th dport . numgen random mod {} map @nodeport-endpoints",
+             f.nfproto, a)}};
+  if (std::sscanf(std::string(name).c_str(), "npl-%u-%u", &l, &a) == 2 && name == npl_chain(l, a)) {
+    // Clients inside the cluster or on the node are served like policy Cluster.
+    Chain c{std::string(name),
+            "",
+            {fmt::format("{} saddr {} goto {}", f.nfproto, cidr, np_pick_chain(a)),
+             fmt::format("fib saddr type local goto {}", np_pick_chain(a))}};
+    c.rules.push_back(l == 0 ? std::string("drop")
+                             : fmt::format("dnat {} to meta l4proto . th dport . numgen random mod "
+                                           "{} map @nodeport-local-endpoints",
+                                           f.nfproto, l));
+    return c;
+  }
+  return {};
+}
+
+ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
+  L3 f = l3_of(node);
+  std::string cidr = node.cluster_cidr.masked().str();
+  ServicePlan out;
+  {
+    auto e = elem("cluster-ips");
+    put_ip(e.key, svc.cluster_ip);
+    out.elements.push_back(std::move(e));
+  }
+  auto add_shared_chain = [&](std::string name) {
+    if (std::find(out.shared_chains.begin(), out.shared_chains.end(), name) ==
+        out.shared_chains.end())
+      out.shared_chains.push_back(std::move(name));
+  };
+  for (const auto& p : svc.ports) {
+    const std::vector<Endpoint> all = sorted(p.endpoints);
+    const std::vector<Endpoint> local = only_local(all);
+    const std::vector<Endpoint>& internal = svc.internal_local ? local : all;
+    const std::string id = port_id(svc, p);
+    const bool affinity = svc.affinity_timeout > 0;
+
+    auto cip_key = [&](nft::SetElement& e) {
+      put_ip(e.key, svc.cluster_ip);
+      put_proto(e.key, p.protocol);
+      put_port(e.key, p.port);
+    };
+    auto np_key = [&](nft::SetElement& e) {
+      put_proto(e.key, p.protocol);
+      put_port(e.key, p.node_port);
+    };
+    auto ep_data = [&](nft::SetElement& e, const Endpoint& ep) {
+      put_ip(e.data, ep.ip);
+      put_port(e.data, ep.port);
+    };
+
+    // Endpoint bookkeeping shared across services: hairpin and invalid-drop sets.
+    for (const auto& ep : all) {
+      auto e = elem("endpoints");
+      put_ip(e.key, ep.ip);
+      put_proto(e.key, p.protocol);
+      put_port(e.key, ep.port);
+      out.shared.push_back(std::move(e));
+      if (ep.local) {
+        auto h = elem("hairpin");
+        put_ip(h.key, ep.ip);
+        put_ip(h.key, ep.ip);
+        out.shared.push_back(std::move(h));
+      }
+    }
+
+    if (affinity && !all.empty()) {
+      for (const auto& ep : all) {
+        out.sets.push_back(
+            SetDef{aff_set(id, ep, svc.affinity_timeout), false,
+                   fmt::format("typeof {} saddr; flags dynamic,timeout; timeout {}s;", f.nfproto,
+                               svc.affinity_timeout)});
+        out.chains.push_back(
+            Chain{aff_ep_chain(id, ep),
+                  "",
+                  {fmt::format("update @{} {{ {} saddr }}", aff_set(id, ep, svc.affinity_timeout),
+                               f.nfproto),
+                   fmt::format("meta l4proto {} dnat {} to {}", proto_name(p.protocol), f.nfproto,
+                               ep.ip.is_v4() ? fmt::format("{}:{}", ep.ip.str(), ep.port)
+                                             : fmt::format("[{}]:{}", ep.ip.str(), ep.port))}});
+      }
+    }
+
+    // ClusterIP.
+    if (all.empty()) {
+      auto e = goto_elem("no-endpoints", "reject-service");
+      cip_key(e);
+      out.elements.push_back(std::move(e));
+    } else if (internal.empty()) {
+      auto e = drop_elem("service-ips");  // internalTrafficPolicy Local without a local endpoint
+      cip_key(e);
+      out.elements.push_back(std::move(e));
+    } else if (affinity) {
+      Chain c{"aff-" + id,
+              "",
+              {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};
+      for (auto& r : affinity_rules(id, internal, svc.affinity_timeout, f.nfproto))
+        c.rules.push_back(std::move(r));
+      auto e = goto_elem("service-ips", c.name);
+      cip_key(e);
+      out.elements.push_back(std::move(e));
+      out.chains.push_back(std::move(c));
+    } else {
+      auto e = goto_elem("service-ips", pick_chain(internal.size()));
+      cip_key(e);
+      out.elements.push_back(std::move(e));
+      add_shared_chain(pick_chain(internal.size()));
+      for (size_t i = 0; i < internal.size(); ++i) {
+        auto d = elem("service-endpoints");
+        cip_key(d);
+        put_index(d.key, static_cast<uint32_t>(i));
+        ep_data(d, internal[i]);
+        out.elements.push_back(std::move(d));
+      }
+    }
+
+    // NodePort.
+    if (p.node_port == 0) continue;
+    if (all.empty()) {
+      auto e = goto_elem("nodeport-no-endpoints", "reject-service");
+      np_key(e);
+      out.elements.push_back(std::move(e));
+      continue;
+    }
+    if (affinity && !svc.external_local) {
+      Chain c{"affn-" + id, "", {"jump mark-for-masquerade"}};
+      for (auto& r : affinity_rules(id, all, svc.affinity_timeout, f.nfproto))
+        c.rules.push_back(std::move(r));
+      auto e = goto_elem("service-nodeports", c.name);
+      np_key(e);
+      out.elements.push_back(std::move(e));
+      out.chains.push_back(std::move(c));
+      continue;
+    }
+    std::string target =
+        svc.external_local ? npl_chain(local.size(), all.size()) : np_pick_chain(all.size());
+    auto e = goto_elem("service-nodeports", target);
+    np_key(e);
+    out.elements.push_back(std::move(e));
+    add_shared_chain(target);
+    if (svc.external_local) add_shared_chain(np_pick_chain(all.size()));
+    for (size_t i = 0; i < all.size(); ++i) {
+      auto d = elem("nodeport-endpoints");
+      np_key(d);
+      put_index(d.key, static_cast<uint32_t>(i));
+      ep_data(d, all[i]);
+      out.elements.push_back(std::move(d));
+    }
+    if (svc.external_local)
+      for (size_t i = 0; i < local.size(); ++i) {
+        auto d = elem("nodeport-local-endpoints");
+        np_key(d);
+        put_index(d.key, static_cast<uint32_t>(i));
+        ep_data(d, local[i]);
+        out.elements.push_back(std::move(d));
+      }
+  }
+  return out;
+}
+
+namespace {
+enum class F { ip, proto, port, index };
+
+std::string field_text(F f, const uint8_t*& p, const uint8_t* end, size_t ip_len) {
+  auto need = [&](size_t n) { return static_cast<size_t>(end - p) >= n; };
+  switch (f) {
+    case F::ip: {
+      if (!need(ip_len)) return "?";
+      auto a = net::IpAddress::from_bytes(ip_len == 4 ? net::Family::v4 : net::Family::v6, p);
+      p += ip_len;
+      return a.str();
+    }
+    case F::proto: {
+      if (!need(4)) return "?";
+      uint8_t v = *p;
+      p += 4;
+      if (v == 6) return "tcp";
+      if (v == 17) return "udp";
+      if (v == 132) return "sctp";
+      return std::to_string(v);
+    }
+    case F::port: {
+      if (!need(4)) return "?";
+      unsigned v = (p[0] << 8) | p[1];
+      p += 4;
+      return std::to_string(v);
+    }
+    case F::index: {
+      if (!need(4)) return "?";
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      p += 4;
+      return std::to_string(v);
+    }
+  }
+  return "?";
+}
+
+std::string fields_text(const std::vector<F>& fs, const std::vector<uint8_t>& bytes,
+                        size_t ip_len) {
+  std::string out;
+  const uint8_t* p = bytes.data();
+  for (size_t i = 0; i < fs.size(); ++i) {
+    if (i) out += " . ";
+    out += field_text(fs[i], p, bytes.data() + bytes.size(), ip_len);
+  }
+  return out;
+}
+}  // namespace
+
+std::string element_text(const nft::SetElement& e) {
+  const std::string& s = e.set;
+  std::vector<F> key;
+  std::vector<F> data;
+  if (s == "cluster-ips")
+    key = {F::ip};
+  else if (s == "service-ips" || s == "no-endpoints")
+    key = {F::ip, F::proto, F::port};
+  else if (s == "service-nodeports" || s == "nodeport-no-endpoints")
+    key = {F::proto, F::port};
+  else if (s == "service-endpoints")
+    key = {F::ip, F::proto, F::port, F::index}, data = {F::ip, F::port};
+  else if (s == "nodeport-endpoints" || s == "nodeport-local-endpoints")
+    key = {F::proto, F::port, F::index}, data = {F::ip, F::port};
+  else if (s == "hairpin")
+    key = {F::ip, F::ip};
+  else if (s == "endpoints")
+    key = {F::ip, F::proto, F::port};
+  // The key layout tells the address length: fixed fields are 4 bytes each.
+  size_t fixed = 0, ips = 0;
+  for (F f : key) (f == F::ip ? ips : fixed) += 1;
+  size_t ip_len = ips ? (e.key.size() - fixed * 4) / ips : 4;
+  std::string out = key.empty() ? "?" : fields_text(key, e.key, ip_len);
+  if (!data.empty()) out += " : " + fields_text(data, e.data, ip_len);
+  if (e.verdict) {
+    if (*e.verdict == NFT_GOTO)
+      out += " : goto " + e.chain;
+    else if (*e.verdict == NFT_JUMP)
+      out += " : jump " + e.chain;
+    else if (*e.verdict == NF_DROP)
+      out += " : drop";
+    else if (*e.verdict == NF_ACCEPT)
+      out += " : accept";
+    else
+      out += fmt::format(" : verdict {}", *e.verdict);
+  }
+  return out;
+}
+
+std::string add_commands(const std::vector<SetDef>& sets, const std::vector<Chain>& chains) {
+  std::string out;
+  const std::string t = fmt::format("ip {}", kTable);
+  for (const auto& s : sets)
+    out += fmt::format("add {} {} {} {{ {} }}\n", s.map ? "map" : "set", t, s.name, s.body);
+  // All chains exist before any rule refers to one.
+  for (const auto& c : chains)
+    out += c.hook.empty() ? fmt::format("add chain {} {}\n", t, c.name)
+                          : fmt::format("add chain {} {} {{ {} }}\n", t, c.name, c.hook);
+  for (const auto& c : chains) {
+    out += fmt::format("flush chain {} {}\n", t, c.name);
+    for (const auto& r : c.rules) out += fmt::format("add rule {} {} {}\n", t, c.name, r);
+  }
+  return out;
+}
+
+std::string delete_commands(const std::vector<std::string>& chains,
+                            const std::vector<std::string>& sets) {
+  std::string out;
+  const std::string t = fmt::format("ip {}", kTable);
+  for (const auto& c : chains) out += fmt::format("flush chain {} {}\n", t, c);
+  for (const auto& c : chains) out += fmt::format("delete chain {} {}\n", t, c);
+  for (const auto& s : sets) out += fmt::format("delete set {} {}\n", t, s);
+  return out;
+}
+
+}  // namespace podnet::proxy

@@ -1,0 +1,142 @@
+#include "podnet/proxy/proxier.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+
+#include "conntrack.hpp"
+#include "podnet/nft/nft_context.hpp"
+#include "podnet/nft/set_elements.hpp"
+#include "podnet/proxy/state.hpp"
+#include "table_objects.hpp"
+
+namespace podnet::proxy {
+
+struct Proxier::State {
+  nft::NftContext nft;
+  nft::SetElementClient elements;
+  ConntrackCleaner conntrack;
+  RulesetState rules;
+};
+
+Proxier::Proxier(std::unique_ptr<State> s) : st_(std::move(s)) {}
+Proxier::Proxier(Proxier&&) noexcept = default;
+Proxier& Proxier::operator=(Proxier&&) noexcept = default;
+Proxier::~Proxier() = default;
+
+Result<Proxier> Proxier::open() {
+  auto nft = PODNET_TRY(nft::NftContext::create());
+  auto elements = PODNET_TRY(nft::SetElementClient::open());
+  auto ct = PODNET_TRY(ConntrackCleaner::open());
+  return Proxier(
+      std::make_unique<State>(State{std::move(nft), std::move(elements), std::move(ct), {}}));
+}
+
+namespace {
+const std::string kTableName(kTable);
+const std::string kTableRef = fmt::format("ip {}", kTable);
+
+Result<> apply_full(Proxier::State& st, Change& c) {
+  // 1. Structure: every wanted set and chain, rules rewritten; one transaction. If an existing
+  // object cannot take its new definition, replace the whole structure atomically instead.
+  std::string text = fmt::format("add table {}\n{}", kTableRef, c.add_text);
+  if (auto r = st.nft.run(text); !r) {
+    auto r2 = st.nft.run(fmt::format("add table {0}\ndelete table {0}\n{1}", kTableRef, text));
+    if (!r2) return std::unexpected(r.error().context("create service table"));
+  }
+  // 2. Elements: static maps flushed and refilled in one batch (no window without them).
+  PODNET_TRY_VOID(st.elements.apply(kFamilyIp, kTableName, c.elements));
+  // 3. Stale chains and sets (from an earlier run or a failed sync).
+  auto objs = PODNET_TRY(list_table_objects(kFamilyIp, kTableName));
+  std::unordered_set<std::string> keep_c(c.keep_chains.begin(), c.keep_chains.end());
+  std::unordered_set<std::string> keep_s(c.keep_sets.begin(), c.keep_sets.end());
+  for (auto& n : objs.chains)
+    if (!keep_c.count(n)) c.remove_chains.push_back(n);
+  for (auto& n : objs.sets)
+    if (!keep_s.count(n)) c.remove_sets.push_back(n);
+  if (!c.remove_chains.empty() || !c.remove_sets.empty()) {
+    auto r = st.nft.run(delete_commands(c.remove_chains, c.remove_sets));
+    if (!r) return std::unexpected(r.error().context("remove stale service chains"));
+  }
+  return {};
+}
+
+Result<> apply_diff(Proxier::State& st, const Change& c) {
+  // New chains before the elements that jump to them; elements gone before their chains.
+  if (!c.add_text.empty()) {
+    auto r = st.nft.run(c.add_text);
+    if (!r) return std::unexpected(r.error().context("add service chains"));
+  }
+  PODNET_TRY_VOID(st.elements.apply(kFamilyIp, kTableName, c.elements));
+  if (!c.remove_chains.empty() || !c.remove_sets.empty()) {
+    auto r = st.nft.run(delete_commands(c.remove_chains, c.remove_sets));
+    if (!r) return std::unexpected(r.error().context("remove service chains"));
+  }
+  return {};
+}
+}  // namespace
+
+Result<SyncStats> Proxier::sync(const Snapshot& wanted) {
+  auto t0 = std::chrono::steady_clock::now();
+  Change c = st_->rules.plan(wanted);
+  SyncStats stats;
+  stats.full = c.full;
+  stats.services = c.services;
+  stats.endpoints = c.endpoints;
+  stats.changes = c.changes;
+  auto applied = c.full ? apply_full(*st_, c) : apply_diff(*st_, c);
+  if (!applied) {
+    st_->rules.invalidate();  // the next sync starts over from a full resync
+    return std::unexpected(applied.error());
+  }
+  // After the rules: new flows of a stale client now pick a live endpoint. A failure here
+  // leaves the rules right; it is reported, and the next sync does not repeat it.
+  auto n = st_->conntrack.remove(c.conntrack);
+  if (!n) return std::unexpected(n.error().context("service conntrack cleanup"));
+  stats.conntrack_deleted = *n;
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats;
+}
+
+Result<> Proxier::remove_all() {
+  st_->rules.invalidate();
+  // "add" first makes the delete succeed when the table is absent, in one transaction.
+  auto r = st_->nft.run(fmt::format("add table {0}\ndelete table {0}\n", kTableRef));
+  if (!r) return std::unexpected(r.error().context("remove service table"));
+  return {};
+}
+
+Result<ServiceInspection> Proxier::inspect(const NodeInfo& node, const Service& svc) {
+  ServiceInspection out;
+  ServicePlan p = plan_service(node, svc);
+  auto look = [&](const nft::SetElement& e) -> Result<> {
+    auto got = PODNET_TRY(st_->elements.get(kFamilyIp, kTableName, e));
+    if (got) {
+      got->set = e.set;
+      out.elements.push_back(e.set + ": " + element_text(*got));
+    } else {
+      out.missing.push_back(e.set + ": " + element_text(e));
+    }
+    return {};
+  };
+  for (const auto& e : p.elements) PODNET_TRY_VOID(look(e));
+  for (const auto& e : p.shared) PODNET_TRY_VOID(look(e));
+  std::vector<std::string> names = p.shared_chains;
+  for (const auto& c : p.chains) names.push_back(c.name);
+  for (const auto& n : names) {
+    auto text = st_->nft.run(fmt::format("list chain {} {}", kTableRef, n));
+    out.chains.push_back(text ? *text : fmt::format("chain {}: {}", n, text.error().message));
+  }
+  std::vector<ConntrackFilter> filters;
+  for (const auto& port : svc.ports) {
+    filters.push_back(
+        ConntrackFilter{port.protocol, svc.cluster_ip, port.port, std::nullopt, 0, false});
+    if (port.node_port)
+      filters.push_back(
+          ConntrackFilter{port.protocol, std::nullopt, port.node_port, std::nullopt, 0, false});
+  }
+  out.conntrack = PODNET_TRY(st_->conntrack.list(filters));
+  return out;
+}
+
+}  // namespace podnet::proxy

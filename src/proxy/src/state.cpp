@@ -1,0 +1,218 @@
+#include "podnet/proxy/state.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace podnet::proxy {
+
+namespace {
+
+std::string elem_id(const nft::SetElement& e) {
+  std::string id = e.set;
+  id.push_back('\0');
+  id.append(e.key.begin(), e.key.end());
+  return id;
+}
+
+size_t endpoint_count(const Service& s) {
+  size_t n = 0;
+  for (const auto& p : s.ports) n += p.endpoints.size();
+  return n;
+}
+
+bool same_value(const nft::SetElement& a, const nft::SetElement& b) {
+  return a.data == b.data && a.verdict == b.verdict && a.chain == b.chain;
+}
+
+}  // namespace
+
+const Service* RulesetState::find(const std::string& key) const {
+  auto it = services_.find(key);
+  return it == services_.end() ? nullptr : &it->second.svc;
+}
+
+Change RulesetState::plan(const Snapshot& wanted, bool full) {
+  if (full || !valid_ || !(wanted.node == node_)) return plan_full(wanted);
+  return plan_diff(wanted);
+}
+
+Change RulesetState::plan_full(const Snapshot& wanted) {
+  Change c;
+  c.full = true;
+  // The previous services still tell which UDP flows became stale.
+  auto previous = std::move(services_);
+  services_.clear();
+  shared_refs_.clear();
+  chain_refs_.clear();
+  node_ = wanted.node;
+  valid_ = true;
+  ++gen_;
+  endpoints_ = 0;
+
+  BasePlan base = plan_base(node_);
+  std::vector<SetDef> sets = base.sets;
+  std::vector<Chain> chains = base.chains;
+  for (const auto& s : base.sets) c.elements.flush.push_back(s.name);
+  std::unordered_map<std::string, size_t> own_index;  // duplicate keys: the first service wins
+  for (const auto& svc : wanted.services) {
+    std::string key = service_key(svc);
+    auto [it, fresh] = services_.try_emplace(key, Entry{svc, gen_});
+    if (!fresh) continue;
+    endpoints_ += endpoint_count(svc);
+    ServicePlan p = plan_service(node_, svc);
+    for (auto& e : p.elements)
+      if (own_index.try_emplace(elem_id(e), c.elements.add.size()).second)
+        c.elements.add.push_back(std::move(e));
+    for (auto& e : p.shared)
+      if (shared_refs_[elem_id(e)]++ == 0) c.elements.add.push_back(std::move(e));
+    for (auto& name : p.shared_chains)
+      if (chain_refs_[name]++ == 0) chains.push_back(shared_chain(node_, name));
+    for (auto& ch : p.chains) chains.push_back(std::move(ch));
+    for (auto& s : p.sets) sets.push_back(std::move(s));
+    auto old = previous.find(key);
+    for (auto& f : conntrack_cleanup(old == previous.end() ? nullptr : &old->second.svc, &svc))
+      c.conntrack.push_back(std::move(f));
+    if (old != previous.end()) previous.erase(old);
+  }
+  for (const auto& [key, e] : previous)
+    for (auto& f : conntrack_cleanup(&e.svc, nullptr)) c.conntrack.push_back(std::move(f));
+  c.add_text = add_commands(sets, chains);
+  for (const auto& s : sets) c.keep_sets.push_back(s.name);
+  for (const auto& ch : chains) c.keep_chains.push_back(ch.name);
+  c.services = services_.size();
+  c.endpoints = endpoints_;
+  c.changes = c.elements.add.size() + chains.size() + sets.size();
+  return c;
+}
+
+Change RulesetState::plan_diff(const Snapshot& wanted) {
+  Change c;
+  ++gen_;
+  // Element changes by id: removals first, then additions, both net of each other.
+  std::map<std::string, nft::SetElement> removed, added;
+  std::unordered_map<std::string, int> shared_before, chain_before;
+  std::unordered_map<std::string, nft::SetElement> shared_elems;
+  std::map<std::string, Chain> chains_added;
+  std::set<std::string> chains_removed;
+  std::map<std::string, SetDef> sets_added;
+  std::set<std::string> sets_removed;
+
+  auto apply = [&](const Service* old, const Service* now) {
+    ServicePlan before = old ? plan_service(node_, *old) : ServicePlan{};
+    ServicePlan after = now ? plan_service(node_, *now) : ServicePlan{};
+    if (old) endpoints_ -= endpoint_count(*old);
+    if (now) endpoints_ += endpoint_count(*now);
+    for (auto& f : conntrack_cleanup(old, now)) c.conntrack.push_back(std::move(f));
+    // Own elements.
+    std::unordered_map<std::string, const nft::SetElement*> prev;
+    for (const auto& e : before.elements) prev.emplace(elem_id(e), &e);
+    for (auto& e : after.elements) {
+      std::string id = elem_id(e);
+      auto it = prev.find(id);
+      if (it != prev.end()) {
+        const nft::SetElement* was = it->second;
+        prev.erase(it);
+        if (same_value(*was, e)) continue;
+        removed.emplace(id, *was);  // same key, new value: remove then add
+      }
+      added[id] = std::move(e);
+    }
+    // Gone keys (if another service takes one in this sync, removal runs before its addition).
+    for (const auto& [id, e] : prev) removed.emplace(id, *e);
+    // Shared elements and chains: reference counts; the transitions 0<->1 are changes.
+    auto count = [&](std::unordered_map<std::string, int>& refs,
+                     std::unordered_map<std::string, int>& first, const std::string& id,
+                     int delta) {
+      int& r = refs[id];
+      first.try_emplace(id, r);
+      r += delta;
+    };
+    for (auto& e : before.shared) {
+      std::string id = elem_id(e);
+      count(shared_refs_, shared_before, id, -1);
+      shared_elems.try_emplace(std::move(id), std::move(e));
+    }
+    for (auto& e : after.shared) {
+      std::string id = elem_id(e);
+      count(shared_refs_, shared_before, id, +1);
+      shared_elems.try_emplace(std::move(id), std::move(e));
+    }
+    for (const auto& n : before.shared_chains) count(chain_refs_, chain_before, n, -1);
+    for (const auto& n : after.shared_chains) count(chain_refs_, chain_before, n, +1);
+    // Own chains and sets by name.
+    std::map<std::string, const Chain*> old_chains;
+    for (const auto& ch : before.chains) old_chains.emplace(ch.name, &ch);
+    for (auto& ch : after.chains) {
+      auto it = old_chains.find(ch.name);
+      bool same = it != old_chains.end() && *it->second == ch;
+      if (it != old_chains.end()) old_chains.erase(it);
+      chains_removed.erase(ch.name);
+      if (!same) chains_added[ch.name] = std::move(ch);
+    }
+    for (const auto& [name, ch] : old_chains) chains_removed.insert(name);
+    std::set<std::string> old_sets;
+    for (const auto& s : before.sets) old_sets.insert(s.name);
+    for (auto& s : after.sets) {
+      sets_removed.erase(s.name);
+      if (!old_sets.erase(s.name)) sets_added[s.name] = std::move(s);
+    }
+    for (const auto& n : old_sets) sets_removed.insert(n);
+  };
+
+  for (const auto& svc : wanted.services) {
+    std::string key = service_key(svc);
+    auto it = services_.find(key);
+    if (it == services_.end()) {
+      apply(nullptr, &svc);
+      services_.emplace(std::move(key), Entry{svc, gen_});
+    } else if (it->second.gen == gen_) {
+      continue;  // duplicate in the snapshot: the first one counts
+    } else {
+      if (!(it->second.svc == svc)) {
+        apply(&it->second.svc, &svc);
+        it->second.svc = svc;
+      }
+      it->second.gen = gen_;
+    }
+  }
+  for (auto it = services_.begin(); it != services_.end();) {
+    if (it->second.gen != gen_) {
+      apply(&it->second.svc, nullptr);
+      it = services_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  // Shared elements change only when their user count crosses zero.
+  for (const auto& [id, before] : shared_before) {
+    int now = shared_refs_[id];
+    if (before == 0 && now > 0) added[id] = std::move(shared_elems[id]);
+    if (before > 0 && now == 0) removed.emplace(id, std::move(shared_elems[id]));
+    if (now == 0) shared_refs_.erase(id);
+  }
+  for (const auto& [name, before] : chain_before) {
+    int now = chain_refs_[name];
+    if (before == 0 && now > 0) chains_added[name] = shared_chain(node_, name);
+    if (before > 0 && now == 0) chains_removed.insert(name);
+    if (now == 0) chain_refs_.erase(name);
+  }
+
+  std::vector<SetDef> sets;
+  for (auto& [n, s] : sets_added) sets.push_back(std::move(s));
+  std::vector<Chain> chains;
+  for (auto& [n, ch] : chains_added) chains.push_back(std::move(ch));
+  if (!sets.empty() || !chains.empty()) c.add_text = add_commands(sets, chains);
+  for (auto& [id, e] : removed) c.elements.remove.push_back(std::move(e));
+  for (auto& [id, e] : added) c.elements.add.push_back(std::move(e));
+  c.remove_chains.assign(chains_removed.begin(), chains_removed.end());
+  c.remove_sets.assign(sets_removed.begin(), sets_removed.end());
+  c.services = services_.size();
+  c.endpoints = endpoints_;
+  c.changes = c.elements.add.size() + c.elements.remove.size() + chains.size() + sets.size() +
+              c.remove_chains.size() + c.remove_sets.size();
+  return c;
+}
+
+}  // namespace podnet::proxy

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "podnet/proxy/state.hpp"
+
+namespace podnet::proxy {
+namespace {
+using namespace test;
+using V = std::vector<std::string>;
+
+Service named(std::string name, const char* cip, std::vector<Endpoint> eps) {
+  auto s = web(std::move(eps));
+  s.name = std::move(name);
+  s.cluster_ip = ip(cip);
+  return s;
+}
+
+TEST(ProxyState, FirstSyncIsFull) {
+  RulesetState st;
+  Snapshot snap{node(), {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, true}})}};
+  Change c = st.plan(snap);
+  EXPECT_TRUE(c.full);
+  EXPECT_EQ(c.elements.flush.size(), 10u);
+  EXPECT_NE(c.add_text.find("add chain ip podnet-svc pick-1\n"), std::string::npos);
+  EXPECT_EQ(c.services, 1u);
+  EXPECT_EQ(c.endpoints, 1u);
+  EXPECT_NE(std::find(c.keep_chains.begin(), c.keep_chains.end(), "pick-1"), c.keep_chains.end());
+  // Nothing changed: nothing to do.
+  EXPECT_TRUE(st.plan(snap).empty());
+}
+
+TEST(ProxyState, OneEndpointChangeIsOneElement) {
+  RulesetState st;
+  Snapshot snap{node(),
+                {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}}),
+                 named("b", "10.96.0.2", {{ip("192.168.0.3"), 80, false}})}};
+  st.plan(snap);
+  snap.services[1].ports[0].endpoints[0].ip = ip("192.168.0.4");
+  Change c = st.plan(snap);
+  EXPECT_FALSE(c.full);
+  EXPECT_TRUE(c.add_text.empty());
+  EXPECT_EQ(lines(c.elements.remove),
+            (V{"endpoints: 192.168.0.3 . tcp . 80",
+               "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.3 . 80"}));
+  EXPECT_EQ(lines(c.elements.add),
+            (V{"endpoints: 192.168.0.4 . tcp . 80",
+               "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
+}
+
+TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
+  RulesetState st;
+  Snapshot snap{node(), {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}})}};
+  st.plan(snap);
+  snap.services[0].ports[0].endpoints.push_back({ip("192.168.0.3"), 80, false});
+  Change c = st.plan(snap);
+  EXPECT_EQ(c.add_text.find("add chain ip podnet-svc pick-2\n"), 0u);
+  EXPECT_EQ(c.remove_chains, V{"pick-1"});
+  EXPECT_EQ(lines(c.elements.add),
+            (V{"endpoints: 192.168.0.3 . tcp . 80",
+               "service-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
+               "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(lines(c.elements.remove), V{"service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"});
+}
+
+TEST(ProxyState, SharedElementsAreCounted) {
+  RulesetState st;
+  Endpoint ep{ip("192.168.0.2"), 80, true};
+  Snapshot snap{node(), {named("a", "10.96.0.1", {ep}), named("b", "10.96.0.2", {ep})}};
+  st.plan(snap);
+  snap.services.pop_back();
+  Change c = st.plan(snap);
+  // b's own elements go; the endpoint's hairpin/endpoints entries stay for a; pick-1 stays.
+  EXPECT_EQ(
+      lines(c.elements.remove),
+      (V{"cluster-ips: 10.96.0.2", "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.2 . 80",
+         "service-ips: 10.96.0.2 . tcp . 80 : goto pick-1"}));
+  EXPECT_TRUE(c.elements.add.empty());
+  EXPECT_TRUE(c.remove_chains.empty());
+  snap.services.clear();
+  c = st.plan(snap);
+  EXPECT_EQ(lines(c.elements.remove),
+            (V{"cluster-ips: 10.96.0.1", "endpoints: 192.168.0.2 . tcp . 80",
+               "hairpin: 192.168.0.2 . 192.168.0.2",
+               "service-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80",
+               "service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"}));
+  EXPECT_EQ(c.remove_chains, V{"pick-1"});
+}
+
+TEST(ProxyState, AffinityServiceDeletedRemovesChainsAndSets) {
+  RulesetState st;
+  auto s = named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, true}});
+  s.affinity_timeout = 5;
+  Snapshot snap{node(), {s}};
+  st.plan(snap);
+  snap.services.clear();
+  Change c = st.plan(snap);
+  EXPECT_EQ(c.remove_chains, (V{"aff-default/a/tcp/80", "affe-default/a/tcp/80/192.168.0.2/80"}));
+  EXPECT_EQ(c.remove_sets, V{"affs-default/a/tcp/80/192.168.0.2/80/5"});
+}
+
+TEST(ProxyState, InvalidateForcesFull) {
+  RulesetState st;
+  Snapshot snap{node(), {}};
+  st.plan(snap);
+  EXPECT_FALSE(st.plan(snap).full);
+  st.invalidate();
+  EXPECT_TRUE(st.plan(snap).full);
+  snap.node.cluster_cidr = *net::Prefix::parse("10.244.0.0/16");
+  EXPECT_TRUE(st.plan(snap).full);
+}
+
+TEST(ProxyState, ConntrackOnUdpEndpointGone) {
+  RulesetState st;
+  auto s = web({{ip("192.168.0.2"), 53, false}}, 0, Protocol::udp);
+  Snapshot snap{node(), {s}};
+  st.plan(snap);
+  snap.services[0].ports[0].endpoints[0].ip = ip("192.168.0.3");
+  Change c = st.plan(snap);
+  ASSERT_EQ(c.conntrack.size(), 1u);
+  EXPECT_EQ(c.conntrack[0].reply_src, ip("192.168.0.2"));
+}
+
+}  // namespace
+}  // namespace podnet::proxy
