@@ -194,6 +194,8 @@ TEST(ServiceJson, RoundTripAndShape) {
   EXPECT_EQ(j, json::parse(R"({"metadata": {"name": "web", "namespace": "default"},
       "spec": {"type": "NodePort", "clusterIP": "10.96.0.10", "selector": {"app": "web"},
                "sessionAffinity": "ClientIP",
+               "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 10800}},
+               "externalTrafficPolicy": "Cluster", "internalTrafficPolicy": "Cluster",
                "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": 30080},
                          {"name": "dns", "protocol": "UDP", "port": 53, "targetPort": 53}]}})"));
   EXPECT_EQ(*service_from_json(j), s);

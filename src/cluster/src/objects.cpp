@@ -140,6 +140,8 @@ constexpr std::pair<std::string_view, Protocol> protocol_names[] = {
     {"TCP", Protocol::TCP}, {"UDP", Protocol::UDP}, {"SCTP", Protocol::SCTP}};
 constexpr std::pair<std::string_view, SessionAffinity> affinity_names[] = {
     {"None", SessionAffinity::None}, {"ClientIP", SessionAffinity::ClientIP}};
+constexpr std::pair<std::string_view, TrafficPolicy> policy_names[] = {
+    {"Cluster", TrafficPolicy::Cluster}, {"Local", TrafficPolicy::Local}};
 
 template <typename E, size_t N>
 std::string_view name_of(E e, const std::pair<std::string_view, E> (&names)[N]) {
@@ -154,6 +156,7 @@ std::string_view to_string(PodPhase p) { return name_of(p, phase_names); }
 std::string_view to_string(ServiceType t) { return name_of(t, type_names); }
 std::string_view to_string(Protocol p) { return name_of(p, protocol_names); }
 std::string_view to_string(SessionAffinity a) { return name_of(a, affinity_names); }
+std::string_view to_string(TrafficPolicy p) { return name_of(p, policy_names); }
 
 // ---- Node ----
 
@@ -223,9 +226,17 @@ nlohmann::json to_json(const Pod& p) {
     meta["ownerReferences"] = json::array({{{"kind", "Deployment"}, {"name", p.owner}}});
   json spec = json::object();
   if (!p.node.empty()) spec["nodeName"] = p.node;
-  if (p.port)
-    spec["containers"] =
-        json::array({{{"name", "app"}, {"ports", json::array({{{"containerPort", p.port}}})}}});
+  if (p.port) {
+    json first = {{"containerPort", p.port}};
+    if (!p.portName.empty()) first["name"] = p.portName;
+    json ports = json::array({first});
+    for (const auto& cp : p.extraPorts) {
+      json o = {{"containerPort", cp.containerPort}};
+      if (!cp.name.empty()) o["name"] = cp.name;
+      ports.push_back(std::move(o));
+    }
+    spec["containers"] = json::array({{{"name", "app"}, {"ports", std::move(ports)}}});
+  }
   json status = {{"phase", to_string(p.phase)}};
   if (!p.reason.empty()) status["reason"] = p.reason;
   if (p.podIP) status["podIP"] = p.podIP->str();
@@ -262,8 +273,27 @@ Result<> read_pod_meta(const json& j, Pod& p) {
 Result<> read_container(const json& spec, Pod& p) {
   const json* c = PODNET_TRY(first_object(spec, "containers", "spec"));
   if (!c) return {};
-  if (const json* port = PODNET_TRY(first_object(*c, "ports", "spec.containers[0]")))
-    p.port = PODNET_TRY(port_field(*port, "containerPort", "spec.containers[0].ports[0]", true));
+  if (!PODNET_TRY(first_object(*c, "ports", "spec.containers[0]"))) return {};
+  const json& ports = (*c)["ports"];
+  std::set<std::string> names;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string path = fmt::format("spec.containers[0].ports[{}]", i);
+    if (!ports[i].is_object()) return fail(path + ": must be an object");
+    ContainerPort cp;
+    cp.containerPort = PODNET_TRY(port_field(ports[i], "containerPort", path, true));
+    cp.name = PODNET_TRY(opt_string(ports[i], "name", path)).value_or("");
+    if (!cp.name.empty()) {
+      PODNET_TRY_VOID(validate_dns_label(cp.name, path + ".name"));
+      if (!names.insert(cp.name).second)
+        return fail(fmt::format("{}.name: \"{}\" used twice", path, cp.name));
+    }
+    if (i == 0) {
+      p.port = cp.containerPort;
+      p.portName = std::move(cp.name);
+    } else {
+      p.extraPorts.push_back(std::move(cp));
+    }
+  }
   return {};
 }
 
@@ -305,23 +335,161 @@ Result<Pod> pod_from_json(const nlohmann::json& j) {
   return p;
 }
 
+std::optional<uint16_t> named_port(const Pod& p, std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  if (p.port && p.portName == name) return p.port;
+  for (const auto& cp : p.extraPorts)
+    if (cp.name == name) return cp.containerPort;
+  return std::nullopt;
+}
+
 // ---- Service ----
+
+std::string TargetPort::str() const { return named() ? name : std::to_string(number); }
+
+std::string to_string(const ExplicitEndpoint& e) {
+  if (!e.port) return e.ip.str();
+  if (e.ip.is_v4()) return fmt::format("{}:{}", e.ip.str(), e.port);
+  return fmt::format("[{}]:{}", e.ip.str(), e.port);
+}
+
+Result<ExplicitEndpoint> parse_explicit_endpoint(std::string_view text, std::string_view field) {
+  auto bad = [&] {
+    return fail(fmt::format("{}: \"{}\" is not IP, IP:PORT or [IPv6]:PORT", field, text));
+  };
+  std::string_view host = text, port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return bad();
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (rest.size() < 2 || rest[0] != ':') return bad();
+    port = rest.substr(1);
+  } else if (auto colon = text.find(':');
+             colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+    host = text.substr(0, colon);  // one colon: IPv4:PORT (several: a bare IPv6 address)
+    port = text.substr(colon + 1);
+  }
+  auto ip = net::IpAddress::parse(host);
+  if (!ip) return bad();
+  ExplicitEndpoint e;
+  e.ip = *ip;
+  if (!port.empty() || host.size() != text.size()) {
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return bad();
+    int v = std::stoi(std::string(port));
+    if (v < 1 || v > 65535)
+      return fail(fmt::format("{}: port {} must be in 1..65535", field, v));
+    e.port = uint16_t(v);
+  }
+  return e;
+}
 
 nlohmann::json to_json(const Service& s) {
   json ports = json::array();
   for (const auto& p : s.ports) {
-    json o = {{"protocol", to_string(p.protocol)}, {"port", p.port}, {"targetPort", p.targetPort}};
+    json o = {{"protocol", to_string(p.protocol)}, {"port", p.port}};
+    if (p.targetPort.named()) o["targetPort"] = p.targetPort.name;
+    else o["targetPort"] = p.targetPort.number;
     if (!p.name.empty()) o["name"] = p.name;
     if (p.nodePort) o["nodePort"] = p.nodePort;
     ports.push_back(std::move(o));
   }
   json spec = {{"type", to_string(s.type)},
                {"ports", ports},
-               {"sessionAffinity", to_string(s.sessionAffinity)}};
+               {"sessionAffinity", to_string(s.sessionAffinity)},
+               {"internalTrafficPolicy", to_string(s.internalTrafficPolicy)}};
+  if (s.sessionAffinity == SessionAffinity::ClientIP)
+    spec["sessionAffinityConfig"] = {{"clientIP", {{"timeoutSeconds", s.affinityTimeout}}}};
+  if (s.type == ServiceType::NodePort)
+    spec["externalTrafficPolicy"] = to_string(s.externalTrafficPolicy);
+  if (s.publishNotReadyAddresses) spec["publishNotReadyAddresses"] = true;
   if (s.clusterIP) spec["clusterIP"] = s.clusterIP->str();
   if (!s.selector.empty()) spec["selector"] = s.selector;
-  return json{{"metadata", meta_json(s.name, s.ns, s.labels)}, {"spec", spec}};
+  if (!s.endpoints.empty()) {
+    json eps = json::array();
+    for (const auto& e : s.endpoints) {
+      if (e.portName.empty()) {
+        eps.push_back(to_string(e));
+        continue;
+      }
+      json o = {{"ip", e.ip.str()}, {"portName", e.portName}};
+      if (e.port) o["port"] = e.port;
+      eps.push_back(std::move(o));
+    }
+    spec["endpoints"] = std::move(eps);
+  }
+  json meta = meta_json(s.name, s.ns, s.labels);
+  if (s.created) meta["creationTimestamp"] = format_timestamp(s.created);
+  return json{{"metadata", meta}, {"spec", spec}};
 }
+
+namespace {
+
+// IANA_SVC_NAME, as Kubernetes checks a named targetPort: 1..15 of [a-z0-9-], at least one
+// letter, no leading/trailing/double '-'.
+bool is_port_name(std::string_view n) {
+  if (n.empty() || n.size() > 15 || n.front() == '-' || n.back() == '-') return false;
+  bool letter = false;
+  for (size_t i = 0; i < n.size(); ++i) {
+    char c = n[i];
+    if (c >= 'a' && c <= 'z') letter = true;
+    else if (!(c >= '0' && c <= '9') && c != '-') return false;
+    if (c == '-' && i > 0 && n[i - 1] == '-') return false;
+  }
+  return letter;
+}
+
+Result<TargetPort> read_target_port(const json& o, const std::string& path, uint16_t port) {
+  const json* t = member(o, "targetPort");
+  if (!t) return TargetPort(port);
+  if (t->is_string()) {
+    std::string name = t->get<std::string>();
+    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      json n = {{"targetPort", name.size() > 6 ? 70000 : std::stoi(name)}};
+      return TargetPort(PODNET_TRY(port_field(n, "targetPort", path, true)));
+    }
+    return TargetPort(std::move(name));  // checked by validate()
+  }
+  return TargetPort(PODNET_TRY(port_field(o, "targetPort", path, true)));
+}
+
+Result<std::vector<ExplicitEndpoint>> read_endpoints(const json& spec) {
+  std::vector<ExplicitEndpoint> out;
+  const json* a = member(spec, "endpoints");
+  if (!a) return out;
+  if (!a->is_array()) return fail("spec.endpoints: must be an array");
+  for (size_t i = 0; i < a->size(); ++i) {
+    const json& e = (*a)[i];
+    std::string path = fmt::format("spec.endpoints[{}]", i);
+    if (e.is_string()) {
+      out.push_back(PODNET_TRY(parse_explicit_endpoint(e.get<std::string>(), path)));
+      continue;
+    }
+    if (!e.is_object()) return fail(path + ": must be \"IP[:PORT]\" or an object {ip, port, portName}");
+    ExplicitEndpoint x;
+    x.ip = PODNET_TRY(parse_ip(PODNET_TRY(req_string(e, "ip", path)), path + ".ip"));
+    x.port = PODNET_TRY(port_field(e, "port", path, false));
+    x.portName = PODNET_TRY(opt_string(e, "portName", path)).value_or("");
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+Result<> read_affinity(const json& spec, Service& s) {
+  s.sessionAffinity =
+      PODNET_TRY(enum_field(spec, "sessionAffinity", "spec", SessionAffinity::None, affinity_names));
+  const json* cfg = PODNET_TRY(object_at(spec, "sessionAffinityConfig", "spec", false));
+  if (!cfg) return {};
+  const json* cip = PODNET_TRY(object_at(*cfg, "clientIP", "spec.sessionAffinityConfig", false));
+  if (!cip) return {};
+  if (auto t = PODNET_TRY(opt_int(*cip, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP")))
+    s.affinityTimeout = *t;
+  return {};
+}
+
+}  // namespace
 
 Result<Service> service_from_json(const nlohmann::json& j) {
   auto meta = PODNET_TRY(read_meta(j, true));
@@ -329,39 +497,118 @@ Result<Service> service_from_json(const nlohmann::json& j) {
   s.name = std::move(meta.name);
   s.ns = std::move(meta.ns);
   s.labels = std::move(meta.labels);
+  const json* m = PODNET_TRY(object_at(j, "metadata", "", true));
+  if (auto ts = PODNET_TRY(opt_string(*m, "creationTimestamp", "metadata")))
+    s.created = PODNET_TRY(parse_timestamp(*ts, "metadata.creationTimestamp"));
   const json* spec = PODNET_TRY(object_at(j, "spec", "", true));
   s.type = PODNET_TRY(enum_field(*spec, "type", "spec", ServiceType::ClusterIP, type_names));
   s.clusterIP = PODNET_TRY(opt_ip(*spec, "clusterIP", "spec"));
   s.selector = PODNET_TRY(read_labels(*spec, "selector", "spec"));
-  s.sessionAffinity = PODNET_TRY(enum_field(*spec, "sessionAffinity", "spec", SessionAffinity::None, affinity_names));
+  PODNET_TRY_VOID(read_affinity(*spec, s));
+  s.externalTrafficPolicy = PODNET_TRY(
+      enum_field(*spec, "externalTrafficPolicy", "spec", TrafficPolicy::Cluster, policy_names));
+  s.internalTrafficPolicy = PODNET_TRY(
+      enum_field(*spec, "internalTrafficPolicy", "spec", TrafficPolicy::Cluster, policy_names));
+  if (const json* p = member(*spec, "publishNotReadyAddresses")) {
+    if (!p->is_boolean()) return fail("spec.publishNotReadyAddresses: must be true or false");
+    s.publishNotReadyAddresses = p->get<bool>();
+  }
   const json* ports = member(*spec, "ports");
   if (!ports || !ports->is_array() || ports->empty())
     return fail("spec.ports: missing (want a non-empty array)");
-  std::set<std::string> names;
-  std::set<std::pair<Protocol, uint16_t>> seen;
   for (size_t i = 0; i < ports->size(); ++i) {
     const json& o = (*ports)[i];
     std::string path = fmt::format("spec.ports[{}]", i);
     if (!o.is_object()) return fail(fmt::format("{}: must be an object", path));
     ServicePort p;
     p.name = PODNET_TRY(opt_string(o, "name", path)).value_or("");
+    p.protocol = PODNET_TRY(enum_field(o, "protocol", path, Protocol::TCP, protocol_names));
+    p.port = PODNET_TRY(port_field(o, "port", path, true));
+    p.targetPort = PODNET_TRY(read_target_port(o, path, p.port));
+    p.nodePort = PODNET_TRY(port_field(o, "nodePort", path, false));
+    s.ports.push_back(std::move(p));
+  }
+  s.endpoints = PODNET_TRY(read_endpoints(*spec));
+  PODNET_TRY_VOID(validate(s));
+  return s;
+}
+
+namespace {
+
+Result<> validate_ports(const Service& s) {
+  if (s.ports.empty()) return fail("spec.ports: missing (want a non-empty array)");
+  std::set<std::string> names;
+  std::set<std::pair<Protocol, uint16_t>> seen, node_ports;
+  for (size_t i = 0; i < s.ports.size(); ++i) {
+    const ServicePort& p = s.ports[i];
+    std::string path = fmt::format("spec.ports[{}]", i);
     if (!p.name.empty()) PODNET_TRY_VOID(validate_dns_label(p.name, path + ".name"));
-    else if (ports->size() > 1)
+    else if (s.ports.size() > 1)
       return fail(fmt::format("{}.name: required when a service has several ports", path));
     if (!p.name.empty() && !names.insert(p.name).second)
       return fail(fmt::format("{}.name: \"{}\" used twice", path, p.name));
-    p.protocol = PODNET_TRY(enum_field(o, "protocol", path, Protocol::TCP, protocol_names));
-    p.port = PODNET_TRY(port_field(o, "port", path, true));
-    p.targetPort = PODNET_TRY(port_field(o, "targetPort", path, false));
-    if (!p.targetPort) p.targetPort = p.port;
-    p.nodePort = PODNET_TRY(port_field(o, "nodePort", path, false));
+    if (p.port == 0) return fail(fmt::format("{}.port: 0 must be in 1..65535", path));
+    if (p.targetPort.named()) {
+      if (!is_port_name(p.targetPort.name))
+        return fail(fmt::format("{}.targetPort: \"{}\" is not a port number or name (1-15 of "
+                                "a-z, 0-9, '-', with a letter)",
+                                path, p.targetPort.name));
+    } else if (p.targetPort.number == 0) {
+      return fail(fmt::format("{}.targetPort: 0 must be in 1..65535", path));
+    }
     if (p.nodePort && s.type == ServiceType::ClusterIP)
       return fail(fmt::format("{}.nodePort: {} set on a ClusterIP service", path, p.nodePort));
     if (!seen.emplace(p.protocol, p.port).second)
       return fail(fmt::format("{}.port: {}/{} used twice", path, p.port, to_string(p.protocol)));
-    s.ports.push_back(std::move(p));
+    if (p.nodePort && !node_ports.emplace(p.protocol, p.nodePort).second)
+      return fail(fmt::format("{}.nodePort: {}/{} used twice", path, p.nodePort,
+                              to_string(p.protocol)));
   }
-  return s;
+  return {};
+}
+
+Result<> validate_endpoints(const Service& s) {
+  if (s.endpoints.empty()) return {};
+  if (!s.selector.empty())
+    return fail("spec.endpoints: only for a service without selector (the selector's pods are "
+                "its endpoints)");
+  for (size_t i = 0; i < s.endpoints.size(); ++i) {
+    const ExplicitEndpoint& e = s.endpoints[i];
+    std::string path = fmt::format("spec.endpoints[{}]", i);
+    if (e.ip.is_unspecified() || e.ip.is_multicast())
+      return fail(fmt::format("{}: {} cannot be an endpoint", path, e.ip.str()));
+    bool found = e.portName.empty();
+    for (size_t k = 0; k < s.ports.size(); ++k) {
+      const ServicePort& p = s.ports[k];
+      if (!e.portName.empty() && p.name != e.portName) continue;
+      found = true;
+      if (!e.port && p.targetPort.named())
+        return fail(fmt::format("{}: needs a port (spec.ports[{}].targetPort \"{}\" is a name)",
+                                path, k, p.targetPort.name));
+    }
+    if (!found)
+      return fail(fmt::format("{}.portName: \"{}\" is not a port of this service", path,
+                              e.portName));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<> validate(const Service& s) {
+  PODNET_TRY_VOID(validate_dns_label(s.name, "metadata.name"));
+  PODNET_TRY_VOID(validate_dns_label(s.ns, "metadata.namespace"));
+  PODNET_TRY_VOID(validate_ports(s));
+  if (s.sessionAffinity == SessionAffinity::ClientIP &&
+      (s.affinityTimeout < 1 || s.affinityTimeout > max_affinity_timeout))
+    return fail(fmt::format("spec.sessionAffinityConfig.clientIP.timeoutSeconds: {} must be in "
+                            "1..{}",
+                            s.affinityTimeout, max_affinity_timeout));
+  if (s.externalTrafficPolicy == TrafficPolicy::Local && s.type != ServiceType::NodePort)
+    return fail("spec.externalTrafficPolicy: Local is only for NodePort services");
+  if (s.clusterIP && (s.clusterIP->is_unspecified() || s.clusterIP->is_multicast()))
+    return fail(fmt::format("spec.clusterIP: {} cannot be a service address", s.clusterIP->str()));
+  return validate_endpoints(s);
 }
 
 }  // namespace podnet::cluster

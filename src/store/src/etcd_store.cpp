@@ -14,9 +14,16 @@ namespace {
 
 using nlohmann::json;
 
-Revision header_revision(const json& j) {
-  auto it = j.find("header");
-  return it == j.end() ? 0 : i64(*it, "revision");
+Result<Revision> header_revision(const json& j) {
+  const json* h = PODNET_TRY(object(j, "header"));
+  return h ? i64(*h, "revision") : Result<Revision>(0);
+}
+
+// The first kv of a range answer, if any.
+Result<std::optional<KeyValue>> first_kv(const json& range) {
+  const json* kvs = PODNET_TRY(array(range, "kvs"));
+  if (!kvs || kvs->empty()) return std::optional<KeyValue>{};
+  return std::optional<KeyValue>{PODNET_TRY(to_kv((*kvs)[0]))};
 }
 
 std::string lease_str(LeaseId id) { return std::to_string(id); }
@@ -27,17 +34,14 @@ json put_request(std::string_view key, std::string_view value, LeaseId lease) {
   return r;
 }
 
-bool mentions(const Error& e, std::string_view what) {
-  return e.message.find(what) != std::string::npos;
-}
-
 }  // namespace
 
 Result<std::optional<KeyValue>> EtcdStore::get(std::string_view key) {
-  auto r = PODNET_TRY(http_->post("/v3/kv/range", json{{"key", b64encode(key)}}, Resend::safe));
-  auto kvs = r.find("kvs");
-  if (kvs == r.end() || !kvs->is_array() || kvs->empty()) return std::optional<KeyValue>{};
-  return std::optional<KeyValue>{PODNET_TRY(to_kv((*kvs)[0]))};
+  auto r = http_->post("/v3/kv/range", json{{"key", b64encode(key)}}, Resend::safe);
+  if (!r) return fail(r.error().context(fmt::format("get {}", key)));
+  auto kv = first_kv(*r);
+  if (!kv) return fail(kv.error().context(fmt::format("get {}", key)));
+  return kv;
 }
 
 Result<ListResult> EtcdStore::list(std::string_view prefix) {
@@ -45,17 +49,26 @@ Result<ListResult> EtcdStore::list(std::string_view prefix) {
   ListResult out;
   json req = prefix_range(prefix);
   req["limit"] = std::to_string(kPage);
-  for (;;) {
+  auto page = [&]() -> Result<bool> {  // true: more pages follow
     auto r = PODNET_TRY(http_->post("/v3/kv/range", req, Resend::safe));
     if (out.revision == 0) {
       // Later pages read the same snapshot as the first.
-      out.revision = header_revision(r);
+      out.revision = PODNET_TRY(header_revision(r));
       req["revision"] = std::to_string(out.revision);
     }
-    if (auto kvs = r.find("kvs"); kvs != r.end() && kvs->is_array())
+    size_t before = out.items.size();
+    if (const json* kvs = PODNET_TRY(array(r, "kvs")))
       for (const auto& kv : *kvs) out.items.push_back(PODNET_TRY(to_kv(kv)));
-    if (!r.value("more", false) || out.items.empty()) break;
-    req["key"] = b64encode(out.items.back().key + std::string(1, '\0'));
+    bool more = PODNET_TRY(flag(r, "more"));
+    if (more && out.items.size() == before)  // would ask for the same page forever
+      return fail(ErrorKind::invalid_answer, "etcd answer: \"more\" with an empty page");
+    if (more) req["key"] = b64encode(out.items.back().key + std::string(1, '\0'));
+    return more;
+  };
+  for (;;) {
+    auto more = page();
+    if (!more) return fail(more.error().context(fmt::format("list {}", prefix)));
+    if (!*more) break;
   }
   return out;
 }
@@ -63,7 +76,9 @@ Result<ListResult> EtcdStore::list(std::string_view prefix) {
 Result<Revision> EtcdStore::put(std::string_view key, std::string_view value, LeaseId lease) {
   auto r = http_->post("/v3/kv/put", put_request(key, value, lease), Resend::unsafe);
   if (!r) return fail(r.error().context(fmt::format("put {}", key)));
-  return header_revision(*r);
+  auto rev = header_revision(*r);
+  if (!rev) return fail(rev.error().context(fmt::format("put {}", key)));
+  return rev;
 }
 
 Result<CondResult> EtcdStore::txn(std::string_view key, json compare, json success) {
@@ -72,18 +87,20 @@ Result<CondResult> EtcdStore::txn(std::string_view key, json compare, json succe
               {"failure", json::array({{{"request_range", {{"key", b64encode(key)}}}}})}};
   auto r = http_->post("/v3/kv/txn", req, Resend::unsafe);
   if (!r) return fail(r.error().context(fmt::format("transaction on {}", key)));
-  CondResult out;
-  out.succeeded = r->value("succeeded", false);
-  out.revision = header_revision(*r);
-  if (!out.succeeded) {
-    auto resps = r->find("responses");
-    if (resps != r->end() && resps->is_array() && !resps->empty()) {
-      const json& range = (*resps)[0].value("response_range", json::object());
-      auto kvs = range.find("kvs");
-      if (kvs != range.end() && kvs->is_array() && !kvs->empty())
-        out.current = PODNET_TRY(to_kv((*kvs)[0]));
+  auto decode = [&]() -> Result<CondResult> {
+    CondResult out;
+    out.succeeded = PODNET_TRY(flag(*r, "succeeded"));
+    out.revision = PODNET_TRY(header_revision(*r));
+    if (!out.succeeded) {
+      const json* resps = PODNET_TRY(array(*r, "responses"));
+      if (resps && !resps->empty())
+        if (const json* range = PODNET_TRY(object((*resps)[0], "response_range")))
+          out.current = PODNET_TRY(first_kv(*range));
     }
-  }
+    return out;
+  };
+  auto out = decode();
+  if (!out) return fail(out.error().context(fmt::format("transaction on {}", key)));
   return out;
 }
 
@@ -104,7 +121,9 @@ Result<CondResult> EtcdStore::compare_and_swap(std::string_view key, std::string
 Result<bool> EtcdStore::del(std::string_view key) {
   auto r = http_->post("/v3/kv/deleterange", json{{"key", b64encode(key)}}, Resend::unsafe);
   if (!r) return fail(r.error().context(fmt::format("delete {}", key)));
-  return i64(*r, "deleted") > 0;
+  auto n = i64(*r, "deleted");
+  if (!n) return fail(n.error().context(fmt::format("delete {}", key)));
+  return *n > 0;
 }
 
 Result<CondResult> EtcdStore::del_if(std::string_view key, Revision expected) {
@@ -120,32 +139,76 @@ Result<CondResult> EtcdStore::del_if(std::string_view key, Revision expected) {
 Result<std::int64_t> EtcdStore::del_prefix(std::string_view prefix) {
   auto r = http_->post("/v3/kv/deleterange", prefix_range(prefix), Resend::unsafe);
   if (!r) return fail(r.error().context(fmt::format("delete prefix {}", prefix)));
-  return i64(*r, "deleted");
+  auto n = i64(*r, "deleted");
+  if (!n) return fail(n.error().context(fmt::format("delete prefix {}", prefix)));
+  return n;
+}
+
+Result<TxnResult> EtcdStore::commit(const Txn& txn) {
+  if (txn.compares.size() > max_txn_ops() || txn.ops.size() > max_txn_ops())
+    return fail(fmt::format("transaction of {} comparisons and {} operations: etcd allows {} each",
+                            txn.compares.size(), txn.ops.size(), max_txn_ops()));
+  json cmps = json::array(), ops = json::array();
+  for (const auto& c : txn.compares)
+    cmps.push_back(c.mod_revision == 0
+                       ? json{{"key", b64encode(c.key)}, {"target", "CREATE"}, {"result", "EQUAL"},
+                              {"create_revision", "0"}}
+                       : json{{"key", b64encode(c.key)}, {"target", "MOD"}, {"result", "EQUAL"},
+                              {"mod_revision", std::to_string(c.mod_revision)}});
+  for (const auto& op : txn.ops)
+    ops.push_back(op.type == TxnOp::Type::put
+                      ? json{{"request_put", put_request(op.key, op.value, op.lease)}}
+                      : json{{"request_delete_range", {{"key", b64encode(op.key)}}}});
+  auto r = http_->post("/v3/kv/txn", json{{"compare", std::move(cmps)}, {"success", std::move(ops)}},
+                       Resend::unsafe);
+  if (!r) {
+    std::string first = txn.ops.empty() ? std::string("(no ops)") : txn.ops.front().key;
+    return fail(r.error().context(
+        fmt::format("transaction of {} operations from {}", txn.ops.size(), first)));
+  }
+  TxnResult out;
+  auto succeeded = flag(*r, "succeeded");  // type-checked: a hostile answer is an error
+  auto revision = header_revision(*r);
+  if (!succeeded || !revision)
+    return fail((succeeded ? revision.error() : succeeded.error())
+                    .context(fmt::format("transaction of {} operations", txn.ops.size())));
+  out.succeeded = *succeeded;
+  out.revision = *revision;
+  return out;
 }
 
 Result<LeaseId> EtcdStore::grant_lease(std::chrono::seconds ttl) {
   if (ttl.count() <= 0) return fail(fmt::format("grant lease: TTL {}s must be positive", ttl.count()));
   auto r = http_->post("/v3/lease/grant", json{{"TTL", std::to_string(ttl.count())}}, Resend::safe);
   if (!r) return fail(r.error().context("grant lease"));
-  if (auto e = r->value("error", std::string()); !e.empty()) return fail("grant lease: " + e);
-  LeaseId id = i64(*r, "ID");
-  if (id == 0) return fail("grant lease: etcd returned no lease ID");
-  return id;
+  auto e = str(*r, "error");
+  if (!e) return fail(e.error().context("grant lease"));
+  if (!e->empty()) return fail("grant lease: " + *e);
+  auto id = i64(*r, "ID");
+  if (!id) return fail(id.error().context("grant lease"));
+  if (*id == 0) return fail(ErrorKind::invalid_answer, "grant lease: etcd returned no lease ID");
+  return *id;
 }
 
 Result<std::chrono::seconds> EtcdStore::keep_alive(LeaseId lease) {
   // A bidirectional stream in gRPC; over the gateway one request gives one answer.
   auto r = http_->post("/v3/lease/keepalive", json{{"ID", lease_str(lease)}}, Resend::safe);
   if (!r) return fail(r.error().context(fmt::format("keep lease {} alive", lease)));
-  if (auto err = r->find("error"); err != r->end())
-    return fail(fmt::format("keep lease {} alive: {}", lease, err->dump()));
-  const json& res = r->value("result", json::object());
-  return std::chrono::seconds(i64(res, "TTL"));  // absent (0): the lease is gone
+  auto ttl = [&]() -> Result<std::int64_t> {
+    if (auto err = r->find("error"); err != r->end()) {
+      std::string shown = err->dump();
+      return fail(fmt::format("{}", shown.substr(0, 200)));
+    }
+    const json* res = PODNET_TRY(object(*r, "result"));
+    return res ? i64(*res, "TTL") : Result<std::int64_t>(0);
+  }();
+  if (!ttl) return fail(ttl.error().context(fmt::format("keep lease {} alive", lease)));
+  return std::chrono::seconds(*ttl);  // absent (0): the lease is gone
 }
 
 Result<> EtcdStore::revoke(LeaseId lease) {
   auto r = http_->post("/v3/lease/revoke", json{{"ID", lease_str(lease)}}, Resend::safe);
-  if (!r && !mentions(r.error(), "lease not found"))
+  if (!r && !r.error().is(ErrorKind::lease_not_found))
     return fail(r.error().context(fmt::format("revoke lease {}", lease)));
   return {};
 }
@@ -158,7 +221,7 @@ Result<> EtcdStore::compact(Revision revision) {
   auto r = http_->post("/v3/kv/compaction",
                        json{{"revision", std::to_string(revision)}, {"physical", true}},
                        Resend::safe);
-  if (!r && !mentions(r.error(), "has been compacted"))
+  if (!r && !r.error().is(ErrorKind::compacted))
     return fail(r.error().context(fmt::format("compact at {}", revision)));
   return {};
 }

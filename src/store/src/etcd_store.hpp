@@ -20,6 +20,9 @@ class EtcdStore final : public Store {
   Result<bool> del(std::string_view key) override;
   Result<CondResult> del_if(std::string_view key, Revision expected) override;
   Result<std::int64_t> del_prefix(std::string_view prefix) override;
+  Result<TxnResult> commit(const Txn& txn) override;
+  // etcd's --max-txn-ops default; a cluster started with a larger one still accepts these.
+  std::size_t max_txn_ops() const override { return 128; }
   Result<LeaseId> grant_lease(std::chrono::seconds ttl) override;
   Result<std::chrono::seconds> keep_alive(LeaseId lease) override;
   Result<> revoke(LeaseId lease) override;

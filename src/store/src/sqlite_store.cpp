@@ -89,6 +89,27 @@ Result<std::int64_t> SqliteStore::del_prefix(std::string_view prefix) {
   return conn_.write([&] { return conn_.remove_prefix(prefix); });
 }
 
+Result<TxnResult> SqliteStore::commit(const Txn& txn) {
+  std::lock_guard lk(mu_);
+  return conn_.write([&]() -> Result<TxnResult> {
+    TxnResult r;
+    for (const auto& c : txn.compares) {
+      auto cur = PODNET_TRY(conn_.get(c.key));
+      if ((cur ? cur->mod_revision : 0) != c.mod_revision) {
+        r.revision = PODNET_TRY(conn_.revision());
+        return r;  // nothing written: the transaction commits empty
+      }
+    }
+    for (const auto& op : txn.ops) {
+      if (op.type == TxnOp::Type::put) PODNET_TRY_VOID(conn_.put(op.key, op.value, op.lease));
+      else PODNET_TRY_VOID(conn_.remove(op.key));
+    }
+    r.revision = PODNET_TRY(conn_.revision());
+    r.succeeded = true;
+    return r;
+  });
+}
+
 Result<LeaseId> SqliteStore::grant_lease(std::chrono::seconds ttl) {
   if (ttl.count() <= 0) return fail(fmt::format("grant lease: TTL {}s must be positive", ttl.count()));
   std::lock_guard lk(mu_);

@@ -1,6 +1,7 @@
 #pragma once
 // The embedded store: a sqlite file in WAL mode shared by the processes of one machine.
 #include <memory>
+#include <cstdint>
 #include <mutex>
 
 #include "podnet/store/store.hpp"
@@ -22,6 +23,8 @@ class SqliteStore final : public Store {
   Result<bool> del(std::string_view key) override;
   Result<CondResult> del_if(std::string_view key, Revision expected) override;
   Result<std::int64_t> del_prefix(std::string_view prefix) override;
+  Result<TxnResult> commit(const Txn& txn) override;
+  std::size_t max_txn_ops() const override { return SIZE_MAX; }
   Result<LeaseId> grant_lease(std::chrono::seconds ttl) override;
   Result<std::chrono::seconds> keep_alive(LeaseId lease) override;
   Result<> revoke(LeaseId lease) override;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "podnet/common/error.hpp"
@@ -57,6 +58,29 @@ struct WatchResult {
   Revision compact_revision = 0;
 };
 
+// A multi-key transaction (commit): if every comparison holds, every operation is applied
+// atomically, in order; otherwise nothing is. etcd gives the whole transaction one revision,
+// sqlite one revision per operation (callers must not rely on either).
+struct TxnCompare {
+  std::string key;
+  Revision mod_revision = 0;  // the key's mod_revision must equal this; 0: the key must be absent
+};
+struct TxnOp {
+  enum class Type { put, del };
+  Type type = Type::put;
+  std::string key;
+  std::string value;  // put only
+  LeaseId lease = 0;  // put only
+};
+struct Txn {
+  std::vector<TxnCompare> compares;
+  std::vector<TxnOp> ops;
+};
+struct TxnResult {
+  bool succeeded = false;
+  Revision revision = 0;  // store revision after the writes / at the comparison
+};
+
 // A watch of one key prefix. Delivers every event with revision > the starting revision, in
 // order, each exactly once; backend reconnects are transparent. One thread at a time.
 class Watcher {
@@ -94,6 +118,16 @@ class Store {
   virtual Result<CondResult> del_if(std::string_view key, Revision expected) = 0;
   // Deletes every key under the prefix; returns how many.
   virtual Result<std::int64_t> del_prefix(std::string_view prefix) = 0;
+
+  // Runs a multi-key transaction (above). Each of compares and ops may hold at most
+  // max_txn_ops() entries (more is an error, nothing applied): etcd's --max-txn-ops (128 by
+  // default); sqlite has no limit.
+  virtual Result<TxnResult> commit(const Txn& txn) = 0;
+  virtual std::size_t max_txn_ops() const = 0;
+  // Unconditional puts of many keys, in transactions of at most max_txn_ops() (sqlite: one).
+  // Atomic only within one transaction: a failure part-way leaves earlier batches written.
+  // Returns the revision of the last write.
+  Result<Revision> put_many(const std::vector<std::pair<std::string, std::string>>& kvs);
 
   // Leases: keys written with a lease are deleted (with delete events) when it expires or is
   // revoked. The backend may round the TTL up (etcd has a minimum).
