@@ -38,6 +38,7 @@ bench: build
 	$(BUILD)/bench/bench_cni
 	$(BUILD)/bench/bench_dataplane
 	$(BUILD)/bench/bench_converge
+	$(BUILD)/bench/bench_services
 
 fuzz: deps
 	scripts/fuzz.sh
