@@ -40,7 +40,8 @@ Result<SetPtr> build_set(uint16_t family, const std::string& table, const std::s
       nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, e->key_end.data(),
                          static_cast<uint32_t>(e->key_end.size()));
     if (!e->data.empty())
-      nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, e->data.data(), static_cast<uint32_t>(e->data.size()));
+      nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, e->data.data(),
+                         static_cast<uint32_t>(e->data.size()));
     if (e->verdict) {
       nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, static_cast<uint32_t>(*e->verdict));
       if (!e->chain.empty()) nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, e->chain.c_str());
@@ -76,7 +77,8 @@ std::string comment_of(const void* data, uint32_t len) {
 
 }  // namespace
 
-SetElementClient::SetElementClient(mnl_socket* s) : sock_(s), seq_(static_cast<uint32_t>(time(nullptr))) {}
+SetElementClient::SetElementClient(mnl_socket* s)
+    : sock_(s), seq_(static_cast<uint32_t>(time(nullptr))) {}
 SetElementClient::SetElementClient(SetElementClient&& o) noexcept
     : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_) {}
 SetElementClient& SetElementClient::operator=(SetElementClient&& o) noexcept {
@@ -122,11 +124,13 @@ void split(std::vector<Message>& out, uint16_t type, uint16_t flags,
   for (const auto& e : elems) by_set[e.set].push_back(&e);
   for (const auto& [set, list] : by_set) {
     size_t budget = 0;
+    // The name lives in the caller's elements: by_set ends with this function.
+    const std::string* name = &list.front()->set;
     for (const SetElement* e : list) {
       size_t sz = encoded_size(*e);
-      if (out.empty() || out.back().set != &set || out.back().type != type ||
+      if (out.empty() || out.back().set != name || out.back().type != type ||
           budget + sz > kMessageBudget) {
-        out.push_back(Message{type, flags, &set, {}});
+        out.push_back(Message{type, flags, name, {}});
         budget = 0;
       }
       out.back().elems.push_back(e);
@@ -136,7 +140,8 @@ void split(std::vector<Message>& out, uint16_t type, uint16_t flags,
 }
 }  // namespace
 
-Result<> SetElementClient::apply(uint16_t family, const std::string& table, const ElementBatch& batch) {
+Result<> SetElementClient::apply(uint16_t family, const std::string& table,
+                                 const ElementBatch& batch) {
   if (batch.empty()) return {};
   std::vector<Message> msgs;
   for (const auto& set : batch.flush) msgs.push_back(Message{NFT_MSG_DELSETELEM, 0, &set, {}});
@@ -207,7 +212,8 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
 }
 
 Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t family,
-                                    const std::string& table, const std::vector<SetElement>& elems) {
+                                    const std::string& table,
+                                    const std::vector<SetElement>& elems) {
   if (elems.empty()) return {};
   std::vector<Message> msgs;
   split(msgs, msg_type, flags, elems);
@@ -296,8 +302,8 @@ Result<std::vector<SetElement>> SetElementClient::list(uint16_t family, const st
                                                        const std::string& set) {
   auto s = PODNET_TRY(build_set(family, table, set, {}));
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETSETELEM, family,
-                                        NLM_F_DUMP | NLM_F_ACK, ++seq_);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETSETELEM, family, NLM_F_DUMP | NLM_F_ACK, ++seq_);
   nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return fail_errno("send nftables dump");
   ParseCtx ctx{set, {}};

@@ -172,7 +172,7 @@ BasePlan plan_base(const NodeInfo& node) {
         {"fib daddr type local meta l4proto . th dport vmap @nodeport-no-endpoints"});
   chain("nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;",
         {"jump services"});
-  chain("nat-output", "type nat hook output priority dstnat; policy accept;", {"jump services"});
+  chain("nat-output", "type nat hook output priority -100; policy accept;", {"jump services"});
   chain("nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;",
         {fmt::format(
              "meta mark & {0} == {0} meta mark set meta mark & 0x{1:08x} masquerade fully-random",
