@@ -7,15 +7,6 @@
 
 namespace podnet::cluster {
 
-bool selector_matches(const Labels& selector, const Labels& labels) {
-  if (selector.empty()) return false;
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 namespace {
 
 // Whether a pod serves: Running and ready; with publishNotReadyAddresses any live pod.

@@ -450,6 +450,10 @@ Result<TargetPort> read_target_port(const json& o, const std::string& path, uint
       json n = {{"targetPort", name.size() > 6 ? 70000 : std::stoi(name)}};
       return TargetPort(PODNET_TRY(port_field(n, "targetPort", path, true)));
     }
+    if (name.empty())
+      return fail(fmt::format("{}.targetPort: \"\" is not a port number or name (1-15 of a-z, "
+                              "0-9, '-', with a letter)",
+                              path));
     return TargetPort(std::move(name));  // checked by validate()
   }
   return TargetPort(PODNET_TRY(port_field(o, "targetPort", path, true)));

@@ -41,7 +41,7 @@ constexpr uint64_t kMaxV6Span = uint64_t(1) << 24;
 
 uint64_t usable_count(const net::Prefix& cidr) {
   uint64_t n = cidr.size();
-  if (cidr.is_v4()) return n > 2 ? n - 2 : 0;   // not network, not broadcast
+  if (cidr.is_v4()) return n > 2 ? n - 2 : 0;      // not network, not broadcast
   return std::min(n > 1 ? n - 1 : 0, kMaxV6Span);  // not the subnet-router anycast address
 }
 }  // namespace
@@ -56,7 +56,9 @@ std::optional<uint64_t> ClusterIpPool::offset(const net::IpAddress& ip) const {
   return d - 1;
 }
 
-bool ClusterIpPool::usable(const net::IpAddress& ip) const { return offset(ip).has_value(); }
+bool ClusterIpPool::usable(const net::IpAddress& ip) const {
+  return offset(ip).has_value();
+}
 
 bool ClusterIpPool::taken(const net::IpAddress& ip) const {
   auto o = offset(ip);
@@ -105,10 +107,9 @@ Result<> validate_service(const Service& s, const ClusterConfig& c) {
       return fail(fmt::format("spec.clusterIP: {} is outside the service CIDR {}",
                               s.clusterIP->str(), cidr.str()));
     if (!pool.usable(*s.clusterIP))
-      return fail(fmt::format("spec.clusterIP: {} is the {} address of the service CIDR {}",
-                              s.clusterIP->str(),
-                              *s.clusterIP == cidr.network() ? "network" : "broadcast",
-                              cidr.str()));
+      return fail(fmt::format(
+          "spec.clusterIP: {} is the {} address of the service CIDR {}", s.clusterIP->str(),
+          *s.clusterIP == cidr.network() ? "network" : "broadcast", cidr.str()));
   }
   for (size_t i = 0; i < s.ports.size(); ++i) {
     uint16_t np = s.ports[i].nodePort;

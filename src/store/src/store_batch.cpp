@@ -15,7 +15,8 @@ Result<Revision> Store::put_many(const std::vector<std::pair<std::string, std::s
     for (size_t k = i; k < end; ++k)
       txn.ops.push_back(TxnOp{TxnOp::Type::put, kvs[k].first, kvs[k].second, 0});
     auto r = commit(txn);
-    if (!r) return fail(r.error().context(fmt::format("put {} keys (from {})", end - i, kvs[i].first)));
+    if (!r)
+      return fail(r.error().context(fmt::format("put {} keys (from {})", end - i, kvs[i].first)));
     last = r->revision;
   }
   return last;

@@ -7,13 +7,18 @@ namespace podnet::svcstore {
 std::string cluster_ip_key(const net::IpAddress& ip) {
   return fmt::format("{}{}", cluster_ip_prefix, ip.str());
 }
-std::string node_port_key(uint16_t port) { return fmt::format("{}{}", node_port_prefix, port); }
+std::string node_port_key(uint16_t port) {
+  return fmt::format("{}{}", node_port_prefix, port);
+}
 
 std::string_view to_string(Action a) {
   switch (a) {
-    case Action::created: return "created";
-    case Action::updated: return "configured";
-    case Action::unchanged: return "unchanged";
+    case Action::created:
+      return "created";
+    case Action::updated:
+      return "configured";
+    case Action::unchanged:
+      return "unchanged";
   }
   return "?";
 }
@@ -24,7 +29,9 @@ using cluster::Service;
 using cluster::ServiceType;
 using cluster::Take;
 
-std::string owner_of(const Service& s) { return fmt::format("{}/{}", s.ns, s.name); }
+std::string owner_of(const Service& s) {
+  return fmt::format("{}/{}", s.ns, s.name);
+}
 
 void normalize(Service& s) {
   if (s.ns.empty()) s.ns = std::string(cluster::default_namespace);
@@ -104,7 +111,8 @@ Result<Plan> plan_apply(Service want, const std::optional<StoredService>& cur, K
   std::vector<std::string> claim;  // allocation keys to create
   if (want.clusterIP && want.clusterIP != held_ip) {
     switch (known.ips.take(*want.clusterIP)) {
-      case Take::ok: break;
+      case Take::ok:
+        break;
       case Take::taken:
         return fail(fmt::format("spec.clusterIP: {} {}", want.clusterIP->str(),
                                 taken_by(known, cluster_ip_key(*want.clusterIP))));
@@ -131,7 +139,8 @@ Result<Plan> plan_apply(Service want, const std::optional<StoredService>& cur, K
         continue;
       }
       switch (known.ports.take(np)) {
-        case Take::ok: break;
+        case Take::ok:
+          break;
         case Take::taken:
           return fail(fmt::format("spec.ports[{}].nodePort: {} {}", i, np,
                                   taken_by(known, node_port_key(np))));

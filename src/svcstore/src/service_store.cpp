@@ -34,7 +34,9 @@ Result<std::optional<StoredService>> parse_stored(const store::KeyValue& kv) {
   return std::optional<StoredService>(StoredService{std::move(*s), kv.mod_revision});
 }
 
-store::Txn txn_of(const Plan& p) { return store::Txn{p.compares, p.ops}; }
+store::Txn txn_of(const Plan& p) {
+  return store::Txn{p.compares, p.ops};
+}
 
 }  // namespace
 
@@ -55,7 +57,8 @@ Result<std::optional<StoredService>> ServiceStore::get(std::string_view ns, std:
   return parse_stored(*kv);
 }
 
-Result<std::vector<Service>> ServiceStore::list(std::string_view ns, std::vector<std::string>* bad) {
+Result<std::vector<Service>> ServiceStore::list(std::string_view ns,
+                                                std::vector<std::string>* bad) {
   std::string prefix(cluster::services_prefix);
   if (!ns.empty()) prefix += fmt::format("{}/", ns);
   auto l = PODNET_TRY(st_.list(prefix));
@@ -220,12 +223,17 @@ Result<BulkResult> ServiceStore::apply_many(std::vector<Service> services) {
     pending = std::move(lost);
   }
   if (!pending.empty())
-    return fail(fmt::format("apply of {} services: {} still conflicting with concurrent writers "
-                            "after {} tries", services.size(), pending.size(), kAttempts));
+    return fail(
+        fmt::format("apply of {} services: {} still conflicting with concurrent writers "
+                    "after {} tries",
+                    services.size(), pending.size(), kAttempts));
   for (const auto& a : out.applied) {
-    if (a.action == Action::created) ++out.created;
-    else if (a.action == Action::updated) ++out.updated;
-    else ++out.unchanged;
+    if (a.action == Action::created)
+      ++out.created;
+    else if (a.action == Action::updated)
+      ++out.updated;
+    else
+      ++out.unchanged;
   }
   return out;
 }
@@ -277,8 +285,10 @@ Result<size_t> ServiceStore::remove_many(
       }
       auto r = PODNET_TRY(st_.commit(txn));
       for (size_t m = first; m < k; ++m) {
-        if (r.succeeded) ++removed;
-        else lost.emplace_back(found[m].service.ns, found[m].service.name);
+        if (r.succeeded)
+          ++removed;
+        else
+          lost.emplace_back(found[m].service.ns, found[m].service.name);
       }
     }
     pending = std::move(lost);

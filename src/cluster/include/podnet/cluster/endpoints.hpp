@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "podnet/cluster/deployment.hpp"  // selector_matches
 #include "podnet/cluster/objects.hpp"
 #include "podnet/net/ip.hpp"
 
@@ -19,10 +20,10 @@ namespace podnet::cluster {
 
 struct Endpoint {
   net::IpAddress ip;
-  uint16_t port = 0;   // the resolved targetPort
-  std::string node;    // the pod's node ("" for explicit endpoints): the proxy marks local ones
-  std::string pod;     // the pod's name ("" for explicit endpoints)
-  bool ready = true;   // false only for not-ready pods kept by publishNotReadyAddresses
+  uint16_t port = 0;  // the resolved targetPort
+  std::string node;   // the pod's node ("" for explicit endpoints): the proxy marks local ones
+  std::string pod;    // the pod's name ("" for explicit endpoints)
+  bool ready = true;  // false only for not-ready pods kept by publishNotReadyAddresses
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
   friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
@@ -32,13 +33,10 @@ struct PortEndpoints {
   size_t index = 0;
   std::string name;  // the service port's name
   Protocol protocol = Protocol::TCP;
-  uint16_t port = 0;  // the service port
+  uint16_t port = 0;                // the service port
   std::vector<Endpoint> endpoints;  // sorted by (ip, port), no duplicates
   friend bool operator==(const PortEndpoints&, const PortEndpoints&) = default;
 };
-
-// Does the pod match the selector (every pair present)? An empty selector matches nothing.
-bool selector_matches(const Labels& selector, const Labels& labels);
 
 // One entry per service port, in Service::ports order. `pods` may hold pods of any namespace.
 std::vector<PortEndpoints> compute_endpoints(const Service& s, const std::vector<Pod>& pods);

@@ -50,7 +50,7 @@ struct Applied {
 struct BulkResult {
   std::vector<Applied> applied;  // in input order
   size_t created = 0, updated = 0, unchanged = 0;
-  size_t transactions = 0;       // store transactions written
+  size_t transactions = 0;  // store transactions written
 };
 
 class ServiceStore {
