@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -55,7 +56,10 @@ ToolRun run_tool(const std::string& netns_path, const std::vector<std::string>& 
     }
     int st = 0;
     rusage ru{};
+    bool killed = false;
     while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {
+      // Ctrl-C / SIGTERM: stop the tool now so the namespaces are removed promptly.
+      if (interrupted() && !killed) killed = kill(pid, SIGKILL) == 0;
     }
     out.wall_ms = now_ms() - t0;
     out.user_ms = tv_ms(ru.ru_utime);
