@@ -34,7 +34,7 @@ class AgentCluster {
 
   const std::string& prefix() const { return prefix_; }
   std::string store_url() const {
-    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379" : "sqlite://" + dir_ + "/store.db" + sqlite_query;
+    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379?insecure=1" : "sqlite://" + dir_ + "/store.db" + sqlite_query;
   }
   std::string sqlite_query;  // e.g. "?history=5" (set before starting agents)
   // Debian's etcd in the switch netns on 10.1.1.2:2379 (the lab's layout); later agents use it.

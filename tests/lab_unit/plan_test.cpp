@@ -69,7 +69,7 @@ TEST(LabPlan, Paths) {
   EXPECT_EQ(p.state_dir("lxb001"), "/run/podnet-lab/podnet/nodes/lxb001/state");
   EXPECT_EQ(p.cni_bin(), "/run/podnet-lab/podnet/cni-bin");
   EXPECT_EQ(store_url(StoreKind::sqlite, p), "sqlite:///run/podnet-lab/podnet/store.db");
-  EXPECT_EQ(store_url(StoreKind::etcd, p), "etcd://10.1.1.2:2379");
+  EXPECT_EQ(store_url(StoreKind::etcd, p), "etcd://10.1.1.2:2379?insecure=1");
 }
 
 TEST(LabPlan, ClusterConfig) {

@@ -23,7 +23,7 @@ LabState sample() {
 
 TEST(LabState, MakeState) {
   auto s = sample();
-  EXPECT_EQ(s.store_url, "etcd://10.1.1.2:2379");
+  EXPECT_EQ(s.store_url, "etcd://10.1.1.2:2379?insecure=1");
   ASSERT_EQ(s.nodes.size(), 3u);
   EXPECT_NE(s.find_node("lxb002"), nullptr);
   EXPECT_EQ(s.find_node("lxb004"), nullptr);

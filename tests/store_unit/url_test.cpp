@@ -57,6 +57,39 @@ TEST(StoreUrl, EtcdPlainHttpByDefault) {
   EXPECT_TRUE(std::get<EtcdOptions>(*parse_store_url("etcd://h:1?tls=true")).tls);
 }
 
+TEST(StoreUrl, PlainHttpToANonLoopbackHostNeedsInsecure) {
+  auto refused = parse_store_url("etcd://127.0.0.1:2379,10.1.1.2:2379");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("etcd endpoint 10.1.1.2:2379 is not loopback"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(parse_store_url("etcd://etcd.example:2379"));
+  EXPECT_FALSE(parse_store_url("etcd://127.evil.example:2379"));
+  auto allowed = parse_store_url("etcd://10.1.1.2:2379?insecure=1");
+  ASSERT_TRUE(allowed) << allowed.error().message;
+  EXPECT_TRUE(std::get<EtcdOptions>(*allowed).insecure);
+  for (const char* ok : {"etcd://localhost:2379", "etcd://127.0.0.1:1,127.8.9.10:2", "etcd://[::1]:2379",
+                         "etcd://10.0.0.1:2379?tls=1", "etcd://h:1?cacert=/ca.pem"})
+    EXPECT_TRUE(parse_store_url(ok)) << ok;
+}
+
+TEST(StoreUrl, EtcdAuthAndAnswerLimit) {
+  auto r = parse_store_url("etcd://127.0.0.1:2379?user=podnet&password-file=/etc/podnet/pw&max_answer_mb=8");
+  ASSERT_TRUE(r) << r.error().message;
+  auto& o = std::get<EtcdOptions>(*r);
+  EXPECT_EQ(o.user, "podnet");
+  EXPECT_EQ(o.password_file, "/etc/podnet/pw");
+  EXPECT_EQ(o.max_answer_bytes, size_t{8} << 20);
+  EXPECT_EQ(std::get<EtcdOptions>(*parse_store_url("etcd://127.0.0.1:1")).max_answer_bytes,
+            size_t{64} << 20);
+  EXPECT_FALSE(parse_store_url("etcd://127.0.0.1:1?user=podnet"));
+  EXPECT_FALSE(parse_store_url("etcd://127.0.0.1:1?user=a&password-file=pw"));
+  EXPECT_FALSE(parse_store_url("etcd://127.0.0.1:1?max_answer_mb=0"));
+  auto leak = parse_store_url("etcd://10.0.0.1:1?user=a&password-file=/pw");
+  ASSERT_FALSE(leak);
+  EXPECT_NE(leak.error().message.find("etcd password"), std::string::npos);
+}
+
 TEST(StoreUrl, ErrorsNameTheBadPart) {
   EXPECT_NE(error_of("/var/lib/store.db").find("no scheme"), std::string::npos);
   EXPECT_NE(error_of("mysql://x/y").find("unknown scheme \"mysql\""), std::string::npos);
@@ -81,7 +114,7 @@ TEST(StoreUrl, ErrorsNameTheBadPart) {
   EXPECT_NE(error_of("etcd://h/ho st:1").find("etcd URLs take no path"), std::string::npos);
   EXPECT_NE(error_of("etcd://h:1?cert=/c.pem").find("cert and key"), std::string::npos);
   EXPECT_NE(error_of("etcd://h:1?cacert=ca.pem").find("TLS file \"ca.pem\""), std::string::npos);
-  EXPECT_NE(error_of("etcd://h:1?user=x").find("unknown etcd option \"user\""), std::string::npos);
+  EXPECT_NE(error_of("etcd://h:1?usr=x").find("unknown etcd option \"usr\""), std::string::npos);
   EXPECT_NE(error_of("etcd://h:1?tls=maybe").find("option tls \"maybe\""), std::string::npos);
   // The whole URL is quoted at the front of every message.
   EXPECT_EQ(error_of("etcd://h1").rfind("store URL \"etcd://h1\": ", 0), 0u);

@@ -148,7 +148,9 @@ LabPaths lab_paths(std::string_view lab, std::string_view base) {
 }
 
 std::string store_url(StoreKind kind, const LabPaths& paths) {
-  if (kind == StoreKind::etcd) return fmt::format("etcd://{}:{}", etcd_ip, etcd_client_port);
+  // Plain HTTP inside the lab's own namespaces, never on a real network: say so (insecure=1).
+  if (kind == StoreKind::etcd)
+    return fmt::format("etcd://{}:{}?insecure=1", etcd_ip, etcd_client_port);
   return "sqlite://" + paths.store_db();
 }
 

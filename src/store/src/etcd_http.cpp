@@ -5,16 +5,17 @@
 #include <vector>
 #include <thread>
 
+#include "etcd_json.hpp"
+#include "podnet/common/files.hpp"
+#include "podnet/common/json_bounded.hpp"
+#include "podnet/common/log.hpp"
+
 namespace podnet::store::etcd {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-size_t append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
 
 // Failures where the request cannot have reached etcd.
 bool before_delivery(CURLcode rc, CURL* h) {
@@ -55,6 +56,17 @@ bool tls_refused(CURLcode rc, std::string_view detail) {
 
 }  // namespace
 
+size_t BoundedBody::write(char* p, size_t size, size_t n, void* self) {
+  auto* b = static_cast<BoundedBody*>(self);
+  size_t len = size * n;
+  if (len > b->limit - std::min(b->limit, b->data.size())) {
+    b->overflow = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  b->data.append(p, len);
+  return len;
+}
+
 void curl_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -62,6 +74,15 @@ void curl_init_once() {
 
 Http::Http(EtcdOptions opts) : opts_(std::move(opts)) {
   curl_init_once();
+  if (!opts_.tls)
+    for (const auto& ep : opts_.endpoints)
+      if (!is_loopback_host(ep.host)) {
+        log::warn("etcd {}: plain HTTP to a host that is not loopback (insecure=1): the "
+                  "cluster's data{} cross the network in clear",
+                  endpoint_name(size_t(&ep - opts_.endpoints.data())),
+                  opts_.user.empty() ? "" : " and the etcd password");
+        break;
+      }
   handle_ = curl_easy_init();
   headers_ = curl_slist_append(headers_, "Content-Type: application/json");
   headers_ = curl_slist_append(headers_, "Expect:");
@@ -106,10 +127,65 @@ void Http::setup(CURL* h) const {
   }
 }
 
+Result<std::string> Http::authenticate() {
+  // With auth_mu_ held. The password is read on every authentication so a rotated file is
+  // picked up; etcd answers {"token": ...} that goes into the Authorization header as is.
+  auto text = read_file(opts_.password_file);
+  if (!text) return fail(text.error().context("etcd password file"));
+  if (text->size() > 4096)
+    return fail(fmt::format("etcd password file {}: larger than 4 KiB", opts_.password_file));
+  std::string password = text->substr(0, text->find('\n'));
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  const std::string payload = nlohmann::json{{"name", opts_.user}, {"password", password}}.dump();
+  auto r = post_once("/v3/auth/authenticate", payload, Resend::safe, "");
+  if (!r) return fail(r.error().context(fmt::format("etcd authenticate as {}", opts_.user)));
+  auto tok = str(*r, "token");
+  if (!tok || tok->empty() || tok->find_first_of("\r\n") != std::string::npos)
+    return fail(ErrorKind::invalid_answer,
+                fmt::format("etcd authenticate as {}: the answer holds no usable token", opts_.user));
+  token_ = *tok;
+  return token_;
+}
+
+Result<std::string> Http::token() {
+  if (opts_.user.empty()) return std::string();
+  std::lock_guard lk(auth_mu_);
+  if (!token_.empty()) return token_;
+  return authenticate();
+}
+
+Result<std::string> Http::refresh_token(const std::string& stale) {
+  if (opts_.user.empty()) return std::string();
+  std::lock_guard lk(auth_mu_);
+  if (token_ != stale && !token_.empty()) return token_;
+  token_.clear();
+  return authenticate();
+}
+
 Result<nlohmann::json> Http::post(std::string_view path, const nlohmann::json& body, Resend resend) {
+  const std::string payload = body.dump();
+  std::string auth = PODNET_TRY(token());
+  auto r = post_once(path, payload, resend, auth);
+  // An expired or revoked token (etcd restarted, token TTL): authenticate again, once. The
+  // request was refused before being applied, so resending even a write is safe.
+  if (!r && r.error().is(ErrorKind::unauthenticated) && !opts_.user.empty()) {
+    auth = PODNET_TRY(refresh_token(auth));
+    r = post_once(path, payload, resend, auth);
+  }
+  return r;
+}
+
+Result<nlohmann::json> Http::post_once(std::string_view path, const std::string& payload,
+                                       Resend resend, const std::string& auth) {
   std::lock_guard lk(mu_);
   if (!handle_) return fail("etcd: curl_easy_init failed");
-  const std::string payload = body.dump();
+  curl_slist* headers = nullptr;
+  for (curl_slist* h = headers_; h; h = h->next) headers = curl_slist_append(headers, h->data);
+  if (!auth.empty()) headers = curl_slist_append(headers, ("Authorization: " + auth).c_str());
+  struct FreeList {
+    curl_slist* l;
+    ~FreeList() { curl_slist_free_all(l); }
+  } free_headers{headers};
   const size_t n = opts_.endpoints.size();
   const auto deadline = Clock::now() + opts_.timeout;
   std::vector<std::string> last_error(n);  // per endpoint, for the final message
@@ -134,17 +210,17 @@ Result<nlohmann::json> Http::post(std::string_view path, const nlohmann::json& b
     auto budget = remaining;
     if (resend == Resend::safe && n > 1)
       budget = std::min(remaining, std::max(remaining / 2, milliseconds(1000)));
-    std::string answer;
+    BoundedBody answer{{}, opts_.max_answer_bytes};
     char errbuf[CURL_ERROR_SIZE] = "";
     CURL* h = handle_;
     curl_easy_reset(h);
     setup(h);
     const std::string target = url(ep, path);
     curl_easy_setopt(h, CURLOPT_URL, target.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &BoundedBody::write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long>(1, budget.count())));
@@ -152,6 +228,10 @@ Result<nlohmann::json> Http::post(std::string_view path, const nlohmann::json& b
                      static_cast<long>(std::clamp<long>(remaining.count(), 1, 1500)));
     CURLcode rc = curl_easy_perform(h);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    if (answer.overflow)  // asking another member would bring the same answer
+      return fail(ErrorKind::invalid_answer,
+                  fmt::format("etcd {} {}: answer larger than {} bytes (option max_answer_mb)",
+                              endpoint_name(ep), path, opts_.max_answer_bytes));
     if (rc != CURLE_OK) {
       std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
       last_error[ep] = why;
@@ -164,26 +244,30 @@ Result<nlohmann::json> Http::post(std::string_view path, const nlohmann::json& b
     }
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    auto json = nlohmann::json::parse(answer, nullptr, false);
-    if (status == 200 && json.is_object()) {
-      preferred_.store(ep);
-      return json;
+    auto json = parse_json_bounded(answer.data, json_default_max_depth, opts_.max_answer_bytes,
+                                   "etcd answer");
+    if (status == 200) {
+      if (json && json->is_object()) {
+        preferred_.store(ep);
+        return std::move(*json);
+      }
+      return fail(ErrorKind::invalid_answer,
+                  fmt::format("etcd {} {}: {}", endpoint_name(ep), path,
+                              json ? "answer is not a JSON object" : json.error().message));
     }
-    std::string msg = json.is_object() && json.contains("error") && json["error"].is_string()
-                          ? json["error"].get<std::string>()
-                          : fmt::format("HTTP {}: {}", status, answer.substr(0, 200));
-    int code = json.is_object() && json.contains("code") && json["code"].is_number_integer()
-                   ? json["code"].get<int>()
-                   : 0;
-    // Unavailable (no leader, shutting down, not ready): another member may do better.
-    bool unavailable = status == 503 || code == 14;
-    bool not_applied = msg.find("no leader") != std::string::npos ||
-                       msg.find("not capable") != std::string::npos;
-    if (unavailable && (resend == Resend::safe || not_applied)) {
+    std::string msg = fmt::format("HTTP {}: {}", status, answer.data.substr(0, 200));
+    int code = 0;
+    if (json && json->is_object()) {
+      if (auto e = str(*json, "error"); e && !e->empty()) msg = *e;
+      else if (auto m = str(*json, "message"); m && !m->empty()) msg = *m;
+      if (auto c = i64(*json, "code"); c && *c >= 0 && *c < 100) code = int(*c);
+    }
+    Failure f = classify(status, code, msg);
+    if (f.unavailable && (resend == Resend::safe || f.not_applied)) {
       last_error[ep] = msg;
       continue;
     }
-    return fail(fmt::format("etcd {} {}: {}", endpoint_name(ep), path, msg));
+    return fail(f.kind, fmt::format("etcd {} {}: {}", endpoint_name(ep), path, msg));
   }
   std::string errors;
   for (size_t i = 0; i < n; ++i)
@@ -191,7 +275,8 @@ Result<nlohmann::json> Http::post(std::string_view path, const nlohmann::json& b
       errors += fmt::format("{}{}: {}", errors.empty() ? "" : "; ", endpoint_name(i), last_error[i]);
   if (std::all_of(hopeless.begin(), hopeless.end(), [](bool b) { return b; }))
     return fail(fmt::format("etcd {}: TLS refused by every endpoint ({})", path, errors));
-  return fail(fmt::format("etcd {}: no endpoint answered within {} ms ({})", path,
+  return fail(ErrorKind::unavailable,
+              fmt::format("etcd {}: no endpoint answered within {} ms ({})", path,
                           opts_.timeout.count(), errors.empty() ? "not tried" : errors));
 }
 

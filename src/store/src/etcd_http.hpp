@@ -27,8 +27,16 @@ class Http {
 
   // POSTs `body` to `path` ("/v3/kv/range") and returns the parsed JSON answer. Tries the
   // endpoints in turn (from the preferred one) while they fail to answer, until the deadline.
-  // etcd's own errors ({"error": ..., "code": N}) come back as errors naming the call.
+  // etcd's own errors ({"error": ..., "code": N}) come back as errors naming the call, with
+  // their kind (classify()). An answer larger than max_answer_bytes, nested too deep, not JSON
+  // or not an object is an invalid_answer error. With a user, the call carries the auth token
+  // and authenticates again once when etcd no longer knows it.
   Result<nlohmann::json> post(std::string_view path, const nlohmann::json& body, Resend resend);
+
+  // The Authorization header value ("" without auth), authenticating first if none is held.
+  Result<std::string> token();
+  // Drops `stale` (a token etcd refused) and authenticates again; no-op if already replaced.
+  Result<std::string> refresh_token(const std::string& stale);
 
   const EtcdOptions& options() const { return opts_; }
   std::string url(size_t endpoint, std::string_view path) const;
@@ -40,8 +48,14 @@ class Http {
   std::string describe() const;
 
  private:
+  Result<nlohmann::json> post_once(std::string_view path, const std::string& payload,
+                                   Resend resend, const std::string& auth);
+  Result<std::string> authenticate();
+
   EtcdOptions opts_;
   std::atomic<size_t> preferred_{0};
+  std::mutex auth_mu_;  // guards token_; held while authenticating
+  std::string token_;
   std::mutex mu_;      // guards handle_ (its connection cache)
   CURL* handle_ = nullptr;
   curl_slist* headers_ = nullptr;
@@ -49,5 +63,13 @@ class Http {
 
 // curl_global_init, once per process.
 void curl_init_once();
+
+// Collects an answer body up to a limit: past it the transfer is aborted and `overflow` set.
+struct BoundedBody {
+  std::string data;
+  size_t limit = 0;
+  bool overflow = false;
+  static size_t write(char* p, size_t size, size_t n, void* self);
+};
 
 }  // namespace podnet::store::etcd

@@ -56,34 +56,86 @@ Result<std::string> b64decode(std::string_view in) {
   return out;
 }
 
-std::int64_t i64(const nlohmann::json& obj, const char* name) {
+namespace {
+
+std::unexpected<Error> bad(const char* name, const nlohmann::json& v, std::string_view want) {
+  std::string shown = v.dump();
+  if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+  return fail(ErrorKind::invalid_answer,
+              fmt::format("etcd answer: field {} is {} where {} belongs", name, shown, want));
+}
+
+// The member `name` of obj, nullptr when absent or null; an error when obj is not an object.
+Result<const nlohmann::json*> find(const nlohmann::json& obj, const char* name) {
+  if (obj.is_null()) return nullptr;
+  if (!obj.is_object()) return bad(name, obj, "an object holding it");
   auto it = obj.find(name);
-  if (it == obj.end()) return 0;
-  if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    std::int64_t v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+}  // namespace
+
+Result<std::int64_t> i64(const nlohmann::json& obj, const char* name) {
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (!v) return 0;
+  if (v->is_number_integer()) return v->get<std::int64_t>();
+  if (v->is_string()) {
+    const auto& s = v->get_ref<const std::string&>();
+    std::int64_t out = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (!s.empty() && r.ec == std::errc{} && r.ptr == s.data() + s.size()) return out;
   }
-  return 0;
+  return bad(name, *v, "a 64-bit integer");
+}
+
+Result<bool> flag(const nlohmann::json& obj, const char* name) {
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (!v) return false;
+  if (!v->is_boolean()) return bad(name, *v, "true or false");
+  return v->get<bool>();
+}
+
+Result<std::string> str(const nlohmann::json& obj, const char* name) {
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (!v) return std::string();
+  if (!v->is_string()) return bad(name, *v, "a string");
+  return v->get<std::string>();
+}
+
+Result<const nlohmann::json*> object(const nlohmann::json& obj, const char* name) {
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (v && !v->is_object()) return bad(name, *v, "an object");
+  return v;
+}
+
+Result<const nlohmann::json*> array(const nlohmann::json& obj, const char* name) {
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (v && !v->is_array()) return bad(name, *v, "an array");
+  return v;
 }
 
 Result<std::string> bytes(const nlohmann::json& obj, const char* name) {
-  auto it = obj.find(name);
-  if (it == obj.end() || !it->is_string()) return std::string();
-  auto r = b64decode(it->get_ref<const std::string&>());
-  if (!r) return fail(r.error().context(fmt::format("etcd field {}", name)));
+  const nlohmann::json* v = PODNET_TRY(find(obj, name));
+  if (!v) return std::string();
+  if (!v->is_string()) return bad(name, *v, "a base64 string");
+  auto r = b64decode(v->get_ref<const std::string&>());
+  if (!r) {
+    Error e = r.error().context(fmt::format("etcd answer: field {}", name));
+    e.kind = ErrorKind::invalid_answer;
+    return fail(std::move(e));
+  }
   return r;
 }
 
 Result<KeyValue> to_kv(const nlohmann::json& kv) {
+  if (!kv.is_object()) return bad("kv", kv, "an object");
   KeyValue out;
   out.key = PODNET_TRY(bytes(kv, "key"));
   out.value = PODNET_TRY(bytes(kv, "value"));
-  out.create_revision = i64(kv, "create_revision");
-  out.mod_revision = i64(kv, "mod_revision");
-  out.lease = i64(kv, "lease");
+  out.create_revision = PODNET_TRY(i64(kv, "create_revision"));
+  out.mod_revision = PODNET_TRY(i64(kv, "mod_revision"));
+  out.lease = PODNET_TRY(i64(kv, "lease"));
   return out;
 }
 
@@ -93,6 +145,27 @@ nlohmann::json prefix_range(std::string_view prefix) {
   std::string end = prefix_end(prefix);
   if (end.empty()) end.assign(1, '\0');  // all 0xff: up to the end of the key space
   return {{"key", b64encode(prefix)}, {"range_end", b64encode(end)}};
+}
+
+Failure classify(long http_status, int grpc_code, std::string_view error) {
+  // etcd's rpctypes error texts for the cases a code alone does not settle.
+  if (error == "etcdserver: requested lease not found") return {ErrorKind::lease_not_found};
+  if (error == "mvcc: required revision has been compacted") return {ErrorKind::compacted};
+  if (error == "etcdserver: no leader" || error == "etcdserver: not capable")
+    return {ErrorKind::unavailable, true, true};
+  switch (grpc_code) {
+    case 5:  // NotFound
+      return {ErrorKind::not_found};
+    case 14:  // Unavailable: timed out, leader changed, stopping: maybe applied
+      return {ErrorKind::unavailable, true, false};
+    case 16:  // Unauthenticated: the token expired or is not known (any more)
+      return {ErrorKind::unauthenticated};
+    default:
+      break;
+  }
+  if (http_status == 401) return {ErrorKind::unauthenticated};
+  if (http_status == 503) return {ErrorKind::unavailable, true, false};
+  return {};
 }
 
 }  // namespace podnet::store::etcd

@@ -14,6 +14,7 @@
 #include "etcd_json.hpp"
 #include "etcd_store.hpp"
 #include "json_stream.hpp"
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/common/unique_fd.hpp"
 
@@ -129,6 +130,7 @@ class EtcdWatcher final : public Watcher {
     EtcdWatcher* self;
     CURL* h;
     JsonSplitter split;
+    size_t max_bytes;
     long status = 0;
     std::string error_body;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -136,76 +138,120 @@ class EtcdWatcher final : public Watcher {
     bool abort = false;
   };
 
-  static size_t on_data(char* data, size_t size, size_t nmemb, void* p) {
+  // libcurl's write callback: nothing may escape it, so every failure ends the stream with a
+  // reason, and the reconnect loop takes it from there.
+  static size_t on_data(char* data, size_t size, size_t nmemb, void* p) noexcept {
     auto* ctx = static_cast<StreamCtx*>(p);
     size_t len = size * nmemb;
-    if (ctx->status == 0) curl_easy_getinfo(ctx->h, CURLINFO_RESPONSE_CODE, &ctx->status);
-    if (ctx->status != 200) {
-      ctx->error_body.append(data, std::min<size_t>(len, 512));
-      return len;
+    try {
+      if (ctx->status == 0) curl_easy_getinfo(ctx->h, CURLINFO_RESPONSE_CODE, &ctx->status);
+      if (ctx->status != 200) {
+        ctx->error_body.append(data, std::min<size_t>(len, 512 - std::min<size_t>(512, ctx->error_body.size())));
+        return len;
+      }
+      bool fits = ctx->split.feed(std::string_view(data, len), [&](const std::string& msg) {
+        if (!ctx->abort) ctx->abort = !ctx->self->handle(msg, *ctx);
+      });
+      if (!fits) {
+        ctx->self->stream_error(fmt::format("watch message larger than {} bytes", ctx->max_bytes));
+        ctx->abort = true;
+      }
+    } catch (const std::exception& e) {
+      ctx->self->stream_error(fmt::format("watch message: {}", e.what()));
+      ctx->abort = true;
     }
-    ctx->split.feed(std::string_view(data, len), [&](const std::string& msg) {
-      if (!ctx->abort) ctx->abort = !ctx->self->handle(msg, *ctx);
-    });
     return ctx->abort ? 0 : len;  // 0 ends the transfer
   }
 
-  // One message from the stream; false ends the stream.
-  bool handle(const std::string& text, StreamCtx& ctx) {
-    auto msg = json::parse(text, nullptr, false);
+  void stream_error(std::string why) {
     std::lock_guard lk(mu_);
-    if (!msg.is_object()) {
-      last_error_ = "unparsable watch message";
+    last_error_ = std::move(why);
+  }
+
+  // One message from the stream; false ends the stream (the reason in last_error_).
+  bool handle(const std::string& text, StreamCtx& ctx) {
+    auto msg = parse_json_bounded(text, json_default_max_depth, ctx.max_bytes, "etcd watch message");
+    std::lock_guard lk(mu_);
+    if (!msg || !msg->is_object()) {
+      last_error_ = msg ? "watch message is not a JSON object" : msg.error().message;
       return false;
     }
+    auto r = apply(*msg, ctx);
+    if (!r) {
+      last_error_ = r.error().message;
+      if (r.error().is(ErrorKind::unauthenticated)) reauth_ = true;
+      return false;
+    }
+    return *r;
+  }
+
+  // With mu_ held: takes in one parsed message; every field is type-checked.
+  Result<bool> apply(const json& msg, StreamCtx& ctx) {
     if (auto err = msg.find("error"); err != msg.end()) {
-      last_error_ = err->dump();
-      return false;
+      std::string shown = err->dump();
+      ErrorKind kind = ErrorKind::other;
+      if (err->is_object()) {
+        auto code = i64(*err, "http_code");
+        auto grpc = i64(*err, "grpc_code");
+        auto text = str(*err, "message");
+        kind = classify(code ? *code : 0, grpc ? int(*grpc) : 0, text ? *text : "").kind;
+      }
+      return fail(kind, shown.substr(0, 300));
     }
-    const json& res = msg.value("result", json::object());
+    const json* res_p = PODNET_TRY(object(msg, "result"));
+    static const json kEmpty = json::object();
+    const json& res = res_p ? *res_p : kEmpty;
     ctx.got_answer = true;
-    if (Revision c = i64(res, "compact_revision"); c > 0) {
+    if (Revision c = PODNET_TRY(i64(res, "compact_revision")); c > 0) {
       compacted_ = true;
       compact_revision_ = c;
       ready_ = true;
       signal();
       return false;
     }
-    if (res.value("canceled", false)) {
+    bool created = PODNET_TRY(flag(res, "created"));
+    if (PODNET_TRY(flag(res, "canceled"))) {
+      std::string reason = PODNET_TRY(str(res, "cancel_reason"));
       fatal_ = Error::msg(fmt::format("etcd watch {}: canceled by etcd: {}", prefix_,
-                                      res.value("cancel_reason", std::string("no reason given"))));
+                                      reason.empty() ? "no reason given" : reason));
       signal();
       return false;
     }
-    if (res.value("created", false)) {
+    const json* header = PODNET_TRY(object(res, "header"));
+    Revision header_rev = header ? PODNET_TRY(i64(*header, "revision")) : 0;
+    const json* events = PODNET_TRY(array(res, "events"));
+    // Decode every event before queueing any: a bad one drops the whole message, and the
+    // reconnect resumes from the last revision queued.
+    std::vector<Event> batch;
+    if (events) {
+      batch.reserve(events->size());
+      for (const auto& e : *events) {
+        Event ev;
+        std::string type = PODNET_TRY(str(e, "type"));
+        if (!type.empty() && type != "PUT" && type != "DELETE")
+          return fail(ErrorKind::invalid_answer, fmt::format("watch event of type \"{}\"", type));
+        ev.type = type == "DELETE" ? Event::Type::del : Event::Type::put;
+        const json* kv = PODNET_TRY(object(e, "kv"));
+        if (!kv) return fail(ErrorKind::invalid_answer, "watch event without kv");
+        ev.kv = PODNET_TRY(to_kv(*kv));
+        if (const json* prev = PODNET_TRY(object(e, "prev_kv"))) ev.prev = PODNET_TRY(to_kv(*prev));
+        batch.push_back(std::move(ev));
+      }
+    }
+    if (created) {
       http_->set_preferred(current_ep_);
       if (!ready_) {
         ready_ = true;
         cv_.notify_all();
       }
     }
-    auto events = res.find("events");
-    if (events == res.end() || !events->is_array() || events->empty()) {
+    if (batch.empty()) {
       // A progress notification: everything up to the header revision has been sent. The
       // creation answer carries the current revision too, but history may still follow it.
-      if (!res.value("created", false)) {
-        if (auto h = res.find("header"); h != res.end()) seen_ = std::max(seen_, i64(*h, "revision"));
-      }
+      if (!created) seen_ = std::max(seen_, header_rev);
       return true;
     }
-    for (const auto& e : *events) {
-      Event ev;
-      ev.type = e.value("type", std::string("PUT")) == "DELETE" ? Event::Type::del : Event::Type::put;
-      auto kv = to_kv(e.value("kv", json::object()));
-      if (!kv) {
-        last_error_ = kv.error().message;
-        return false;
-      }
-      ev.kv = std::move(*kv);
-      if (auto p = e.find("prev_kv"); p != e.end()) {
-        auto prev = to_kv(*p);
-        if (prev) ev.prev = std::move(*prev);
-      }
+    for (auto& ev : batch) {
       // Already queued before a reconnect. (Several events may share a revision: a lease
       // revocation deletes all its keys in one.)
       if (ev.kv.mod_revision < stream_from_) continue;
@@ -233,7 +279,23 @@ class EtcdWatcher final : public Watcher {
     const std::string body = json{{"create_request", create}}.dump();
     const std::string target = http_->url(ep, "/v3/watch");
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    StreamCtx ctx{this, h};
+    bool reauth = false;
+    {
+      std::lock_guard lk(mu_);
+      reauth = std::exchange(reauth_, false);
+    }
+    auto tok = reauth ? http_->refresh_token(token_) : http_->token();
+    if (!tok) {
+      curl_slist_free_all(headers);
+      curl_easy_cleanup(h);
+      std::lock_guard lk(mu_);
+      last_error_ = tok.error().message;
+      return false;
+    }
+    token_ = *tok;
+    if (!token_.empty()) headers = curl_slist_append(headers, ("Authorization: " + token_).c_str());
+    StreamCtx ctx{this, h, JsonSplitter(http_->options().max_answer_bytes),
+                  http_->options().max_answer_bytes};
     http_->setup(h);
     curl_easy_setopt(h, CURLOPT_URL, target.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -262,7 +324,10 @@ class EtcdWatcher final : public Watcher {
     curl_easy_cleanup(h);
     curl_slist_free_all(headers);
     std::lock_guard lk(mu_);
-    if (ctx.status != 0 && ctx.status != 200) {
+    if (ctx.status == 401) {  // the token expired: authenticate again on the next stream
+      last_error_ = fmt::format("HTTP 401: {}", ctx.error_body);
+      reauth_ = true;
+    } else if (ctx.status != 0 && ctx.status != 200) {
       last_error_ = fmt::format("HTTP {}: {}", ctx.status, ctx.error_body);
       if (ctx.status >= 400 && ctx.status < 500) {  // our request is wrong: retrying won't help
         fatal_ = Error::msg(fmt::format("etcd watch {}: {}", prefix_, last_error_));
@@ -290,6 +355,8 @@ class EtcdWatcher final : public Watcher {
   std::string last_error_ = "not connected yet";
   size_t current_ep_ = 0;
   Revision stream_from_ = 0;  // start_revision of the current stream
+  bool reauth_ = false;       // etcd refused the token: get a new one before reconnecting
+  std::string token_;         // the stream thread's copy of the auth token
   UniqueFd efd_;
   CURLM* multi_;
   std::thread thread_;

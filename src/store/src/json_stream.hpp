@@ -8,11 +8,21 @@ namespace podnet::store::etcd {
 
 class JsonSplitter {
  public:
-  // Calls emit(const std::string&) for every object completed by `data`.
+  // A message longer than max_bytes stops the splitter (feed() returns false from then on).
+  explicit JsonSplitter(size_t max_bytes = size_t{64} << 20) : max_(max_bytes) {}
+
+  // Calls emit(const std::string&) for every object completed by `data`; false once a message
+  // outgrew the limit (the stream must be dropped).
   template <typename F>
-  void feed(std::string_view data, F&& emit) {
+  bool feed(std::string_view data, F&& emit) {
+    if (overflow_) return false;
     for (char c : data) {
       if (depth_ == 0 && c != '{') continue;  // separators between messages
+      if (cur_.size() >= max_) {
+        overflow_ = true;
+        cur_.clear();
+        return false;
+      }
       cur_ += c;
       if (in_string_) {
         if (escape_) escape_ = false;
@@ -29,11 +39,14 @@ class JsonSplitter {
         }
       }
     }
+    return true;
   }
 
  private:
+  size_t max_;
+  bool overflow_ = false;
   std::string cur_;
-  int depth_ = 0;
+  long depth_ = 0;
   bool in_string_ = false, escape_ = false;
 };
 

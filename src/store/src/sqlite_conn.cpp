@@ -34,7 +34,6 @@ CREATE INDEX IF NOT EXISTS leases_by_expiry ON leases(expiry_ms);
 PRAGMA user_version = 1;
 )sql";
 
-bool is_busy(const Error& e) { return e.message.find("database is locked") != std::string::npos; }
 }  // namespace
 
 Result<Conn> Conn::open(const SqliteOptions& opts) {
@@ -47,7 +46,7 @@ Result<Conn> Conn::open(const SqliteOptions& opts) {
   for (;;) {
     auto r = c.init_schema(opts.sync_full);
     if (r) break;
-    if (!is_busy(r.error()) || std::chrono::steady_clock::now() > deadline) return fail(r.error());
+    if (!r.error().is(ErrorKind::busy) || std::chrono::steady_clock::now() > deadline) return fail(r.error());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return c;
@@ -147,7 +146,8 @@ Result<> Conn::log_event(Revision rev, Event::Type type, std::string_view key, c
 
 Result<Revision> Conn::put(std::string_view key, std::string_view value, LeaseId lease) {
   if (lease != 0 && !PODNET_TRY(lease_exists(lease)))
-    return fail(fmt::format("put {}: lease {} not found (expired or revoked)", key, lease));
+    return fail(ErrorKind::lease_not_found,
+                fmt::format("put {}: lease {} not found (expired or revoked)", key, lease));
   auto prev = PODNET_TRY(get(key));
   Revision rev = PODNET_TRY(bump());
   KeyValue kv{std::string(key), std::string(value), prev ? prev->create_revision : rev, rev, lease};

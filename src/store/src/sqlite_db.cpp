@@ -5,6 +5,16 @@ namespace {
 const char kEmpty[] = "";
 }
 
+ErrorKind classify(int rc) {
+  switch (rc & 0xff) {  // primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorKind::busy;
+    default:
+      return ErrorKind::other;
+  }
+}
+
 Query::~Query() {
   if (st_) {
     sqlite3_reset(st_);
@@ -32,7 +42,8 @@ Result<bool> Query::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   sqlite3* db = sqlite3_db_handle(st_);
-  return fail(fmt::format("sqlite {}: {}: {}", *path_, sqlite3_sql(st_), sqlite3_errmsg(db)));
+  return fail(classify(rc),
+              fmt::format("sqlite {}: {}: {}", *path_, sqlite3_sql(st_), sqlite3_errmsg(db)));
 }
 
 Result<> Query::run() {
@@ -55,7 +66,8 @@ Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   d.db_.reset(raw);
   if (rc != SQLITE_OK)
-    return fail(fmt::format("sqlite open {}: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return fail(classify(rc), fmt::format("sqlite open {}: {}", path,
+                                          raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   return d;
@@ -66,7 +78,8 @@ Db::~Db() {
 }
 
 Error Db::error(std::string_view what) const {
-  return Error::msg(fmt::format("sqlite {}: {}: {}", *path_, what, sqlite3_errmsg(db_.get())));
+  return Error::of(classify(sqlite3_extended_errcode(db_.get())),
+                   fmt::format("sqlite {}: {}: {}", *path_, what, sqlite3_errmsg(db_.get())));
 }
 
 Result<> Db::exec(const char* sql) {
@@ -75,7 +88,7 @@ Result<> Db::exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string m = msg ? msg : sqlite3_errstr(rc);
     sqlite3_free(msg);
-    return fail(fmt::format("sqlite {}: {}: {}", *path_, sql, m));
+    return fail(classify(rc), fmt::format("sqlite {}: {}: {}", *path_, sql, m));
   }
   return {};
 }

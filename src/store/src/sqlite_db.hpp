@@ -13,6 +13,9 @@
 
 namespace podnet::store::sqlite {
 
+// The error kind of an sqlite result code (busy for SQLITE_BUSY and SQLITE_LOCKED).
+ErrorKind classify(int rc);
+
 // A cached statement in use; resets (and clears bindings) when it goes out of scope.
 class Query {
  public:

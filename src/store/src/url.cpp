@@ -150,21 +150,57 @@ Result<EtcdOptions> parse_etcd(std::string_view rest, const std::vector<Option>&
     } else if (name == "timeout_ms") {
       o.timeout = std::chrono::milliseconds(
           PODNET_TRY(parse_number<int>(value, 1, 3'600'000, "option timeout_ms")));
+    } else if (name == "insecure") {
+      o.insecure = PODNET_TRY(parse_bool(value, "option insecure"));
+    } else if (name == "user") {
+      if (value.empty() || value.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
+        return fail("option user: expected a non-empty name without control characters");
+      o.user = value;
+    } else if (name == "password-file" || name == "password_file") {
+      o.password_file = value;
+    } else if (name == "max_answer_mb") {
+      o.max_answer_bytes =
+          size_t(PODNET_TRY(parse_number<int>(value, 1, 4096, "option max_answer_mb"))) << 20;
     } else {
-      return fail(fmt::format(
-          "unknown etcd option \"{}\" (known: cacert, cert, key, tls, timeout_ms)", name));
+      return fail(fmt::format("unknown etcd option \"{}\" (known: cacert, cert, key, tls, "
+                              "timeout_ms, insecure, user, password-file, max_answer_mb)",
+                              name));
     }
   }
   for (auto* f : {&o.cacert, &o.cert, &o.key})
     if (!f->empty() && (*f)[0] != '/')
       return fail(fmt::format("TLS file \"{}\": expected an absolute path", *f));
+  if (!o.password_file.empty() && o.password_file[0] != '/')
+    return fail(fmt::format("password file \"{}\": expected an absolute path", o.password_file));
   if (o.cert.empty() != o.key.empty())
     return fail("options cert and key: give both (client certificate and its key) or neither");
+  if (o.user.empty() != o.password_file.empty())
+    return fail("options user and password-file: give both or neither");
   if (!o.cacert.empty() || !o.cert.empty()) o.tls = true;
+  if (!o.tls && !o.insecure)
+    for (const auto& ep : o.endpoints)
+      if (!is_loopback_host(ep.host))
+        return fail(fmt::format(
+            "etcd endpoint {}:{} is not loopback and the URL asks for no TLS: plain HTTP would "
+            "carry the cluster's data{} in clear (give cacert=/cert=/key= or tls=1, or "
+            "insecure=1 to accept that)",
+            ep.host, ep.port, o.user.empty() ? "" : " and the etcd password"));
   return o;
 }
 
 }  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
+  // 127.0.0.0/8 written as a dotted quad (a name that merely starts with "127." is not).
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return dots == 3;
+}
 
 Result<StoreConfig> parse_store_url(std::string_view url) {
   auto wrap = [&](Error e) { return fail(e.context(fmt::format("store URL \"{}\"", url))); };

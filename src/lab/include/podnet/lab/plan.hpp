@@ -88,7 +88,7 @@ struct LabPaths {
 };
 LabPaths lab_paths(std::string_view lab, std::string_view base = default_base_dir);
 
-// sqlite:///run/podnet-lab/<lab>/store.db or etcd://10.1.1.2:2379
+// sqlite:///run/podnet-lab/<lab>/store.db or etcd://10.1.1.2:2379?insecure=1
 std::string store_url(StoreKind kind, const LabPaths& paths);
 
 // The /podnet/config the lab writes: cluster 192.168.0.0/16, /24 per node, services

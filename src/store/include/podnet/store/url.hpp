@@ -32,7 +32,16 @@ struct EtcdOptions {
   std::string cert;           // client certificate (PEM) ...
   std::string key;            // ... and its key
   std::chrono::milliseconds timeout{5000};  // per call, across endpoint failover
+  // Plain HTTP to a host that is not loopback sends keys, values and passwords in clear:
+  // refused unless the URL says insecure=1.
+  bool insecure = false;
+  std::string user;           // etcd username (auth enabled): with password_file
+  std::string password_file;  // absolute path; its first line is the password
+  size_t max_answer_bytes = size_t{64} << 20;  // a larger answer is an error, not memory
 };
+
+// Whether an etcd endpoint host is loopback (localhost, 127.0.0.0/8, ::1).
+bool is_loopback_host(std::string_view host);
 
 using StoreConfig = std::variant<SqliteOptions, EtcdOptions>;
 
