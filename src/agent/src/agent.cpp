@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <csignal>
 #include <ctime>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -72,7 +73,8 @@ class Agent {
     ++m_.store_errors;
     log::warn("{}: {}", what, e.message);
   }
-  Readiness ready_now() const;
+  ReadyInputs ready_inputs() const;
+  void publish();  // hands the HTTP thread what /readyz and /metrics show
   HttpResponse handle(std::string_view method, std::string_view path);
   void watch_fd_changed(int old_fd);
   routes::Self self() const;
@@ -83,6 +85,13 @@ class Agent {
   std::optional<AgentLock> lock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<HttpServer> http_;
+  // What the HTTP thread may read: a copy published by the loop (publish()), under view_mu_.
+  struct HttpView {
+    ReadyInputs ready;
+    MetricsSnapshot metrics;
+  };
+  std::mutex view_mu_;
+  HttpView view_;
   std::optional<sys::Netlink> nl_;
   cluster::ClusterConfig cfg_;
   Underlay ul_;
@@ -125,16 +134,16 @@ bool Agent::wait_or_signal(std::chrono::milliseconds d) {
   // /healthz and /readyz keep answering (503 for readiness) while the store is retried.
   const auto end = Clock::now() + d;
   for (auto now = Clock::now(); now < end; now = Clock::now()) {
-    pollfd p[2] = {{sfd_.get(), POLLIN, 0}, {http_ ? http_->fd() : -1, POLLIN, 0}};
+    publish();
+    pollfd p[1] = {{sfd_.get(), POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - now);
-    if (::poll(p, 2, int(std::max<int64_t>(1, left.count()))) <= 0) continue;
+    if (::poll(p, 1, int(std::max<int64_t>(1, left.count()))) <= 0) continue;
     if (p[0].revents & POLLIN) {
       signalfd_siginfo si{};
       (void)!::read(sfd_.get(), &si, sizeof si);
       log::info("{} received during start-up: exiting", strsignal(int(si.ssi_signo)));
       return true;
     }
-    if (http_ && (p[1].revents & POLLIN)) http_->run();
   }
   return false;
 }
@@ -500,31 +509,39 @@ void Agent::retry_pending() {
   if (auto r = apply_masq(); !r) log::error("masquerade: {}", r.error().message);
 }
 
-Readiness Agent::ready_now() const {
-  return readiness({.lease_held = lease_held_,
+ReadyInputs Agent::ready_inputs() const {
+  return ReadyInputs{.lease_held = lease_held_,
                     .conflist_written = conflist_written_,
                     .reconciled = reconciled_,
                     .last_store_ok = last_store_ok_,
                     .now = Clock::now(),
-                    .store_grace = o_.lease_ttl});
+                    .store_grace = o_.lease_ttl};
 }
 
+void Agent::publish() {
+  HttpView v{ready_inputs(), m_};
+  v.metrics.node = o_.node;
+  v.metrics.lease_held = lease_held_;
+  v.metrics.underlay_mtu = ul_.mtu;
+  std::lock_guard lk(view_mu_);
+  view_ = std::move(v);
+}
+
+// On the HTTP thread: reads only the published view.
 HttpResponse Agent::handle(std::string_view method, std::string_view path) {
   if (method != "GET" && method != "HEAD") return {405, "text/plain", "method not allowed\n"};
   if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
-  if (path == "/readyz") {
-    Readiness r = ready_now();
-    return {r.ready ? 200 : 503, "text/plain; charset=utf-8", r.reason + "\n"};
+  if (path != "/readyz" && path != "/metrics") return {404, "text/plain", "not found\n"};
+  HttpView v;
+  {
+    std::lock_guard lk(view_mu_);
+    v = view_;
   }
-  if (path == "/metrics") {
-    MetricsSnapshot m = m_;
-    m.node = o_.node;
-    m.lease_held = lease_held_;
-    m.underlay_mtu = ul_.mtu;
-    m.ready = ready_now().ready;
-    return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(m)};
-  }
-  return {404, "text/plain", "not found\n"};
+  v.ready.now = Clock::now();
+  Readiness r = readiness(v.ready);
+  if (path == "/readyz") return {r.ready ? 200 : 503, "text/plain; charset=utf-8", r.reason + "\n"};
+  v.metrics.ready = r.ready;
+  return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(v.metrics)};
 }
 
 int Agent::run() {
@@ -569,6 +586,7 @@ int Agent::run() {
       return 1;
     }
     http_ = std::move(*h);
+    publish();
   }
   auto add = [&](int fd) {
     epoll_event ev{};
@@ -578,7 +596,6 @@ int Agent::run() {
   };
   add(sfd_.get());
   add(tfd_.get());
-  if (http_) add(http_->fd());
 
   // The underlay may come later than podnetd at boot (a link renamed or addressed by the
   // network service): wait for it, not ready meanwhile, instead of exiting.
@@ -634,8 +651,6 @@ int Agent::run() {
         uint64_t ticks = 0;
         (void)!::read(tfd_.get(), &ticks, sizeof ticks);
         renew();
-      } else if (http_ && fd == http_->fd()) {
-        http_->run();
       }
     }
     poll_watch();
@@ -647,6 +662,7 @@ int Agent::run() {
       next_retry_ = now + kRetryEvery;
       retry_pending();
     }
+    publish();
   }
 }
 
