@@ -9,6 +9,9 @@ PKGS=(
   iproute2 iputils-ping netcat-openbsd curl nftables iptables conntrack iperf3 procps psmisc util-linux
   containernetworking-plugins podman runc busybox-static
   etcd-server etcd-client
+  # podman builds its pod pause image from catatonit (a Recommends, skipped with
+  # --no-install-recommends); the etcd TLS test makes its certificates with openssl.
+  catatonit openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do
