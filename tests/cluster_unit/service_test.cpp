@@ -11,7 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-net::IpAddress A(const char* s) { return *net::IpAddress::parse(s); }
+net::IpAddress A(const char* s) {
+  return *net::IpAddress::parse(s);
+}
 
 Service full_service() {
   Service s;
@@ -94,8 +96,10 @@ TEST(ServiceFields, PodNamedPortsRoundTrip) {
   p.portName = "web";
   p.extraPorts = {{"metrics", 9100}};
   json j = to_json(p);
-  EXPECT_EQ(j["spec"]["containers"][0]["ports"],
-            json::parse(R"([{"containerPort": 80, "name": "web"}, {"containerPort": 9100, "name": "metrics"}])"));
+  EXPECT_EQ(
+      j["spec"]["containers"][0]["ports"],
+      json::parse(
+          R"([{"containerPort": 80, "name": "web"}, {"containerPort": 9100, "name": "metrics"}])"));
   EXPECT_EQ(*pod_from_json(j), p);
   EXPECT_EQ(named_port(p, "web"), 80);
   EXPECT_EQ(named_port(p, "metrics"), 9100);
@@ -104,7 +108,8 @@ TEST(ServiceFields, PodNamedPortsRoundTrip) {
   Pod q;
   q.name = "x";
   q.port = 8080;
-  EXPECT_EQ(to_json(q)["spec"]["containers"][0]["ports"], json::parse(R"([{"containerPort": 8080}])"));
+  EXPECT_EQ(to_json(q)["spec"]["containers"][0]["ports"],
+            json::parse(R"([{"containerPort": 8080}])"));
   json dup = j;
   dup["spec"]["containers"][0]["ports"][1]["name"] = "web";
   EXPECT_EQ(pod_from_json(dup).error().message,
@@ -119,34 +124,53 @@ struct Case {
 
 json patched(json j, const Case& c) {
   json::json_pointer ptr(c.pointer);
-  if (c.value.is_null()) j[ptr.parent_pointer()].erase(ptr.back());
-  else j[ptr] = c.value;
+  if (c.value.is_null())
+    j[ptr.parent_pointer()].erase(ptr.back());
+  else
+    j[ptr] = c.value;
   return j;
 }
 
 TEST(ServiceFields, ErrorsNameTheField) {
   const json good = to_json(full_service());
   const Case cases[] = {
-      {"/metadata/creationTimestamp", "yesterday", "metadata.creationTimestamp: \"yesterday\" is not a UTC time (2006-01-02T15:04:05Z)"},
-      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", 0, "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 must be in 1..86400"},
-      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", 86401, "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 86401 must be in 1..86400"},
-      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", "1h", "spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be an integer"},
-      {"/spec/sessionAffinityConfig/clientIP", 5, "spec.sessionAffinityConfig.clientIP: must be an object"},
-      {"/spec/externalTrafficPolicy", "Global", "spec.externalTrafficPolicy: unknown value \"Global\" (want one of Cluster, Local)"},
-      {"/spec/internalTrafficPolicy", "Node", "spec.internalTrafficPolicy: unknown value \"Node\" (want one of Cluster, Local)"},
-      {"/spec/publishNotReadyAddresses", "yes", "spec.publishNotReadyAddresses: must be true or false"},
-      {"/spec/ports/0/targetPort", "Web", "spec.ports[0].targetPort: \"Web\" is not a port number or name (1-15 of a-z, 0-9, '-', with a letter)"},
-      {"/spec/ports/0/targetPort", "a-very-long-port-name", "spec.ports[0].targetPort: \"a-very-long-port-name\" is not a port number or name (1-15 of a-z, 0-9, '-', with a letter)"},
-      {"/spec/ports/0/targetPort", "", "spec.ports[0].targetPort: \"\" is not a port number or name (1-15 of a-z, 0-9, '-', with a letter)"},
+      {"/metadata/creationTimestamp", "yesterday",
+       "metadata.creationTimestamp: \"yesterday\" is not a UTC time (2006-01-02T15:04:05Z)"},
+      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", 0,
+       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 must be in 1..86400"},
+      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", 86401,
+       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 86401 must be in 1..86400"},
+      {"/spec/sessionAffinityConfig/clientIP/timeoutSeconds", "1h",
+       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be an integer"},
+      {"/spec/sessionAffinityConfig/clientIP", 5,
+       "spec.sessionAffinityConfig.clientIP: must be an object"},
+      {"/spec/externalTrafficPolicy", "Global",
+       "spec.externalTrafficPolicy: unknown value \"Global\" (want one of Cluster, Local)"},
+      {"/spec/internalTrafficPolicy", "Node",
+       "spec.internalTrafficPolicy: unknown value \"Node\" (want one of Cluster, Local)"},
+      {"/spec/publishNotReadyAddresses", "yes",
+       "spec.publishNotReadyAddresses: must be true or false"},
+      {"/spec/ports/0/targetPort", "Web",
+       "spec.ports[0].targetPort: \"Web\" is not a port number or name (1-15 of a-z, 0-9, '-', "
+       "with a letter)"},
+      {"/spec/ports/0/targetPort", "a-very-long-port-name",
+       "spec.ports[0].targetPort: \"a-very-long-port-name\" is not a port number or name (1-15 of "
+       "a-z, 0-9, '-', with a letter)"},
+      {"/spec/ports/0/targetPort", "",
+       "spec.ports[0].targetPort: \"\" is not a port number or name (1-15 of a-z, 0-9, '-', with a "
+       "letter)"},
       {"/spec/ports/0/targetPort", "70000", "spec.ports[0].targetPort: 70000 must be in 1..65535"},
       {"/spec/ports/0/targetPort", 0, "spec.ports[0].targetPort: 0 must be in 1..65535"},
       {"/spec/ports/1/nodePort", 30080, "spec.ports[1].nodePort: 30080/UDP used twice"},
-      {"/spec/endpoints", json::array({"10.1.1.1"}), "spec.endpoints: only for a service without selector (the selector's pods are its endpoints)"},
+      {"/spec/endpoints", json::array({"10.1.1.1"}),
+       "spec.endpoints: only for a service without selector (the selector's pods are its "
+       "endpoints)"},
       {"/spec/clusterIP", "0.0.0.0", "spec.clusterIP: 0.0.0.0 cannot be a service address"},
   };
   for (const auto& c : cases) {
     json j = patched(good, c);
-    if (c.pointer == "/spec/ports/1/nodePort") j["spec"]["ports"][1]["protocol"] = "UDP", j["spec"]["ports"][0]["protocol"] = "UDP";
+    if (c.pointer == "/spec/ports/1/nodePort")
+      j["spec"]["ports"][1]["protocol"] = "UDP", j["spec"]["ports"][0]["protocol"] = "UDP";
     auto r = service_from_json(j);
     ASSERT_FALSE(r.has_value()) << c.pointer << " " << c.value;
     EXPECT_EQ(r.error().message, c.message) << c.pointer;
@@ -170,15 +194,22 @@ TEST(ServiceFields, ExplicitEndpointErrors) {
       "spec": {"ports": [{"name": "http", "port": 80, "targetPort": "web"}, {"name": "m", "port": 9090}]}})");
   const std::pair<json, std::string> cases[] = {
       {json::array({"10.1.1"}), "spec.endpoints[0]: \"10.1.1\" is not IP, IP:PORT or [IPv6]:PORT"},
-      {json::array({"10.1.1.1:"}), "spec.endpoints[0]: \"10.1.1.1:\" is not IP, IP:PORT or [IPv6]:PORT"},
-      {json::array({"10.1.1.1:http"}), "spec.endpoints[0]: \"10.1.1.1:http\" is not IP, IP:PORT or [IPv6]:PORT"},
+      {json::array({"10.1.1.1:"}),
+       "spec.endpoints[0]: \"10.1.1.1:\" is not IP, IP:PORT or [IPv6]:PORT"},
+      {json::array({"10.1.1.1:http"}),
+       "spec.endpoints[0]: \"10.1.1.1:http\" is not IP, IP:PORT or [IPv6]:PORT"},
       {json::array({"10.1.1.1:70000"}), "spec.endpoints[0]: port 70000 must be in 1..65535"},
-      {json::array({"[fd00::1]"}), "spec.endpoints[0]: \"[fd00::1]\" is not IP, IP:PORT or [IPv6]:PORT"},
-      {json::array({"10.1.1.1:80", 5}), "spec.endpoints[1]: must be \"IP[:PORT]\" or an object {ip, port, portName}"},
-      {json::array({"10.1.1.1"}), "spec.endpoints[0]: needs a port (spec.ports[0].targetPort \"web\" is a name)"},
+      {json::array({"[fd00::1]"}),
+       "spec.endpoints[0]: \"[fd00::1]\" is not IP, IP:PORT or [IPv6]:PORT"},
+      {json::array({"10.1.1.1:80", 5}),
+       "spec.endpoints[1]: must be \"IP[:PORT]\" or an object {ip, port, portName}"},
+      {json::array({"10.1.1.1"}),
+       "spec.endpoints[0]: needs a port (spec.ports[0].targetPort \"web\" is a name)"},
       {json::array({"224.0.0.1:80"}), "spec.endpoints[0]: 224.0.0.1 cannot be an endpoint"},
-      {json::parse(R"([{"ip": "10.1.1.1", "portName": "x", "port": 80}])"), "spec.endpoints[0].portName: \"x\" is not a port of this service"},
-      {json::parse(R"([{"ip": "10.1.1.1", "portName": "http"}])"), "spec.endpoints[0]: needs a port (spec.ports[0].targetPort \"web\" is a name)"},
+      {json::parse(R"([{"ip": "10.1.1.1", "portName": "x", "port": 80}])"),
+       "spec.endpoints[0].portName: \"x\" is not a port of this service"},
+      {json::parse(R"([{"ip": "10.1.1.1", "portName": "http"}])"),
+       "spec.endpoints[0]: needs a port (spec.ports[0].targetPort \"web\" is a name)"},
       {json::parse(R"([{"port": 80}])"), "spec.endpoints[0].ip: missing"},
       {json::object(), "spec.endpoints: must be an array"},
   };
@@ -190,7 +221,8 @@ TEST(ServiceFields, ExplicitEndpointErrors) {
     EXPECT_EQ(r.error().message, msg);
   }
   json ok = base;
-  ok["spec"]["endpoints"] = json::parse(R"(["10.1.1.1:8080", {"ip": "10.1.1.2", "portName": "m"}])");
+  ok["spec"]["endpoints"] =
+      json::parse(R"(["10.1.1.1:8080", {"ip": "10.1.1.2", "portName": "m"}])");
   EXPECT_TRUE(service_from_json(ok).has_value());
 }
 
@@ -217,8 +249,9 @@ TEST(ServiceFields, ValidateAgainstClusterConfig) {
   EXPECT_EQ(validate_service(s, c).error().message,
             "spec.clusterIP: 10.96.0.0 is the network address of the service CIDR 10.96.0.0/12");
   s.clusterIP = A("10.111.255.255");
-  EXPECT_EQ(validate_service(s, c).error().message,
-            "spec.clusterIP: 10.111.255.255 is the broadcast address of the service CIDR 10.96.0.0/12");
+  EXPECT_EQ(
+      validate_service(s, c).error().message,
+      "spec.clusterIP: 10.111.255.255 is the broadcast address of the service CIDR 10.96.0.0/12");
   s.clusterIP = A("fd00::1");
   EXPECT_EQ(validate_service(s, c).error().message,
             "spec.clusterIP: fd00::1 is outside the service CIDR 10.96.0.0/12");
