@@ -96,10 +96,10 @@ TEST(EtcdHostile, ErrorKindsComeFromEtcdCodes) {
           404, R"({"error":"etcdserver: requested lease not found","code":5,"message":"etcdserver: requested lease not found"})");
     if (r.path == "/v3/kv/compaction")
       return FakeHttp::respond(
-          400, R"({"error":"mvcc: required revision has been compacted","code":11})");
+          400, R"({"error":"etcdserver: mvcc: required revision has been compacted","code":11})");
     if (r.path == "/v3/kv/put")
       return FakeHttp::respond(503, R"({"error":"etcdserver: request timed out","code":14})");
-    return FakeHttp::respond(400, R"({"error":"mvcc: required revision is a future revision","code":11})");
+    return FakeHttp::respond(400, R"({"error":"etcdserver: mvcc: required revision is a future revision","code":11})");
   });
   auto s = open_fake(f, "timeout_ms=300");
   EXPECT_TRUE(s->revoke(42));      // already gone: done

@@ -150,7 +150,9 @@ nlohmann::json prefix_range(std::string_view prefix) {
 Failure classify(long http_status, int grpc_code, std::string_view error) {
   // etcd's rpctypes error texts for the cases a code alone does not settle.
   if (error == "etcdserver: requested lease not found") return {ErrorKind::lease_not_found};
-  if (error == "mvcc: required revision has been compacted") return {ErrorKind::compacted};
+  if (error == "etcdserver: mvcc: required revision has been compacted" ||
+      error == "mvcc: required revision has been compacted")
+    return {ErrorKind::compacted};
   if (error == "etcdserver: no leader" || error == "etcdserver: not capable")
     return {ErrorKind::unavailable, true, true};
   switch (grpc_code) {
