@@ -154,7 +154,9 @@ Row measure_podnet(std::vector<BenchService> svcs, const Options& o) {
   Row row;
   ServiceTopology topo(podnet::testing::unique_prefix("bsp"), svcs.back());
   PodnetProxy px(topo.node_path());
-  row.full_s.v = px.full(svcs) / 1e3;
+  auto full = px.full(svcs);
+  row.full_s.v = full.wall_ms / 1e3;
+  row.full_sys_s.v = full.sys_ms / 1e3;
   set_connect(row, topo.connect_latency(svcs.back(), o.connects));
   std::vector<double> t;
   size_t c = changed_index(svcs);
@@ -339,10 +341,15 @@ int run(const Options& o, const std::string& self) {
       fmt::print("  kernel floor failed: {}\n", e.what());
     }
     auto report = [&](const char* who, const Row& r) {
-      fmt::print(
-          "  {:<9} full {} s (tool sys {} s), one-service {} ms, connect median {} ms p99 {} ms\n",
-          who, cell(r.full_s), cell(r.full_sys_s), cell(r.update_ms), cell(r.conn_med),
-          cell(r.conn_p99));
+      if (!r.full_s.v) {
+        fmt::print("  {:<9} {}\n", who, r.full_s.note);  // failed or not run: said once
+      } else {
+        fmt::print(
+            "  {:<9} full {} s (kernel/sys {} s), one-service {} ms, connect median {} ms "
+            "p99 {} ms\n",
+            who, cell(r.full_s), cell(r.full_sys_s), cell(r.update_ms), cell(r.conn_med),
+            cell(r.conn_p99));
+      }
       std::fflush(stdout);
     };
     if (want_pn) {

@@ -1,4 +1,5 @@
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <fstream>
 #include <stdexcept>
@@ -55,6 +56,12 @@ double status_mb(const char* key) {
   return v;
 }
 
+double thread_sys_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+}
+
 double heap_mb() {
   return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0);
 }
@@ -80,18 +87,19 @@ PodnetProxy::PodnetProxy(const std::string& netns_path) {
 
 PodnetProxy::~PodnetProxy() = default;
 
-double PodnetProxy::full(const std::vector<BenchService>& svcs) {
+PodnetProxy::Timing PodnetProxy::full(const std::vector<BenchService>& svcs) {
   impl_->snap = snapshot_of(svcs);
-  double dt = 0;
+  Timing t;
   auto r = sys::run_here_in(impl_->ns, [&]() -> Result<> {
-    double t0 = now_ms();
+    double s0 = thread_sys_ms(), t0 = now_ms();
     auto s = impl_->proxier.sync(impl_->snap);
-    dt = now_ms() - t0;
+    t.wall_ms = now_ms() - t0;
+    t.sys_ms = thread_sys_ms() - s0;
     if (!s) return std::unexpected(s.error());
     return {};
   });
   if (!r) throw std::runtime_error("podnet full sync: " + r.error().message);
-  return dt;
+  return t;
 }
 
 double PodnetProxy::update(size_t i, const std::vector<SvcEndpoint>& eps) {

@@ -19,8 +19,12 @@ class PodnetProxy {
   PodnetProxy(const PodnetProxy&) = delete;
   PodnetProxy& operator=(const PodnetProxy&) = delete;
 
-  // Full sync of the whole set (the proxier's first sync); returns wall ms. Throws on failure.
-  double full(const std::vector<BenchService>& svcs);
+  // Full sync of the whole set (the proxier's first sync): wall ms and this thread's system
+  // time (the kernel's share: netlink batches run in the sender's context). Throws on failure.
+  struct Timing {
+    double wall_ms = 0, sys_ms = 0;
+  };
+  Timing full(const std::vector<BenchService>& svcs);
   // Replaces services[i]'s endpoints with `eps` and syncs (a diff); returns wall ms.
   double update(size_t i, const std::vector<SvcEndpoint>& eps);
 
