@@ -38,7 +38,8 @@ podnet::cni::CmdFunc tagged(const char* verb, podnet::cni::CmdFunc f) {
 int main() {
   namespace app = podnet::ipam::flows;
   podnet::log::set_prefix("podnet-ipam");
-  if (const char* f = std::getenv("PODNET_IPAM_LOG")) podnet::log::set_file(f);
+  // A debugging aid: a refused path only loses the log, never the CNI answer.
+  if (const char* f = std::getenv("PODNET_IPAM_LOG")) (void)podnet::log::set_file(f);
   podnet::cni::PluginFuncs funcs{tagged("ADD", app::cmd_add), tagged("DEL", app::cmd_del),
                                  tagged("CHECK", app::cmd_check), tagged("STATUS", app::cmd_status),
                                  tagged("GC", app::cmd_gc)};

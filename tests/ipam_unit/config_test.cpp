@@ -139,7 +139,36 @@ TEST(IpamConfigErrors, Structure) {
                "ipam.resolvConf: want a string, got boolean");
   expect_error(
       R"({"cniVersion":"1.1.0","name":"../etc","type":"x","ipam":{"subnet":"10.1.0.0/24"}})",
-      "name: '../etc' cannot name a directory under ipam.dataDir");
+      "name: invalid network name '../etc': must start with a letter or digit");
+}
+
+// Issue 9: values that would make the IPAM act on the wrong place or on no real network.
+TEST(IpamConfigErrors, HostileValuesAreRefused) {
+  expect_error(netconf(R"({"subnet":"10.1.0.0/24","dataDir":"var/lib/cni"})"),
+               "ipam.dataDir: 'var/lib/cni' is not an absolute path");
+  expect_error(netconf(R"({"subnet":"10.1.0.0/24","dataDir":"./x"})"),
+               "ipam.dataDir: './x' is not an absolute path");
+  expect_error(netconf(R"({"subnet":"0.0.0.0/0"})"),
+               "ipam.subnet: 0.0.0.0/0 covers every address; give the pod network's subnet");
+  expect_error(netconf(R"({"ranges":[[{"subnet":"::/0"}]]})"),
+               "ipam.ranges[0][0].subnet: ::/0 covers every address; give the pod network's "
+               "subnet");
+  expect_error(netconf(R"({"subnet":"224.1.0.0/16"})"),
+               "ipam.subnet: 224.1.0.0/16 is multicast (224.0.0.0/4)");
+  expect_error(netconf(R"({"subnet":"192.0.0.0/2"})"),
+               "ipam.subnet: 192.0.0.0/2 is multicast (224.0.0.0/4)");
+  expect_error(netconf(R"({"ranges":[[{"subnet":"ff02::/64"}]]})"),
+               "ipam.ranges[0][0].subnet: ff02::/64 is multicast (ff00::/8)");
+  expect_error(netconf(R"({"subnet":"10.1.0.0/08"})"), "ipam.subnet: invalid CIDR '10.1.0.0/08'");
+  expect_error(netconf(R"({"subnet":"10.1.0.0/24","routes":[{"dst":"0.0.0.0/00"}]})"),
+               "ipam.routes[0].dst: invalid CIDR '0.0.0.0/00'");
+  for (const char* name : {"...", ".podnet", "a\\nb", "a\\u0001"})
+    EXPECT_EQ(parse(R"({"cniVersion":"1.1.0","name":")" + std::string(name) +
+                    R"(","type":"x","ipam":{"subnet":"10.1.0.0/24"}})")
+                  .error()
+                  .code,
+              cni::Code::invalid_config)
+        << name;
 }
 
 TEST(IpamConfigErrors, RangeFieldsAreNamed) {

@@ -98,3 +98,14 @@ TEST(PluginConf, GsoMaxSizeIsBigTcpWithinTheKernelsBounds) {
   expect_error(R"("gsoMaxSize":-1)", "gsoMaxSize");
   expect_error(R"("gsoMaxSize":"big")", "gsoMaxSize");
 }
+
+TEST(PluginConf, LogFileMustBeAbsolute) {
+  expect_error(R"("logFile":"podnet.log")", "logFile: 'podnet.log' is not an absolute path");
+  expect_error(R"("logFile":"../x")", "logFile: '../x' is not an absolute path");
+  EXPECT_TRUE(parse(R"("logFile":"/var/log/podnet.log")"));
+}
+
+TEST(PluginConf, BridgeNameWithControlBytesIsRefused) {
+  expect_error(R"("bridge":"br\u001b0")", "bridge: interface name");
+  expect_error(R"("bridge":"br\u0085")", "bridge: interface name");
+}

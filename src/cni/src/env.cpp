@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "podnet/common/text.hpp"
+
 namespace podnet::cni {
 
 std::optional<Command> parse_command(std::string_view s) {
@@ -47,6 +49,10 @@ std::optional<std::string> interface_name_problem(std::string_view name) {
   if (name.empty()) return "is empty";
   if (name.size() > 15) return fmt::format("is longer than 15 characters ({})", name.size());
   if (name == "." || name == "..") return "may not be '.' or '..'";
+  // Names end up in logs, file names and other tools' output: printable UTF-8 only.
+  if (!valid_utf8(name)) return "is not valid UTF-8";
+  if (name.find('\0') == std::string_view::npos && has_control_char(name))
+    return "contains a control character";
   for (char c : name) {
     // A NUL (possible in JSON: "\u0000") would cut the name short in the kernel.
     if (c == '\0') return "contains a NUL byte";
@@ -69,6 +75,12 @@ std::expected<std::vector<std::pair<std::string, std::string>>, CniError> parse_
       return std::unexpected(CniError(Code::invalid_env,
                                       fmt::format("CNI_ARGS: invalid element '{}': want KEY=VALUE",
                                                   item)));
+    // Keys and values reach logs, records and other plugins: printable UTF-8 only.
+    if (!valid_utf8(item) || has_control_char(item))
+      return std::unexpected(CniError(
+          Code::invalid_env,
+          fmt::format("CNI_ARGS: element {} contains control characters or invalid UTF-8",
+                      out.size() + 1)));
     out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
   }
   return out;
@@ -90,6 +102,9 @@ std::expected<Env, CniError> parse_env(const Getenv& getenv) {
   env.ifname = get("CNI_IFNAME");
   env.args_raw = get("CNI_ARGS");
   env.path = get("CNI_PATH");
+  for (auto [name, value] : {std::pair{"CNI_NETNS", &env.netns}, std::pair{"CNI_PATH", &env.path}})
+    if (has_control_char(*value) || !valid_utf8(*value))
+      return bad(fmt::format("{}: contains control characters or invalid UTF-8", name));
 
   const bool per_container =
       env.command == Command::add || env.command == Command::del || env.command == Command::check;

@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "podnet/common/error.hpp"
 #include "podnet/cni/version.hpp"
+#include "podnet/common/error.hpp"
+#include "podnet/common/json_bounded.hpp"
 
 namespace podnet::cni {
 
@@ -46,9 +47,35 @@ std::expected<std::optional<int64_t>, CniError> get_int(const json& obj, const c
   return std::optional<int64_t>(it->get<int64_t>());
 }
 
+std::expected<json, CniError> parse_stdin_json(std::string_view text) {
+  auto j = parse_json_bounded(text, kMaxConfigDepth, kMaxConfigBytes,
+                              "network configuration on stdin");
+  if (!j) return std::unexpected(CniError(Code::decode_failure, std::move(j.error().message)));
+  if (!j->is_object())
+    return std::unexpected(
+        CniError(Code::decode_failure, "network configuration on stdin is not a JSON object"));
+  return std::move(*j);
+}
+
+std::optional<std::string> network_name_problem(std::string_view name) {
+  // libcni's rule, ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$: the name becomes a directory name (IPAM data,
+  // caches) and part of firewall comments, so "..", ".hidden" and control bytes never pass.
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (name.empty()) return "is empty";
+  if (!alnum(name[0])) return "must start with a letter or digit";
+  for (char c : name)
+    if (!alnum(c) && c != '_' && c != '.' && c != '-')
+      return "may contain only letters, digits, '_', '.' and '-'";
+  if (name.size() > 255) return "is longer than 255 bytes (a directory name)";
+  return std::nullopt;
+}
+
 std::string sniff_version(std::string_view text) {
-  auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object()) {
+  auto parsed = parse_stdin_json(text);
+  if (parsed) {
+    const json& j = *parsed;
     auto it = j.find("cniVersion");
     if (it != j.end() && it->is_string() && is_supported(it->get<std::string>()))
       return it->get<std::string>();
@@ -57,13 +84,7 @@ std::string sniff_version(std::string_view text) {
 }
 
 std::expected<NetConf, CniError> parse_netconf(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    return std::unexpected(
-        CniError(Code::decode_failure, "network configuration on stdin is not valid JSON"));
-  if (!j.is_object())
-    return std::unexpected(
-        CniError(Code::decode_failure, "network configuration on stdin is not a JSON object"));
+  json j = PODNET_TRY(parse_stdin_json(text));
   NetConf c;
   c.cni_version = PODNET_TRY(get_string(j, "cniVersion", "")).value_or("");
   if (c.cni_version.empty()) return config_error("cniVersion: missing");
@@ -76,6 +97,8 @@ std::expected<NetConf, CniError> parse_netconf(std::string_view text) {
   }
   c.name = PODNET_TRY(get_string(j, "name", "")).value_or("");
   if (c.name.empty()) return config_error("name: missing network name");
+  if (auto p = network_name_problem(c.name))
+    return config_error(fmt::format("name: invalid network name '{}': {}", c.name, *p));
   c.type = PODNET_TRY(get_string(j, "type", "")).value_or("");
   if (c.type.empty()) return config_error("type: missing plugin type");
   auto object_or_null = [&](const char* key) -> std::expected<json, CniError> {

@@ -1,5 +1,6 @@
 #include "podnet/cni/skel.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,11 +42,9 @@ Outcome dispatch(const PluginFuncs& funcs, const Getenv& getenv, std::string_vie
   if (env->command == Command::version) return Outcome{0, version_document().dump() + "\n"};
 
   // Version gate before the plugin parses anything else.
-  json doc = json::parse(stdin_data, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return error_outcome(CniError(Code::decode_failure,
-                                  "network configuration on stdin is not a JSON object"),
-                         answer_version);
+  auto parsed = parse_stdin_json(stdin_data);
+  if (!parsed) return error_outcome(parsed.error(), answer_version);
+  const json& doc = *parsed;
   auto v = doc.find("cniVersion");
   if (v == doc.end() || !v->is_string())
     return error_outcome(CniError(Code::invalid_config, "cniVersion: missing"), answer_version);
@@ -99,6 +98,9 @@ int run_plugin(const PluginFuncs& funcs, std::string_view about) {
     if (!v) return std::nullopt;
     return std::string(v);
   };
+  // A delegated plugin that exits without reading its stdin must give an error result, not
+  // kill this process with SIGPIPE before it prints one (EPIPE is handled where we write).
+  ::signal(SIGPIPE, SIG_IGN);
   std::string input;
   auto cmd = getenv("CNI_COMMAND");
   if (!cmd && isatty(STDIN_FILENO)) {
@@ -107,7 +109,7 @@ int run_plugin(const PluginFuncs& funcs, std::string_view about) {
   }
   // VERSION may come without stdin; every other command must have a config.
   if (cmd != std::optional<std::string>("VERSION") || !isatty(STDIN_FILENO)) {
-    auto in = read_all(STDIN_FILENO);
+    auto in = read_all(STDIN_FILENO, kMaxConfigBytes);
     if (!in) {
       auto out = error_outcome(CniError(Code::io_failure, "reading stdin: " + in.error().message),
                                std::string(kLatestVersion));

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "podnet/common/files.hpp"
+#include "podnet/common/trusted_dir.hpp"
 #include "podnet/common/unique_fd.hpp"
 
 namespace podnet::log {
@@ -27,12 +28,15 @@ const char* name(Level l) {
 
 void set_stderr_level(Level l) { g_stderr_level = l; }
 void set_prefix(std::string prefix) { g_prefix = std::move(prefix); }
-void set_file(const std::string& path) {
-  if (path.empty()) {
-    g_file.reset();
-    return;
-  }
-  g_file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+Result<> set_file(const std::string& path) {
+  g_file.reset();
+  if (path.empty()) return {};
+  // Root writes here at a path a config names: never through a link or into a directory
+  // others can write (see trusted_dir.hpp).
+  auto fd = open_append_file(path);
+  if (!fd) return fail(fd.error().context("log file"));
+  g_file = std::move(*fd);
+  return {};
 }
 
 void write(Level l, std::string_view msg) {

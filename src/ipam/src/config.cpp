@@ -34,6 +34,10 @@ std::expected<std::optional<IpAddress>, CniError> get_ip(const json& obj, const 
   return ip;
 }
 
+Prefix multicast_of(net::Family f) {
+  return *Prefix::parse(f == net::Family::v4 ? "224.0.0.0/4" : "ff00::/8");
+}
+
 std::expected<void, CniError> check_in_subnet(const IpAddress& ip, const Prefix& subnet,
                                               const std::string& field) {
   if (ip.family() != subnet.family())
@@ -57,6 +61,13 @@ std::expected<Range, CniError> parse_range(const json& o, const std::string& whe
   Range r;
   r.field = where;
   r.subnet = p->masked();  // host bits in "10.1.0.5/24" are ignored
+  // A subnet of everything, or of multicast addresses, is a mistake no ADD should act on.
+  if (p->length() == 0)
+    return bad(fmt::format("{}.subnet: {} covers every address; give the pod network's subnet",
+                           where, text));
+  if (r.subnet.overlaps(multicast_of(r.subnet.family())))
+    return bad(fmt::format("{}.subnet: {} is multicast ({})", where, r.subnet.str(),
+                           multicast_of(r.subnet.family()).str()));
   if (p->length() > p->address().bits() - 2)
     return bad(fmt::format("{}.subnet: {} is too small to allocate from (at most /{})", where,
                            r.subnet.str(), p->address().bits() - 2));
@@ -263,6 +274,9 @@ std::expected<StoreLocation, CniError> parse_location(const cni::NetConf& conf) 
   if (loc.data_dir.find('\0') != std::string::npos)
     return bad("ipam.dataDir: path contains a NUL byte");
   if (loc.data_dir.empty()) loc.data_dir = kDefaultDataDir;
+  // Relative to what? The runtime's working directory is nobody's choice.
+  if (loc.data_dir.front() != '/')
+    return bad(fmt::format("ipam.dataDir: '{}' is not an absolute path", loc.data_dir));
   while (loc.data_dir.size() > 1 && loc.data_dir.back() == '/') loc.data_dir.pop_back();
   if (auto ms = PODNET_TRY(cni::get_int(conf.ipam, "lockTimeoutMs", "ipam."))) {
     if (*ms < 1 || *ms > 3600 * 1000)

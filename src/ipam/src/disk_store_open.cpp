@@ -13,6 +13,7 @@
 #include "disk_io.hpp"
 #include "disk_layout.hpp"
 #include "podnet/common/log.hpp"
+#include "podnet/common/trusted_dir.hpp"
 #include "podnet/ipam/disk_store.hpp"
 #include "store_lock.hpp"
 
@@ -38,15 +39,15 @@ int64_t boot_time_ns() {
 
 Result<std::optional<DiskStore>> DiskStore::open(const Options& o) {
   std::string dir = o.location.dir();
-  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dfd) {
-    if (errno != ENOENT) return fail_errno(fmt::format("open {}", dir));
-    if (!o.create) return std::optional<DiskStore>{};
-    PODNET_TRY_VOID(make_dirs(dir, 0755));
-    dfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dfd) return fail_errno(fmt::format("open {}", dir));
+  // Root creates and rewrites files here: the directory and the way to it must be out of
+  // other users' reach (no planted symlinks or files), see trusted_dir.hpp.
+  auto opened = open_trusted_dir(dir, o.create, 0755);
+  if (!opened) {
+    if (opened.error().sys_errno == ENOENT && !o.create) return std::optional<DiskStore>{};
+    return fail(opened.error());
   }
-  auto lock = PODNET_TRY(lock_within(dir + "/lock", o.location.lock_timeout));
+  UniqueFd dfd = std::move(*opened);
+  auto lock = PODNET_TRY(lock_within(dfd.get(), dir + "/lock", o.location.lock_timeout));
   struct stat st {};
   if (::fstat(dfd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", dir));
   const bool podnet_only = is_mark(st.st_mtim);
@@ -79,9 +80,10 @@ Result<> DiskStore::check_boot(const std::string& boot_id_path, bool podnet_only
   if (report_.boot == BootAction::keep) return {};
   if (report_.boot != BootAction::adopt) PODNET_TRY_VOID(reclaim(report_.boot));
   // Durable, once per boot: see the header.
-  PODNET_TRY_VOID(write_file_atomic(dir_ + "/" + kBootRecord, encode_boot_record(current),
-                                    /*durable=*/true, 0600));
-  return sync_dir(dir_);
+  PODNET_TRY_VOID(write_file_atomic_at(dir_fd_.get(), kBootRecord, encode_boot_record(current),
+                                       /*durable=*/true, 0600, dir_ + "/" + kBootRecord));
+  if (::fsync(dir_fd_.get()) != 0) return fail_errno(fmt::format("fsync {}", dir_));
+  return {};
 }
 
 Result<> DiskStore::reclaim(BootAction action) {

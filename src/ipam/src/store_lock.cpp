@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,9 +54,14 @@ class WakeTimer {
 
 }  // namespace
 
-Result<UniqueFd> lock_within(const std::string& path, std::chrono::milliseconds timeout) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+Result<UniqueFd> lock_within(int dirfd, const std::string& path,
+                             std::chrono::milliseconds timeout) {
+  // Shared by every invocation, so not O_EXCL; never through a link, never a FIFO.
+  UniqueFd fd(::openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
   if (!fd) return fail_errno(fmt::format("open lock {}", path));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", path));
+  if (!S_ISREG(st.st_mode)) return fail(fmt::format("lock {}: not a regular file", path));
   // Uncontended: one system call, no timer.
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
   if (errno != EWOULDBLOCK) return fail_errno(fmt::format("flock {}", path));

@@ -8,9 +8,11 @@
 
 namespace podnet::ipam {
 
-// An exclusive flock() on `path` (created if missing), held while the fd lives. Waits at most
+// An exclusive flock() on the file "lock" in dirfd (created if missing, never through a
+// link), held while the fd lives; `path` names it in errors. Waits at most
 // `timeout` for another holder; then fails with sys_errno ETIMEDOUT, which the plugin reports
 // as "try again later" (code 11) rather than hanging the runtime.
-Result<UniqueFd> lock_within(const std::string& path, std::chrono::milliseconds timeout);
+Result<UniqueFd> lock_within(int dirfd, const std::string& path,
+                             std::chrono::milliseconds timeout);
 
 }  // namespace podnet::ipam

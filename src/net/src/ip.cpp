@@ -122,6 +122,8 @@ std::optional<Prefix> Prefix::parse(std::string_view text, bool allow_bare) {
   }
   auto lentext = text.substr(slash + 1);
   if (lentext.empty() || lentext.size() > 3) return std::nullopt;
+  // "/08" is refused, as Go's net.ParseCIDR (libcni) does: one spelling per prefix.
+  if (lentext.size() > 1 && lentext[0] == '0') return std::nullopt;
   int len = 0;
   for (char c : lentext) {
     if (c < '0' || c > '9') return std::nullopt;

@@ -16,7 +16,8 @@ std::expected<PluginConf, cni::CniError> load_conf(const cni::CmdArgs& args) {
                    : conf.log_level == "error" ? log::Level::error
                                                : log::Level::warn;
   log::set_stderr_level(lvl);
-  log::set_file(conf.log_file);
+  if (auto f = log::set_file(conf.log_file); !f)
+    return std::unexpected(cni::CniError(cni::Code::io_failure, "logFile: " + f.error().message));
   log::set_prefix(fmt::format("podnet[{} {} {}/{}]", cni::command_name(args.env.command),
                               conf.net.name, args.env.container_id.substr(0, 12),
                               args.env.ifname));

@@ -120,6 +120,8 @@ std::expected<PluginConf, CniError> parse_conf(const cni::NetConf& net, const cn
 
   if (auto f = PODNET_TRY(cni::get_string(j, "logFile", ""))) {
     if (f->find('\0') != std::string::npos) return invalid("logFile: path contains a NUL byte");
+    if (!f->empty() && f->front() != '/')
+      return invalid(fmt::format("logFile: '{}' is not an absolute path", *f));
     c.log_file = *f;
   }
   if (auto l = PODNET_TRY(cni::get_string(j, "logLevel", ""))) {

@@ -5,6 +5,7 @@
 #include "podnet/cni/exec.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/common/log.hpp"
+#include "podnet/ipam/gc.hpp"
 #include "podnet/nft/masq_table.hpp"
 #include "podnet/plugin/commands.hpp"
 #include "podnet/plugin/common.hpp"
@@ -41,21 +42,11 @@ cni::CmdResult cmd_status(const cni::CmdArgs& args) {
 
 cni::CmdResult cmd_gc(const cni::CmdArgs& args) {
   auto conf = PODNET_TRY(load_conf(args));
+  // The IPAM plugin's rule: without a list, GC would remove every masquerade entry of the
+  // network, so a missing list is a config error (7), not "nothing is valid".
   std::set<std::string> valid;
-  for (const char* key : {"cni.dev/valid-attachments", "cni.dev/attachments"}) {
-    auto it = conf.net.raw.find(key);
-    if (it == conf.net.raw.end() || it->is_null()) continue;
-    if (!it->is_array())
-      return std::unexpected(CniError(Code::invalid_config, fmt::format("{}: want a list", key)));
-    for (const auto& a : *it) {
-      if (!a.is_object() || !a.contains("containerID") || !a["containerID"].is_string() ||
-          !a.contains("ifname") || !a["ifname"].is_string())
-        return std::unexpected(CniError(
-            Code::invalid_config, fmt::format("{}[]: want {{\"containerID\", \"ifname\"}}", key)));
-      valid.insert(nft::attachment_tag(conf.net.name, a["containerID"].get<std::string>(),
-                                       a["ifname"].get<std::string>()));
-    }
-  }
+  for (const auto& a : PODNET_TRY(ipam::parse_valid_attachments(conf.net.raw)))
+    valid.insert(nft::attachment_tag(conf.net.name, a.container_id, a.ifname));
   auto ipam_target = PODNET_TRY(resolve_ipam(conf.ipam_type, args));
   if (auto r = call_ipam(ipam_target, cni::Command::gc, args); !r) {
     if (!unknown_command(r.error())) {

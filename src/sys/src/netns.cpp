@@ -15,7 +15,9 @@
 namespace podnet::sys {
 
 Result<Netns> Netns::open(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a path naming a FIFO (CNI_NETNS is the runtime's word) must fail the checks
+  // below, not block the open forever.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd) return fail_errno("open netns " + path);
   struct statfs sfs {};
   if (::fstatfs(fd.get(), &sfs) < 0) return fail_errno("statfs netns " + path);

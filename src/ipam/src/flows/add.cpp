@@ -22,7 +22,8 @@ cni::CmdResult cmd_add(const cni::CmdArgs& a) {
                                   id.size() + ifname.size())));
   cni::Result result;
   if (!ipam.resolv_conf.empty()) {
-    auto text = read_file(ipam.resolv_conf);
+    // Bounded, and never a FIFO or device: the path is the config's word.
+    auto text = read_file_bounded(ipam.resolv_conf, ipam::kMaxResolvConfBytes);
     if (!text)
       return std::unexpected(cni::CniError(
           cni::Code::io_failure, fmt::format("ipam.resolvConf: {}", text.error().message)));

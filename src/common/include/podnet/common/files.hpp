@@ -1,4 +1,6 @@
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -8,13 +10,19 @@
 namespace podnet {
 
 Result<std::string> read_file(const std::string& path);
-// Reads a whole stream fd (stdin) until EOF.
-Result<std::string> read_all(int fd);
+// A regular file of at most max_bytes (a config someone else names: never a FIFO or device).
+Result<std::string> read_file_bounded(const std::string& path, size_t max_bytes);
+// Reads a whole stream fd (stdin) until EOF; more than max_bytes is an error.
+Result<std::string> read_all(int fd, size_t max_bytes = SIZE_MAX);
 // Writes all bytes, retrying on EINTR and short writes.
 Result<> write_all(int fd, std::string_view data);
-// Writes path atomically: temp file in the same directory, optional fsync, rename.
+// Writes path atomically: a temp file with a random name created exclusively (O_EXCL,
+// O_NOFOLLOW) in the same directory, optional fsync, rename over path.
 Result<> write_file_atomic(const std::string& path, std::string_view data, bool durable,
                            int mode = 0644);
+// The same for `name` in the directory dirfd; `shown` names the file in errors.
+Result<> write_file_atomic_at(int dirfd, const std::string& name, std::string_view data,
+                              bool durable, int mode, const std::string& shown);
 // mkdir -p with the given mode.
 Result<> make_dirs(const std::string& path, int mode = 0755);
 // fsyncs a directory so a create/rename/unlink in it survives a crash.

@@ -21,7 +21,7 @@ size_t json_nesting_depth(std::string_view text);
 
 // Parses text after checking its size and nesting depth. Errors name `what`:
 // "<what>: nesting deeper than 64 levels", "<what>: 20000000 bytes, more than the limit of ...",
-// "<what>: invalid JSON: <parser message>".
+// "<what>: not valid JSON: <parser message>" (without "<what>: " when what is empty).
 Result<nlohmann::json> parse_json_bounded(std::string_view text,
                                           size_t max_depth = json_default_max_depth,
                                           size_t max_bytes = json_default_max_bytes,

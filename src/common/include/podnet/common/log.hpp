@@ -5,12 +5,16 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/error.hpp"
+
 namespace podnet::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 
 void set_stderr_level(Level l);
-void set_file(const std::string& path);  // empty: no file
+// Appends to `path` from now on (empty: no file). Refused (and no file) when the file or its
+// directory is not safe for root to write: see open_append_file.
+Result<> set_file(const std::string& path);
 void set_prefix(std::string prefix);     // e.g. "podnet[ADD abc123]"
 void write(Level l, std::string_view msg);
 
