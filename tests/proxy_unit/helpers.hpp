@@ -1,5 +1,6 @@
 #pragma once
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,9 @@ inline Service web(std::vector<Endpoint> eps, uint16_t node_port = 0,
 }
 
 // "set: text" lines, sorted, for exact comparison.
-inline std::vector<std::string> lines(const std::vector<nft::SetElement>& es) {
-  std::vector<std::string> out;
-  for (const auto& e : es) out.push_back(e.set + ": " + element_text(e));
-  std::sort(out.begin(), out.end());
+inline std::multiset<std::string> lines(const std::vector<nft::SetElement>& es) {
+  std::multiset<std::string> out;
+  for (const auto& e : es) out.insert(e.set + ": " + element_text(e));
   return out;
 }
 

@@ -8,17 +8,17 @@ namespace podnet::proxy {
 namespace {
 using namespace test;
 using V = std::vector<std::string>;
+using S = std::multiset<std::string>;
 
 TEST(ProxyPlan, ClusterIpTwoEndpoints) {
   auto p = plan_service(node(),
                         web({{ip("192.168.1.3"), 8080, false}, {ip("192.168.0.2"), 8080, true}}));
-  EXPECT_EQ(lines(p.elements),
-            (V{"cluster-ips: 10.96.0.10",
-               "service-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
-               "service-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.1.3 . 8080",
-               "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(lines(p.elements), (S{"cluster-ips: 10.96.0.10",
+                                  "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+                                  "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.1.3 . 8080",
+                                  "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2"}));
   EXPECT_EQ(lines(p.shared),
-            (V{"endpoints: 192.168.0.2 . tcp . 8080", "endpoints: 192.168.1.3 . tcp . 8080",
+            (S{"endpoints: 192.168.0.2 . tcp . 8080", "endpoints: 192.168.1.3 . tcp . 8080",
                "hairpin: 192.168.0.2 . 192.168.0.2"}));
   EXPECT_EQ(p.shared_chains, V{"pick-2"});
   EXPECT_TRUE(p.chains.empty());
@@ -27,7 +27,7 @@ TEST(ProxyPlan, ClusterIpTwoEndpoints) {
 TEST(ProxyPlan, KernelEncodingOfEndpointElement) {
   auto p = plan_service(node(), web({{ip("192.168.0.2"), 8080, true}}));
   auto it = std::find_if(p.elements.begin(), p.elements.end(),
-                         [](auto& e) { return e.set == "service-endpoints"; });
+                         [](auto& e) { return e.set == "svc-endpoints"; });
   ASSERT_NE(it, p.elements.end());
   uint32_t zero = 0;
   std::vector<uint8_t> key{10, 96, 0, 10, 6, 0, 0, 0, 0, 80, 0, 0};
@@ -43,7 +43,7 @@ TEST(ProxyPlan, UniformPick) {
   auto p = plan_service(node(), web(eps));
   std::set<std::string> idx, targets;
   for (const auto& e : p.elements)
-    if (e.set == "service-endpoints") {
+    if (e.set == "svc-endpoints") {
       auto t = element_text(e);
       auto colon = t.find(" : ");
       idx.insert(t.substr(t.rfind(" . ", colon) + 3, colon - t.rfind(" . ", colon) - 3));
@@ -55,7 +55,7 @@ TEST(ProxyPlan, UniformPick) {
   ASSERT_EQ(chain.rules.size(), 2u);
   EXPECT_EQ(
       chain.rules[1],
-      "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 7 map @service-endpoints");
+      "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 7 map @svc-endpoints");
 }
 
 TEST(ProxyPlan, MasqueradeDecisions) {
@@ -70,7 +70,7 @@ TEST(ProxyPlan, MasqueradeDecisions) {
   EXPECT_EQ(npl.rules,
             (V{"ip saddr 192.168.0.0/16 goto np-pick-3", "fib saddr type local goto np-pick-3",
                "dnat ip to meta l4proto . th dport . numgen random mod 1 map "
-               "@nodeport-local-endpoints"}));
+               "@np-local-eps"}));
   EXPECT_EQ(shared_chain(node(), "npl-0-2").rules.back(), "drop");
   // Postrouting: masquerade marked packets, and hairpin (the endpoint reaching itself).
   auto base = plan_base(node());
@@ -87,22 +87,19 @@ TEST(ProxyPlan, MasqueradeDecisions) {
 TEST(ProxyPlan, NodePortPolicies) {
   std::vector<Endpoint> eps{{ip("192.168.0.2"), 8080, true}, {ip("192.168.1.2"), 8080, false}};
   auto cluster = plan_service(node(), web(eps, 30080));
-  EXPECT_EQ(
-      lines(cluster.elements),
-      (V{"cluster-ips: 10.96.0.10", "nodeport-endpoints: tcp . 30080 . 0 : 192.168.0.2 . 8080",
-         "nodeport-endpoints: tcp . 30080 . 1 : 192.168.1.2 . 8080",
-         "service-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
-         "service-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.1.2 . 8080",
-         "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
-         "service-nodeports: tcp . 30080 : goto np-pick-2"}));
+  EXPECT_EQ(lines(cluster.elements),
+            (S{"cluster-ips: 10.96.0.10", "np-endpoints: tcp . 30080 . 0 : 192.168.0.2 . 8080",
+               "np-endpoints: tcp . 30080 . 1 : 192.168.1.2 . 8080",
+               "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+               "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.1.2 . 8080",
+               "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
+               "svc-nodeports: tcp . 30080 : goto np-pick-2"}));
   auto svc = web(eps, 30080);
   svc.external_local = true;
   auto local = plan_service(node(), svc);
   auto l = lines(local.elements);
-  EXPECT_NE(std::find(l.begin(), l.end(), "service-nodeports: tcp . 30080 : goto npl-1-2"),
-            l.end());
-  EXPECT_NE(std::find(l.begin(), l.end(),
-                      "nodeport-local-endpoints: tcp . 30080 . 0 : 192.168.0.2 . 8080"),
+  EXPECT_NE(std::find(l.begin(), l.end(), "svc-nodeports: tcp . 30080 : goto npl-1-2"), l.end());
+  EXPECT_NE(std::find(l.begin(), l.end(), "np-local-eps: tcp . 30080 . 0 : 192.168.0.2 . 8080"),
             l.end());
   EXPECT_EQ(local.shared_chains, (V{"pick-2", "npl-1-2", "np-pick-2"}));
 }
@@ -110,20 +107,20 @@ TEST(ProxyPlan, NodePortPolicies) {
 TEST(ProxyPlan, InternalTrafficPolicyLocal) {
   auto svc = web({{ip("192.168.0.2"), 8080, true}, {ip("192.168.1.2"), 8080, false}});
   svc.internal_local = true;
-  EXPECT_EQ(lines(plan_service(node(), svc).elements),
-            (V{"cluster-ips: 10.96.0.10",
-               "service-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
-               "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1"}));
+  EXPECT_EQ(
+      lines(plan_service(node(), svc).elements),
+      (S{"cluster-ips: 10.96.0.10", "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+         "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1"}));
   svc.ports[0].endpoints = {{ip("192.168.1.2"), 8080, false}};
   EXPECT_EQ(lines(plan_service(node(), svc).elements),
-            (V{"cluster-ips: 10.96.0.10", "service-ips: 10.96.0.10 . tcp . 80 : drop"}));
+            (S{"cluster-ips: 10.96.0.10", "service-ips: 10.96.0.10 . tcp . 80 : drop"}));
 }
 
 TEST(ProxyPlan, NoEndpointsRejects) {
   auto p = plan_service(node(), web({}, 30080, Protocol::udp));
-  EXPECT_EQ(lines(p.elements), (V{"cluster-ips: 10.96.0.10",
+  EXPECT_EQ(lines(p.elements), (S{"cluster-ips: 10.96.0.10",
                                   "no-endpoints: 10.96.0.10 . udp . 80 : goto reject-service",
-                                  "nodeport-no-endpoints: udp . 30080 : goto reject-service"}));
+                                  "np-no-endpoints: udp . 30080 : goto reject-service"}));
   auto base = plan_base(node());
   auto rej = std::find_if(base.chains.begin(), base.chains.end(),
                           [](auto& c) { return c.name == "reject-service"; });
@@ -138,7 +135,7 @@ TEST(ProxyPlan, Affinity) {
   svc.affinity_timeout = 60;
   auto p = plan_service(node(), svc);
   EXPECT_EQ(lines(p.elements),
-            (V{"cluster-ips: 10.96.0.10",
+            (S{"cluster-ips: 10.96.0.10",
                "service-ips: 10.96.0.10 . tcp . 80 : goto aff-default/web/tcp/80"}));
   ASSERT_EQ(p.chains.size(), 3u);
   EXPECT_EQ(p.chains[0].name, "affe-default/web/tcp/80/192.168.0.2/8080");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "helpers.hpp"
 #include "podnet/proxy/state.hpp"
 
@@ -7,6 +9,7 @@ namespace podnet::proxy {
 namespace {
 using namespace test;
 using V = std::vector<std::string>;
+using S = std::multiset<std::string>;
 
 Service named(std::string name, const char* cip, std::vector<Endpoint> eps) {
   auto s = web(std::move(eps));
@@ -40,11 +43,11 @@ TEST(ProxyState, OneEndpointChangeIsOneElement) {
   EXPECT_FALSE(c.full);
   EXPECT_TRUE(c.add_text.empty());
   EXPECT_EQ(lines(c.elements.remove),
-            (V{"endpoints: 192.168.0.3 . tcp . 80",
-               "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.3 . 80"}));
+            (S{"endpoints: 192.168.0.3 . tcp . 80",
+               "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.3 . 80"}));
   EXPECT_EQ(lines(c.elements.add),
-            (V{"endpoints: 192.168.0.4 . tcp . 80",
-               "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
+            (S{"endpoints: 192.168.0.4 . tcp . 80",
+               "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
 }
 
 TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
@@ -55,11 +58,10 @@ TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
   Change c = st.plan(snap);
   EXPECT_EQ(c.add_text.find("add chain ip podnet-svc pick-2\n"), 0u);
   EXPECT_EQ(c.remove_chains, V{"pick-1"});
-  EXPECT_EQ(lines(c.elements.add),
-            (V{"endpoints: 192.168.0.3 . tcp . 80",
-               "service-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
-               "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
-  EXPECT_EQ(lines(c.elements.remove), V{"service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"});
+  EXPECT_EQ(lines(c.elements.add), (S{"endpoints: 192.168.0.3 . tcp . 80",
+                                      "svc-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
+                                      "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(lines(c.elements.remove), S{"service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"});
 }
 
 TEST(ProxyState, SharedElementsAreCounted) {
@@ -72,16 +74,16 @@ TEST(ProxyState, SharedElementsAreCounted) {
   // b's own elements go; the endpoint's hairpin/endpoints entries stay for a; pick-1 stays.
   EXPECT_EQ(
       lines(c.elements.remove),
-      (V{"cluster-ips: 10.96.0.2", "service-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.2 . 80",
+      (S{"cluster-ips: 10.96.0.2", "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.2 . 80",
          "service-ips: 10.96.0.2 . tcp . 80 : goto pick-1"}));
   EXPECT_TRUE(c.elements.add.empty());
   EXPECT_TRUE(c.remove_chains.empty());
   snap.services.clear();
   c = st.plan(snap);
   EXPECT_EQ(lines(c.elements.remove),
-            (V{"cluster-ips: 10.96.0.1", "endpoints: 192.168.0.2 . tcp . 80",
+            (S{"cluster-ips: 10.96.0.1", "endpoints: 192.168.0.2 . tcp . 80",
                "hairpin: 192.168.0.2 . 192.168.0.2",
-               "service-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80",
+               "svc-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80",
                "service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"}));
   EXPECT_EQ(c.remove_chains, V{"pick-1"});
 }

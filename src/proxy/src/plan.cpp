@@ -138,17 +138,17 @@ BasePlan plan_base(const NodeInfo& node) {
   };
   set("cluster-ips", false, fmt::format("type {};", f.type));
   set("service-ips", true, fmt::format("type {} . inet_proto . inet_service : verdict;", f.type));
-  set("service-nodeports", true, "type inet_proto . inet_service : verdict;");
+  set("svc-nodeports", true, "type inet_proto . inet_service : verdict;");
   set("no-endpoints", true, fmt::format("type {} . inet_proto . inet_service : verdict;", f.type));
-  set("nodeport-no-endpoints", true, "type inet_proto . inet_service : verdict;");
-  set("service-endpoints", true,
+  set("np-no-endpoints", true, "type inet_proto . inet_service : verdict;");
+  set("svc-endpoints", true,
       fmt::format("typeof {0} daddr . meta l4proto . th dport . numgen random mod 1 : {0} daddr . "
                   "th dport;",
                   f.nfproto));
-  set("nodeport-endpoints", true,
+  set("np-endpoints", true,
       fmt::format("typeof meta l4proto . th dport . numgen random mod 1 : {} daddr . th dport;",
                   f.nfproto));
-  set("nodeport-local-endpoints", true,
+  set("np-local-eps", true,
       fmt::format("typeof meta l4proto . th dport . numgen random mod 1 : {} daddr . th dport;",
                   f.nfproto));
   set("hairpin", false, fmt::format("typeof {0} saddr . {0} daddr;", f.nfproto));
@@ -162,14 +162,14 @@ BasePlan plan_base(const NodeInfo& node) {
   chain("mark-for-masquerade", "", {fmt::format("meta mark set meta mark | {}", mark)});
   chain("services", "",
         {fmt::format("{} daddr . meta l4proto . th dport vmap @service-ips", f.nfproto),
-         "fib daddr type local meta l4proto . th dport vmap @service-nodeports"});
+         "fib daddr type local meta l4proto . th dport vmap @svc-nodeports"});
   chain("reject-service", "", {"meta l4proto tcp reject with tcp reset", "reject"});
   chain("service-checks", "",
         {fmt::format("{} daddr . meta l4proto . th dport vmap @no-endpoints", f.nfproto),
          fmt::format("{} daddr @cluster-ips meta l4proto tcp reject with tcp reset", f.nfproto),
          fmt::format("{} daddr @cluster-ips reject", f.nfproto)});
   chain("nodeport-checks", "",
-        {"fib daddr type local meta l4proto . th dport vmap @nodeport-no-endpoints"});
+        {"fib daddr type local meta l4proto . th dport vmap @np-no-endpoints"});
   chain("nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;",
         {"jump services"});
   chain("nat-output", "type nat hook output priority -100; policy accept;", {"jump services"});
@@ -201,16 +201,15 @@ Chain shared_chain(const NodeInfo& node, std::string_view name) {
                  "",
                  {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr),
                   fmt::format("dnat {0} to {0} daddr . meta l4proto . th dport . numgen random mod "
-                              "{1} map @service-endpoints",
+                              "{1} map @svc-endpoints",
                               f.nfproto, a)}};
   if (std::sscanf(std::string(name).c_str(), "np-pick-%u", &a) == 1 && name == np_pick_chain(a))
     return Chain{
         std::string(name),
         "",
         {"jump mark-for-masquerade",
-         fmt::format(
-             "dnat {} to meta l4proto . th dport . numgen random mod {} map @nodeport-endpoints",
-             f.nfproto, a)}};
+         fmt::format("dnat {} to meta l4proto . th dport . numgen random mod {} map @np-endpoints",
+                     f.nfproto, a)}};
   if (std::sscanf(std::string(name).c_str(), "npl-%u-%u", &l, &a) == 2 && name == npl_chain(l, a)) {
     // Clients inside the cluster or on the node are served like policy Cluster.
     Chain c{std::string(name),
@@ -219,7 +218,7 @@ Chain shared_chain(const NodeInfo& node, std::string_view name) {
              fmt::format("fib saddr type local goto {}", np_pick_chain(a))}};
     c.rules.push_back(l == 0 ? std::string("drop")
                              : fmt::format("dnat {} to meta l4proto . th dport . numgen random mod "
-                                           "{} map @nodeport-local-endpoints",
+                                           "{} map @np-local-eps",
                                            f.nfproto, l));
     return c;
   }
@@ -228,7 +227,9 @@ Chain shared_chain(const NodeInfo& node, std::string_view name) {
 
 ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
   L3 f = l3_of(node);
-  std::string cidr = node.cluster_cidr.masked().str();
+  const bool affinity = svc.affinity_timeout > 0;
+  // Text only affinity chains need: formatting it for every service costs more than the rest.
+  const std::string cidr = affinity ? node.cluster_cidr.masked().str() : std::string();
   ServicePlan out;
   {
     auto e = elem("cluster-ips");
@@ -244,8 +245,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     const std::vector<Endpoint> all = sorted(p.endpoints);
     const std::vector<Endpoint> local = only_local(all);
     const std::vector<Endpoint>& internal = svc.internal_local ? local : all;
-    const std::string id = port_id(svc, p);
-    const bool affinity = svc.affinity_timeout > 0;
+    const std::string id = affinity ? port_id(svc, p) : std::string();
 
     auto cip_key = [&](nft::SetElement& e) {
       put_ip(e.key, svc.cluster_ip);
@@ -318,7 +318,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
       out.elements.push_back(std::move(e));
       add_shared_chain(pick_chain(internal.size()));
       for (size_t i = 0; i < internal.size(); ++i) {
-        auto d = elem("service-endpoints");
+        auto d = elem("svc-endpoints");
         cip_key(d);
         put_index(d.key, static_cast<uint32_t>(i));
         ep_data(d, internal[i]);
@@ -329,7 +329,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     // NodePort.
     if (p.node_port == 0) continue;
     if (all.empty()) {
-      auto e = goto_elem("nodeport-no-endpoints", "reject-service");
+      auto e = goto_elem("np-no-endpoints", "reject-service");
       np_key(e);
       out.elements.push_back(std::move(e));
       continue;
@@ -338,7 +338,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
       Chain c{"affn-" + id, "", {"jump mark-for-masquerade"}};
       for (auto& r : affinity_rules(id, all, svc.affinity_timeout, f.nfproto))
         c.rules.push_back(std::move(r));
-      auto e = goto_elem("service-nodeports", c.name);
+      auto e = goto_elem("svc-nodeports", c.name);
       np_key(e);
       out.elements.push_back(std::move(e));
       out.chains.push_back(std::move(c));
@@ -346,13 +346,13 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     }
     std::string target =
         svc.external_local ? npl_chain(local.size(), all.size()) : np_pick_chain(all.size());
-    auto e = goto_elem("service-nodeports", target);
+    auto e = goto_elem("svc-nodeports", target);
     np_key(e);
     out.elements.push_back(std::move(e));
     add_shared_chain(target);
     if (svc.external_local) add_shared_chain(np_pick_chain(all.size()));
     for (size_t i = 0; i < all.size(); ++i) {
-      auto d = elem("nodeport-endpoints");
+      auto d = elem("np-endpoints");
       np_key(d);
       put_index(d.key, static_cast<uint32_t>(i));
       ep_data(d, all[i]);
@@ -360,7 +360,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     }
     if (svc.external_local)
       for (size_t i = 0; i < local.size(); ++i) {
-        auto d = elem("nodeport-local-endpoints");
+        auto d = elem("np-local-eps");
         np_key(d);
         put_index(d.key, static_cast<uint32_t>(i));
         ep_data(d, local[i]);
@@ -428,11 +428,11 @@ std::string element_text(const nft::SetElement& e) {
     key = {F::ip};
   else if (s == "service-ips" || s == "no-endpoints")
     key = {F::ip, F::proto, F::port};
-  else if (s == "service-nodeports" || s == "nodeport-no-endpoints")
+  else if (s == "svc-nodeports" || s == "np-no-endpoints")
     key = {F::proto, F::port};
-  else if (s == "service-endpoints")
+  else if (s == "svc-endpoints")
     key = {F::ip, F::proto, F::port, F::index}, data = {F::ip, F::port};
-  else if (s == "nodeport-endpoints" || s == "nodeport-local-endpoints")
+  else if (s == "np-endpoints" || s == "np-local-eps")
     key = {F::proto, F::port, F::index}, data = {F::ip, F::port};
   else if (s == "hairpin")
     key = {F::ip, F::ip};

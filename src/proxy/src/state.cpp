@@ -1,8 +1,10 @@
 #include "podnet/proxy/state.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 namespace podnet::proxy {
 
@@ -54,16 +56,38 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   std::vector<SetDef> sets = base.sets;
   std::vector<Chain> chains = base.chains;
   for (const auto& s : base.sets) c.elements.flush.push_back(s.name);
-  std::unordered_map<std::string, size_t> own_index;  // duplicate keys: the first service wins
+  // A key (ClusterIP . proto . port or proto . NodePort) claimed twice: the first service wins,
+  // the other is kept aside (invalid input must not make every sync fail).
+  std::unordered_set<uint64_t> claimed;
+  order_.clear();
+  order_.reserve(wanted.services.size());
+  c.elements.add.reserve(wanted.services.size() * 6);
+  services_.reserve(wanted.services.size());
   for (const auto& svc : wanted.services) {
     std::string key = service_key(svc);
     auto [it, fresh] = services_.try_emplace(key, Entry{svc, gen_});
     if (!fresh) continue;
+    order_.push_back(&it->second);
+    std::vector<uint64_t> keys;
+    for (const auto& port : svc.ports) {
+      uint32_t ip4 = 0;
+      std::memcpy(&ip4, svc.cluster_ip.data(), 4);
+      uint64_t pp = (uint64_t{static_cast<uint8_t>(port.protocol)} << 16) | port.port;
+      keys.push_back((uint64_t{ip4} << 24) | pp);
+      if (port.node_port)
+        keys.push_back((uint64_t{1} << 60) | (uint64_t{static_cast<uint8_t>(port.protocol)} << 16) |
+                       port.node_port);
+    }
+    bool taken = false;
+    for (uint64_t k : keys) taken = taken || claimed.count(k);
+    if (taken) {
+      it->second.skipped = true;
+      continue;
+    }
+    claimed.insert(keys.begin(), keys.end());
     endpoints_ += endpoint_count(svc);
     ServicePlan p = plan_service(node_, svc);
-    for (auto& e : p.elements)
-      if (own_index.try_emplace(elem_id(e), c.elements.add.size()).second)
-        c.elements.add.push_back(std::move(e));
+    for (auto& e : p.elements) c.elements.add.push_back(std::move(e));
     for (auto& e : p.shared)
       if (shared_refs_[elem_id(e)]++ == 0) c.elements.add.push_back(std::move(e));
     for (auto& name : p.shared_chains)
@@ -160,30 +184,47 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
     for (const auto& n : old_sets) sets_removed.insert(n);
   };
 
-  for (const auto& svc : wanted.services) {
-    std::string key = service_key(svc);
-    auto it = services_.find(key);
-    if (it == services_.end()) {
-      apply(nullptr, &svc);
-      services_.emplace(std::move(key), Entry{svc, gen_});
-    } else if (it->second.gen == gen_) {
-      continue;  // duplicate in the snapshot: the first one counts
+  std::vector<Entry*> order;
+  order.reserve(wanted.services.size());
+  size_t matched = 0;
+  for (size_t i = 0; i < wanted.services.size(); ++i) {
+    const Service& svc = wanted.services[i];
+    Entry* e = nullptr;
+    // Same position as last time (the usual case): no key string, no hash lookup.
+    if (i < order_.size() && order_[i]->svc.name == svc.name && order_[i]->svc.ns == svc.ns) {
+      e = order_[i];
     } else {
-      if (!(it->second.svc == svc)) {
-        apply(&it->second.svc, &svc);
-        it->second.svc = svc;
+      std::string key = service_key(svc);
+      auto it = services_.find(key);
+      if (it == services_.end()) {
+        apply(nullptr, &svc);
+        auto ins = services_.emplace(std::move(key), Entry{svc, gen_});
+        order.push_back(&ins.first->second);
+        ++matched;
+        continue;
       }
-      it->second.gen = gen_;
+      e = &it->second;
     }
-  }
-  for (auto it = services_.begin(); it != services_.end();) {
-    if (it->second.gen != gen_) {
-      apply(&it->second.svc, nullptr);
-      it = services_.erase(it);
-    } else {
-      ++it;
+    if (e->gen == gen_) continue;  // duplicate in the snapshot: the first one counts
+    if (!(e->svc == svc)) {
+      apply(e->skipped ? nullptr : &e->svc, &svc);
+      e->svc = svc;
+      e->skipped = false;
     }
+    e->gen = gen_;
+    order.push_back(e);
+    ++matched;
   }
+  if (matched != services_.size())
+    for (auto it = services_.begin(); it != services_.end();) {
+      if (it->second.gen != gen_) {
+        if (!it->second.skipped) apply(&it->second.svc, nullptr);
+        it = services_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  order_ = std::move(order);
 
   // Shared elements change only when their user count crosses zero.
   for (const auto& [id, before] : shared_before) {

@@ -1,9 +1,9 @@
 #pragma once
 // The Service ruleset (pure). One podnet-owned table `ip podnet-svc`:
-//  - dispatch by verdict maps: service-ips (daddr . l4proto . dport) and service-nodeports
+//  - dispatch by verdict maps: service-ips (daddr . l4proto . dport) and svc-nodeports
 //    (l4proto . dport, only for local destinations), in nat prerouting and nat output;
 //  - endpoint choice without a chain per service: all services with E endpoints share chain
-//    pick-E, whose one rule DNATs through service-endpoints keyed by
+//    pick-E, whose one rule DNATs through svc-endpoints keyed by
 //    (daddr . l4proto . dport . numgen random mod E); NodePorts likewise (np-pick-E, npl-L-A);
 //  - ClientIP affinity: a chain per affinity service and a dynamic set + chain per endpoint;
 //  - masquerade by mark in nat postrouting, hairpin by the `hairpin` set (ep . ep);

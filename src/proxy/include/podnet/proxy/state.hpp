@@ -44,6 +44,7 @@ class RulesetState {
   struct Entry {
     Service svc;
     uint64_t gen = 0;
+    bool skipped = false;  // its ClusterIP/NodePort keys were taken by another: not programmed
   };
   Change plan_full(const Snapshot& wanted);
   Change plan_diff(const Snapshot& wanted);
@@ -52,6 +53,7 @@ class RulesetState {
   bool valid_ = false;
   uint64_t gen_ = 0;
   std::unordered_map<std::string, Entry> services_;
+  std::vector<Entry*> order_;  // the last snapshot's order: a sync compares in place, no hashing
   std::unordered_map<std::string, int> shared_refs_;  // set '\0' key bytes -> users
   std::unordered_map<std::string, int> chain_refs_;   // shared chain -> users
   size_t endpoints_ = 0;
