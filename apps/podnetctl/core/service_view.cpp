@@ -1,0 +1,173 @@
+#include "core/service_view.hpp"
+
+#include <fmt/format.h>
+
+#include "podnet/lab/table.hpp"
+
+namespace podnet::ctl {
+namespace {
+
+using nlohmann::json;
+
+std::string target_text(const cluster::ServicePort& p) {
+  return p.targetPort.str();
+}
+
+std::string port_name_or_unset(const cluster::ServicePort& p) {
+  return p.name.empty() ? "<unset>" : p.name;
+}
+
+std::string age_of(const cluster::Service& s, int64_t now) {
+  return s.created ? lab::human_age(now - s.created) : "<unknown>";
+}
+
+// The endpoints kubectl lists for one port: "ip:port", up to 3 then " + N more...".
+std::string port_endpoints(const cluster::PortEndpoints& pe) {
+  return cluster::endpoints_column({pe});
+}
+
+// kubectl's describe lines: the label, then the value at column 26 (tabwriter: the longest
+// label, "External Traffic Policy:", plus two spaces).
+constexpr size_t value_column = 26;
+void line(std::string& out, std::string_view label, std::string_view value) {
+  out += label;
+  out.append(label.size() < value_column ? value_column - label.size() : 2, ' ');
+  out += value;
+  out += '\n';
+}
+
+void labels_lines(std::string& out, std::string_view label, const cluster::Labels& labels) {
+  if (labels.empty()) {
+    line(out, label, "<none>");
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    line(out, first ? label : "", fmt::format("{}={}", k, v));
+    first = false;
+  }
+}
+
+}  // namespace
+
+std::string ports_column(const cluster::Service& s) {
+  if (s.ports.empty()) return "<none>";
+  std::string out;
+  for (const auto& p : s.ports) {
+    if (!out.empty()) out += ',';
+    if (p.nodePort)
+      out += fmt::format("{}:{}/{}", p.port, p.nodePort, cluster::to_string(p.protocol));
+    else
+      out += fmt::format("{}/{}", p.port, cluster::to_string(p.protocol));
+  }
+  return out;
+}
+
+std::string selector_column(const cluster::Labels& selector) {
+  if (selector.empty()) return "<none>";
+  std::string out;
+  for (const auto& [k, v] : selector) out += fmt::format("{}{}={}", out.empty() ? "" : ",", k, v);
+  return out;
+}
+
+std::string services_table(const std::vector<cluster::Service>& services, int64_t now,
+                           ServiceTableOptions opt) {
+  lab::Row header = {"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"};
+  if (opt.namespaces) header.insert(header.begin(), "NAMESPACE");
+  if (opt.wide) header.push_back("SELECTOR");
+  std::vector<lab::Row> rows;
+  rows.reserve(services.size());
+  for (const auto& s : services) {
+    lab::Row r = {s.name,
+                  std::string(cluster::to_string(s.type)),
+                  s.clusterIP ? s.clusterIP->str() : "<none>",
+                  "<none>",
+                  ports_column(s),
+                  age_of(s, now)};
+    if (opt.namespaces) r.insert(r.begin(), s.ns);
+    if (opt.wide) r.push_back(selector_column(s.selector));
+    rows.push_back(std::move(r));
+  }
+  return lab::format_table(header, rows);
+}
+
+std::string endpoints_table(const std::vector<EndpointsRow>& rows, int64_t now, bool namespaces) {
+  lab::Row header = {"NAME", "ENDPOINTS", "AGE"};
+  if (namespaces) header.insert(header.begin(), "NAMESPACE");
+  std::vector<lab::Row> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    lab::Row r = {row.service->name, cluster::endpoints_column(row.ports),
+                  age_of(*row.service, now)};
+    if (namespaces) r.insert(r.begin(), row.service->ns);
+    out.push_back(std::move(r));
+  }
+  return lab::format_table(header, out);
+}
+
+std::string describe_service(const cluster::Service& s,
+                             const std::vector<cluster::PortEndpoints>& eps) {
+  std::string out;
+  line(out, "Name:", s.name);
+  line(out, "Namespace:", s.ns);
+  labels_lines(out, "Labels:", s.labels);
+  line(out, "Annotations:", "<none>");
+  line(out, "Selector:", selector_column(s.selector));
+  line(out, "Type:", cluster::to_string(s.type));
+  line(out, "IP Family Policy:", "SingleStack");
+  const std::string ip = s.clusterIP ? s.clusterIP->str() : "<none>";
+  line(out, "IP Families:", !s.clusterIP ? "<none>" : s.clusterIP->is_v4() ? "IPv4" : "IPv6");
+  line(out, "IP:", ip);
+  line(out, "IPs:", ip);
+  for (size_t i = 0; i < s.ports.size(); ++i) {
+    const auto& p = s.ports[i];
+    const auto proto = cluster::to_string(p.protocol);
+    line(out, "Port:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.port, proto));
+    line(out, "TargetPort:", fmt::format("{}/{}", target_text(p), proto));
+    if (p.nodePort)
+      line(out, "NodePort:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.nodePort, proto));
+    std::string endpoints = "<none>";
+    for (const auto& pe : eps)
+      if (pe.index == i) endpoints = port_endpoints(pe);
+    line(out, "Endpoints:", endpoints);
+  }
+  line(out, "Session Affinity:", cluster::to_string(s.sessionAffinity));
+  if (s.type == cluster::ServiceType::NodePort)
+    line(out, "External Traffic Policy:", cluster::to_string(s.externalTrafficPolicy));
+  line(out, "Internal Traffic Policy:", cluster::to_string(s.internalTrafficPolicy));
+  line(out, "Events:", "<none>");
+  return out;
+}
+
+json endpoints_json(const cluster::Service& s, const std::vector<cluster::PortEndpoints>& eps) {
+  json meta = {{"name", s.name}, {"namespace", s.ns}};
+  if (!s.labels.empty()) meta["labels"] = s.labels;
+  if (s.created) meta["creationTimestamp"] = cluster::format_timestamp(s.created);
+  json subsets = json::array();
+  for (const auto& pe : eps) {
+    if (pe.endpoints.empty()) continue;
+    json ready = json::array(), not_ready = json::array();
+    for (const auto& e : pe.endpoints) {
+      json a = {{"ip", e.ip.str()}};
+      if (!e.node.empty()) a["nodeName"] = e.node;
+      if (!e.pod.empty()) a["targetRef"] = {{"kind", "Pod"}, {"name", e.pod}, {"namespace", s.ns}};
+      (e.ready ? ready : not_ready).push_back(std::move(a));
+    }
+    // One subset per service port, with the first endpoint's resolved port (a named
+    // targetPort may resolve differently per pod; Kubernetes would split the subset).
+    json ports = json::array();
+    json port = {{"port", pe.endpoints.front().port},
+                 {"protocol", cluster::to_string(pe.protocol)}};
+    if (!pe.name.empty()) port["name"] = pe.name;
+    ports.push_back(std::move(port));
+    json subset = {{"ports", ports}};
+    if (!ready.empty()) subset["addresses"] = std::move(ready);
+    if (!not_ready.empty()) subset["notReadyAddresses"] = std::move(not_ready);
+    subsets.push_back(std::move(subset));
+  }
+  json j = {{"apiVersion", "v1"}, {"kind", "Endpoints"}, {"metadata", meta}};
+  if (!subsets.empty()) j["subsets"] = std::move(subsets);
+  return j;
+}
+
+}  // namespace podnet::ctl
