@@ -173,8 +173,15 @@ Result<BulkResult> ServiceStore::apply_many(std::vector<Service> services) {
     std::unordered_map<std::string, const store::KeyValue*> by_key;
     for (const auto& kv : svcs.items) by_key.emplace(kv.key, &kv);
     Known known(config_);
+    // ClusterIPs are read only when some Service is new (re-applying a large file then reads
+    // half as much); a choice made without them that collides fails its compare and the next
+    // pass reads them.
+    bool any_new = attempt > 0;
+    for (size_t i : pending)
+      any_new = any_new || !by_key.contains(cluster::service_key(services[i].ns, services[i].name));
     for (auto prefix : {cluster_ip_prefix, node_port_prefix})
-      for (const auto& a : PODNET_TRY(st_.list(prefix)).items) known.add(a);
+      if (prefix == node_port_prefix || any_new)
+        for (const auto& a : PODNET_TRY(st_.list(prefix)).items) known.add(a);
     std::vector<std::pair<size_t, Plan>> plans;
     plans.reserve(pending.size());
     for (size_t i : pending) {

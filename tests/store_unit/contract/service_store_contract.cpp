@@ -282,9 +282,10 @@ TEST_P(StoreContract, DISABLED_ServiceBulkApply30000) {
   auto t2 = std::chrono::steady_clock::now();
   ASSERT_TRUE(again) << again.error().message;
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  fmt::print("bulk apply of 30000 services on {}: create {} ms in {} transactions, re-apply "
-             "(unchanged) {} ms\n",
-             GetParam().name, ms(t1 - t0), r->transactions, ms(t2 - t1));
+  fmt::print(
+      "bulk apply of 30000 services on {}: create {} ms in {} transactions, re-apply "
+      "(unchanged) {} ms\n",
+      GetParam().name, ms(t1 - t0), r->transactions, ms(t2 - t1));
 }
 
 }  // namespace
