@@ -212,6 +212,11 @@ class EtcdWatcher final : public Watcher {
     bool created = PODNET_TRY(flag(res, "created"));
     if (PODNET_TRY(flag(res, "canceled"))) {
       std::string reason = PODNET_TRY(str(res, "cancel_reason"));
+      // etcd cancels a watch whose token it no longer knows (it restarted): the reason is a
+      // rendered gRPC status, "rpc error: code = Unauthenticated desc = ...". Authenticate
+      // again and reconnect instead of ending the watch.
+      if (reason.starts_with("rpc error: code = Unauthenticated "))
+        return fail(ErrorKind::unauthenticated, "watch canceled by etcd: " + reason);
       fatal_ = Error::msg(fmt::format("etcd watch {}: canceled by etcd: {}", prefix_,
                                       reason.empty() ? "no reason given" : reason));
       signal();
