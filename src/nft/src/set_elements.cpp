@@ -6,6 +6,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 
 #include <sys/socket.h>
 
@@ -101,6 +102,13 @@ Result<SetElementClient> SetElementClient::open() {
     mnl_socket_close(s);
     return fail_errno("bind netfilter netlink socket", e);
   }
+  // Acks without a copy of the request: a batch of large element messages would otherwise
+  // overflow the receive buffer with its own echoes (ENOBUFS).
+  int one = 1;
+  setsockopt(mnl_socket_get_fd(s), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  int rcv = 4 << 20;
+  if (setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
+    setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   return SetElementClient(s);
 }
 
