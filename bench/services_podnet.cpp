@@ -56,10 +56,12 @@ double status_mb(const char* key) {
   return v;
 }
 
-double thread_sys_ms() {
+// This thread's {system, user + system} CPU time, ms.
+std::pair<double, double> thread_cpu_ms() {
   rusage ru{};
   getrusage(RUSAGE_THREAD, &ru);
-  return ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+  double sys = ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+  return {sys, sys + ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3};
 }
 
 double heap_mb() {
@@ -91,10 +93,13 @@ PodnetProxy::Timing PodnetProxy::full(const std::vector<BenchService>& svcs) {
   impl_->snap = snapshot_of(svcs);
   Timing t;
   auto r = sys::run_here_in(impl_->ns, [&]() -> Result<> {
-    double s0 = thread_sys_ms(), t0 = now_ms();
+    auto c0 = thread_cpu_ms();
+    double t0 = now_ms();
     auto s = impl_->proxier.sync(impl_->snap);
     t.wall_ms = now_ms() - t0;
-    t.sys_ms = thread_sys_ms() - s0;
+    auto c1 = thread_cpu_ms();
+    t.sys_ms = c1.first - c0.first;
+    t.cpu_ms = c1.second - c0.second;
     if (!s) return std::unexpected(s.error());
     return {};
   });

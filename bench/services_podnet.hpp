@@ -22,7 +22,7 @@ class PodnetProxy {
   // Full sync of the whole set (the proxier's first sync): wall ms and this thread's system
   // time (the kernel's share: netlink batches run in the sender's context). Throws on failure.
   struct Timing {
-    double wall_ms = 0, sys_ms = 0;
+    double wall_ms = 0, sys_ms = 0, cpu_ms = 0;  // cpu: user + system of this thread
   };
   Timing full(const std::vector<BenchService>& svcs);
   // Replaces services[i]'s endpoints with `eps` and syncs (a diff); returns wall ms.
