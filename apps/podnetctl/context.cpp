@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <sched.h>
 
+#include <iostream>
+
 #include "commands.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/unique_fd.hpp"
@@ -31,6 +33,20 @@ Result<std::unique_ptr<store::Store>> Context::open_store() const {
   auto st = store::open_store(s.store_url);
   if (!st) return fail(st.error().context("open store " + s.store_url));
   return st;
+}
+
+Result<std::string> listing_namespace(const Context& ctx) {
+  if (ctx.all_namespaces && !ctx.names.empty())  // as kubectl: names are per namespace
+    return fail("a resource cannot be retrieved by name across all namespaces (drop -A)");
+  if (ctx.all_namespaces) return std::string();
+  return ctx.namespace_arg();
+}
+
+void say_none_found(const std::string& ns) {
+  if (ns.empty())
+    std::cerr << "No resources found\n";
+  else
+    std::cerr << "No resources found in " << ns << " namespace.\n";
 }
 
 }  // namespace podnet::ctl

@@ -9,8 +9,10 @@
 #include "exec_args.hpp"
 
 namespace podnet::ctl {
-// The workloads group lives in workload_cmds.cpp; a build without it still links.
+// The workloads and services groups live in their own files; a build without them still links.
 [[gnu::weak]] void add_workload_commands(CLI::App&, Context&) {}
+[[gnu::weak]] void add_service_commands(CLI::App&, Context&) {}
+[[gnu::weak]] void add_apply_commands(CLI::App&, Context&) {}
 }  // namespace podnet::ctl
 
 int main(int argc, char** argv) {
@@ -25,28 +27,38 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--store", ctx.store_url,
                  "store URL (sqlite:///path, etcd://host:port); default: the lab's");
-  app.add_option("-n,--namespace", ctx.ns, "namespace of pods and deployments")
-      ->capture_default_str();
+  ctx.ns_option = app.add_option("-n,--namespace", ctx.ns, "namespace of the objects")
+                      ->capture_default_str();
   for (const auto& [name, help] : {std::pair{"lab", "make, check and remove the lab"},
                                    {"get", "list objects"},
                                    {"create", "create objects"},
                                    {"scale", "change a deployment's replica count"},
                                    {"delete", "delete objects"},
+                                   {"describe", "show an object in detail"},
+                                   {"expose", "make a service for a deployment"},
                                    {"inspect", "show how an object is wired"}})
     app.add_subcommand(name, help)->require_subcommand(1);
+  app.add_subcommand("apply", "create or update objects from a file (-f FILE|-)");
   app.add_subcommand("exec", "run a command in a node's or a pod's network namespace");
   app.add_subcommand("logs", "print a pod's container log (its access lines)");
   add_lab_commands(app, ctx);
   add_node_commands(app, ctx);
   add_workload_commands(app, ctx);
+  add_service_commands(app, ctx);
+  add_apply_commands(app, ctx);
   std::vector<std::string> args(argv, argv + argc);
   set_exec_command(take_exec_command(args));
   try {
     args.erase(args.begin());
     std::reverse(args.begin(), args.end());  // CLI11's vector form takes them last-first
     app.parse(args);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own status, its message already printed
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Bad arguments: one line and kubectl's usage status.
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "core/listing.hpp"
+#include "core/manifest.hpp"
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/lab/kubelet.hpp"
 #include "podnet/lab/state_file.hpp"
 #include "podnet/lab/workload_view.hpp"
@@ -47,8 +50,8 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     auto kv = PODNET_TRY(s->get(key));
     if (!kv) return fail(fmt::format("deployments.apps \"{}\" not found", a.name));
-    auto d =
-        PODNET_TRY(cluster::deployment_from_json(nlohmann::json::parse(kv->value, nullptr, false)));
+    auto d = PODNET_TRY(cluster::deployment_from_json(PODNET_TRY(parse_json_bounded(
+        kv->value, json_default_max_depth, json_default_max_bytes, key))));
     d.replicas = a.replicas;
     auto r = PODNET_TRY(s->compare_and_swap(key, cluster::to_json(d).dump(), kv->mod_revision));
     if (!r.succeeded) continue;  // changed under us: read again
@@ -60,31 +63,16 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
   return fail(fmt::format("deployment \"{}\" keeps changing; try again", a.name));
 }
 
-// The namespace a listing covers: "" for -A (all of them).
-Result<std::string> listing_namespace(const Context& ctx) {
-  if (ctx.all_namespaces && !ctx.names.empty())  // as kubectl: names are per namespace
-    return fail("a resource cannot be retrieved by name across all namespaces (drop -A)");
-  if (ctx.all_namespaces) return std::string();
-  return ctx.namespace_arg();
-}
-
-// kubectl's words for an empty listing.
-void say_none_found(const std::string& ns) {
-  if (ns.empty())
-    std::cerr << "No resources found\n";
-  else
-    std::cerr << fmt::format("No resources found in {} namespace.\n", ns);
-}
-
 Result<> get_pods(const Context& ctx) {
   const auto ns = PODNET_TRY(listing_namespace(ctx));
   auto s = PODNET_TRY(ctx.open_store());
   auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s, ns)), ctx.names, "pods",
                                     [](const auto& p) { return p.name; }));
-  if (ctx.output == "json") {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& p : pods) items.push_back(cluster::to_json(p));
-    std::cout << nlohmann::json{{"kind", "List"}, {"items", items}}.dump(2) << "\n";
+  if (is_object_output(ctx.output)) {
+    std::vector<nlohmann::json> items;
+    for (const auto& p : pods) items.push_back(with_type(cluster::to_json(p), "v1", "Pod"));
+    std::cout << format_objects(std::move(items), PODNET_TRY(parse_list_format(ctx.output)),
+                                "pod", ctx.names.size() == 1);
     return {};
   }
   if (pods.empty()) {
@@ -102,10 +90,12 @@ Result<> get_deployments(const Context& ctx) {
   auto deployments =
       PODNET_TRY(only_named(PODNET_TRY(list_deployments(*s, ns)), ctx.names, "deployments.apps",
                             [](const auto& d) { return d.name; }));
-  if (ctx.output == "json") {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& d : deployments) items.push_back(cluster::to_json(d));
-    std::cout << nlohmann::json{{"kind", "List"}, {"items", items}}.dump(2) << "\n";
+  if (is_object_output(ctx.output)) {
+    std::vector<nlohmann::json> items;
+    for (const auto& d : deployments)
+      items.push_back(with_type(cluster::to_json(d), "apps/v1", "Deployment"));
+    std::cout << format_objects(std::move(items), PODNET_TRY(parse_list_format(ctx.output)),
+                                "deployment.apps", ctx.names.size() == 1);
     return {};
   }
   if (deployments.empty()) {
@@ -178,9 +168,9 @@ Result<> pod_logs(const Context& ctx, const LogsArgs& a) {
 
 // -o and -A of `get pods|deployments`.
 void add_listing_options(CLI::App* cmd, Context& ctx, bool wide) {
-  std::vector<std::string> allowed = {"json"};
+  std::vector<std::string> allowed = {"json", "yaml", "name"};
   if (wide) allowed.push_back("wide");
-  cmd->add_option("-o,--output", ctx.output, wide ? "wide or json" : "json")
+  cmd->add_option("-o,--output", ctx.output, wide ? "wide, json, yaml or name" : "json, yaml or name")
       ->check(CLI::IsMember(allowed));
   cmd->add_flag("-A,--all-namespaces", ctx.all_namespaces, "list every namespace");
 }
