@@ -1,3 +1,4 @@
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/agent/local_state.hpp"
 
 #include <fmt/format.h>
@@ -35,12 +36,12 @@ sys::Mac default_vtep_mac(std::string_view node) {
 LeaseListing parse_leases(const std::vector<RawEntry>& entries) {
   LeaseListing out;
   for (const auto& e : entries) {
-    auto j = nlohmann::json::parse(e.value, nullptr, false);
-    if (j.is_discarded()) {
-      out.bad.push_back(fmt::format("{}: not valid JSON", e.key));
+    auto j = parse_json_bounded(e.value, json_default_max_depth, json_default_max_bytes, e.key);
+    if (!j) {
+      out.bad.push_back(j.error().message);
       continue;
     }
-    auto l = cluster::lease_from_json(j);
+    auto l = cluster::lease_from_json(*j);
     if (!l) {
       out.bad.push_back(fmt::format("{}: {}", e.key, l.error().message));
       continue;

@@ -1,3 +1,4 @@
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/agent/peers.hpp"
 
 #include <algorithm>
@@ -9,9 +10,10 @@
 namespace podnet::agent {
 
 Result<cluster::Node> parse_node_entry(std::string_view value) {
-  auto j = nlohmann::json::parse(value, nullptr, false);
-  if (j.is_discarded()) return fail("not valid JSON");
-  return cluster::node_from_json(j);
+  // Store objects are bounded like every outside JSON (nlohmann copies recurse).
+  auto j = parse_json_bounded(value, json_default_max_depth, json_default_max_bytes, "");
+  if (!j) return fail(j.error());
+  return cluster::node_from_json(*j);
 }
 
 PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,

@@ -1,3 +1,4 @@
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/cluster/config.hpp"
 
 #include "json_util.hpp"
@@ -107,8 +108,8 @@ Result<ClusterConfig> config_from_json(const nlohmann::json& j) {
 }
 
 Result<ClusterConfig> parse_config(std::string_view text) {
-  auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return fail(fmt::format("{}: not valid JSON", config_key));
+  auto j = PODNET_TRY(
+      parse_json_bounded(text, json_default_max_depth, json_default_max_bytes, config_key));
   return config_from_json(j);
 }
 
