@@ -8,6 +8,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include <endian.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -58,6 +59,46 @@ Result<SetPtr> build_set(uint16_t family, const std::string& table, const std::s
     nftnl_set_elem_add(s.get(), el);
   }
   return s;
+}
+
+void put_data(nlmsghdr* nlh, uint16_t type, const std::vector<uint8_t>& v) {
+  nlattr* nest = mnl_attr_nest_start(nlh, type);
+  mnl_attr_put(nlh, NFTA_DATA_VALUE, v.size(), v.data());
+  mnl_attr_nest_end(nlh, nest);
+}
+
+// The payload nftnl_set_elems_nlmsg_build_payload writes, encoded straight from the elements:
+// building an nftnl_set_elem per element (allocations, copies, frees) cost more than the
+// kernel's share of a large batch. The caller sized the buffer (encoded_size).
+void put_elements(nlmsghdr* nlh, const std::string& table, const std::string& set,
+                  const std::vector<const SetElement*>& elems) {
+  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
+  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
+  if (elems.empty()) return;
+  nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+  for (const SetElement* e : elems) {
+    nlattr* el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    put_data(nlh, NFTA_SET_ELEM_KEY, e->key);
+    if (!e->key_end.empty()) put_data(nlh, NFTA_SET_ELEM_KEY_END, e->key_end);
+    if (e->verdict) {
+      nlattr* data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+      nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+      mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htobe32(static_cast<uint32_t>(*e->verdict)));
+      if (!e->chain.empty()) mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, e->chain.c_str());
+      mnl_attr_nest_end(nlh, verdict);
+      mnl_attr_nest_end(nlh, data);
+    }
+    if (!e->data.empty()) put_data(nlh, NFTA_SET_ELEM_DATA, e->data);
+    if (!e->comment.empty()) {
+      // Userdata TLV as nft writes it, so `nft list` shows the comment.
+      nftnl_udata_buf* ud = nftnl_udata_buf_alloc(256);
+      nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, e->comment.c_str());
+      mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, nftnl_udata_buf_len(ud), nftnl_udata_buf_data(ud));
+      nftnl_udata_buf_free(ud);
+    }
+    mnl_attr_nest_end(nlh, el);
+  }
+  mnl_attr_nest_end(nlh, list);
 }
 
 std::string comment_of(const void* data, uint32_t len) {
@@ -172,13 +213,12 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
   int acks = 0;
   for (size_t i = 0; i < count; ++i) {
     const Message& m = msgs[i];
-    auto s = PODNET_TRY(build_set(family, table, *m.set, m.elems));
     size_t est = 256 + m.set->size() + table.size();
     for (const SetElement* e : m.elems) est += encoded_size(*e) + 32;
     room(est);
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data() + len, m.type, family,
                                           static_cast<uint16_t>(m.flags | NLM_F_ACK), ++seq_);
-    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+    put_elements(nlh, table, *m.set, m.elems);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
     ++acks;
   }

@@ -32,21 +32,32 @@ const char* proto_name(Protocol p) {
   return "?";
 }
 
-// Kernel encoding of concatenations: each field padded to 4 bytes.
-void put_ip(std::vector<uint8_t>& v, const net::IpAddress& a) {
-  v.insert(v.end(), a.data(), a.data() + a.byte_len());
+// Kernel encoding of concatenations: each field padded to 4 bytes. Keys are built in a fixed
+// buffer and copied once: growing the element's vector field by field cost several allocations
+// per element, the largest share of a full sync's planning.
+struct Bytes {
+  uint8_t b[48];
+  size_t n = 0;
+  void to(std::vector<uint8_t>& v) const { v.assign(b, b + n); }
+};
+void put_ip(Bytes& v, const net::IpAddress& a) {
+  std::memcpy(v.b + v.n, a.data(), a.byte_len());
+  v.n += a.byte_len();
 }
-void put_proto(std::vector<uint8_t>& v, Protocol p) {
-  v.insert(v.end(), {static_cast<uint8_t>(p), 0, 0, 0});
+void put_proto(Bytes& v, Protocol p) {
+  uint8_t f[4] = {static_cast<uint8_t>(p), 0, 0, 0};
+  std::memcpy(v.b + v.n, f, 4);
+  v.n += 4;
 }
-void put_port(std::vector<uint8_t>& v, uint16_t port) {
-  v.insert(v.end(), {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port & 0xff), 0, 0});
+void put_port(Bytes& v, uint16_t port) {
+  uint8_t f[4] = {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port & 0xff), 0, 0};
+  std::memcpy(v.b + v.n, f, 4);
+  v.n += 4;
 }
 // numgen yields a host-order 32-bit register.
-void put_index(std::vector<uint8_t>& v, uint32_t i) {
-  uint8_t b[4];
-  std::memcpy(b, &i, 4);
-  v.insert(v.end(), b, b + 4);
+void put_index(Bytes& v, uint32_t i) {
+  std::memcpy(v.b + v.n, &i, 4);
+  v.n += 4;
 }
 
 nft::SetElement elem(std::string set) {
@@ -76,10 +87,17 @@ std::string ident(std::string_view s) {
   return out;
 }
 
-std::vector<Endpoint> sorted(std::vector<Endpoint> eps) {
-  std::sort(eps.begin(), eps.end());
-  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
-  return eps;
+// Endpoints in order without duplicates; copies only when the input is not that already.
+const std::vector<Endpoint>& sorted(const std::vector<Endpoint>& eps,
+                                    std::vector<Endpoint>& storage) {
+  if (std::adjacent_find(eps.begin(), eps.end(), [](const Endpoint& x, const Endpoint& y) {
+        return !(x < y);
+      }) == eps.end())
+    return eps;
+  storage = eps;
+  std::sort(storage.begin(), storage.end());
+  storage.erase(std::unique(storage.begin(), storage.end()), storage.end());
+  return storage;
 }
 std::vector<Endpoint> only_local(const std::vector<Endpoint>& eps) {
   std::vector<Endpoint> out;
@@ -232,8 +250,19 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
   const std::string cidr = affinity ? node.cluster_cidr.masked().str() : std::string();
   ServicePlan out;
   {
+    size_t n = 1, shared = 0;
+    for (const auto& p : svc.ports) {
+      n += 2 + 2 * p.endpoints.size() + (p.node_port ? 1 : 0);
+      shared += 2 * p.endpoints.size();
+    }
+    out.elements.reserve(n);
+    out.shared.reserve(shared);
+  }
+  {
     auto e = elem("cluster-ips");
-    put_ip(e.key, svc.cluster_ip);
+    Bytes k;
+    put_ip(k, svc.cluster_ip);
+    k.to(e.key);
     out.elements.push_back(std::move(e));
   }
   auto add_shared_chain = [&](std::string name) {
@@ -242,36 +271,47 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
       out.shared_chains.push_back(std::move(name));
   };
   for (const auto& p : svc.ports) {
-    const std::vector<Endpoint> all = sorted(p.endpoints);
+    std::vector<Endpoint> sorted_storage;
+    const std::vector<Endpoint>& all = sorted(p.endpoints, sorted_storage);
     const std::vector<Endpoint> local = only_local(all);
     const std::vector<Endpoint>& internal = svc.internal_local ? local : all;
     const std::string id = affinity ? port_id(svc, p) : std::string();
 
-    auto cip_key = [&](nft::SetElement& e) {
-      put_ip(e.key, svc.cluster_ip);
-      put_proto(e.key, p.protocol);
-      put_port(e.key, p.port);
-    };
-    auto np_key = [&](nft::SetElement& e) {
-      put_proto(e.key, p.protocol);
-      put_port(e.key, p.node_port);
-    };
-    auto ep_data = [&](nft::SetElement& e, const Endpoint& ep) {
-      put_ip(e.data, ep.ip);
-      put_port(e.data, ep.port);
+    Bytes cip, np;
+    put_ip(cip, svc.cluster_ip);
+    put_proto(cip, p.protocol);
+    put_port(cip, p.port);
+    put_proto(np, p.protocol);
+    put_port(np, p.node_port);
+    auto cip_key = [&](nft::SetElement& e) { cip.to(e.key); };
+    auto np_key = [&](nft::SetElement& e) { np.to(e.key); };
+    // Endpoint map element: base key . index : address . port.
+    auto ep_elem = [&](const char* set, const Bytes& base, size_t i, const Endpoint& ep) {
+      auto d = elem(set);
+      Bytes k = base, v;
+      put_index(k, static_cast<uint32_t>(i));
+      k.to(d.key);
+      put_ip(v, ep.ip);
+      put_port(v, ep.port);
+      v.to(d.data);
+      return d;
     };
 
     // Endpoint bookkeeping shared across services: hairpin and invalid-drop sets.
     for (const auto& ep : all) {
       auto e = elem("endpoints");
-      put_ip(e.key, ep.ip);
-      put_proto(e.key, p.protocol);
-      put_port(e.key, ep.port);
+      Bytes k;
+      put_ip(k, ep.ip);
+      put_proto(k, p.protocol);
+      put_port(k, ep.port);
+      k.to(e.key);
       out.shared.push_back(std::move(e));
       if (ep.local) {
         auto h = elem("hairpin");
-        put_ip(h.key, ep.ip);
-        put_ip(h.key, ep.ip);
+        Bytes hk;
+        put_ip(hk, ep.ip);
+        put_ip(hk, ep.ip);
+        hk.to(h.key);
         out.shared.push_back(std::move(h));
       }
     }
@@ -318,11 +358,7 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
       out.elements.push_back(std::move(e));
       add_shared_chain(pick_chain(internal.size()));
       for (size_t i = 0; i < internal.size(); ++i) {
-        auto d = elem("svc-endpoints");
-        cip_key(d);
-        put_index(d.key, static_cast<uint32_t>(i));
-        ep_data(d, internal[i]);
-        out.elements.push_back(std::move(d));
+        out.elements.push_back(ep_elem("svc-endpoints", cip, i, internal[i]));
       }
     }
 
@@ -352,19 +388,11 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     add_shared_chain(target);
     if (svc.external_local) add_shared_chain(np_pick_chain(all.size()));
     for (size_t i = 0; i < all.size(); ++i) {
-      auto d = elem("np-endpoints");
-      np_key(d);
-      put_index(d.key, static_cast<uint32_t>(i));
-      ep_data(d, all[i]);
-      out.elements.push_back(std::move(d));
+      out.elements.push_back(ep_elem("np-endpoints", np, i, all[i]));
     }
     if (svc.external_local)
       for (size_t i = 0; i < local.size(); ++i) {
-        auto d = elem("np-local-eps");
-        np_key(d);
-        put_index(d.key, static_cast<uint32_t>(i));
-        ep_data(d, local[i]);
-        out.elements.push_back(std::move(d));
+        out.elements.push_back(ep_elem("np-local-eps", np, i, local[i]));
       }
   }
   return out;
