@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/files.hpp"
 #include "podnet/common/log.hpp"
@@ -76,6 +77,10 @@ class Kubelet {
         continue;
       }
       reconcile(parse(list->items));
+      if (!first_pass_logged_) {  // tests wait for this line instead of sleeping
+        first_pass_logged_ = true;
+        log::info("first pass done: {} pod(s) running on this node", pods_.size());
+      }
       if (!watcher) {
         auto w = store_->watch(cluster::pods_prefix, list->revision);
         if (w)
@@ -104,8 +109,12 @@ class Kubelet {
   std::vector<StorePod> parse(const std::vector<store::KeyValue>& items) {
     std::vector<StorePod> out;
     for (const auto& kv : items) {
-      auto j = nlohmann::json::parse(kv.value, nullptr, false);
-      auto pod = cluster::pod_from_json(j);
+      auto j = parse_json_bounded(kv.value, json_default_max_depth, json_default_max_bytes, kv.key);
+      if (!j) {
+        log::debug("skip {}", j.error().message);
+        continue;
+      }
+      auto pod = cluster::pod_from_json(*j);
       if (!pod) {
         log::debug("skip {}: {}", kv.key, pod.error().message);
         continue;
@@ -279,6 +288,7 @@ class Kubelet {
 
   const KubeletConfig& cfg_;
   std::unique_ptr<store::Store> store_;
+  bool first_pass_logged_ = false;
   std::map<std::string, PodRecord> pods_;                // "ns/name" -> what runs here
   bool waiting_for_network_ = false;                     // logged once per wait
   std::map<std::string, std::string> errors_;            // last start failure

@@ -1,3 +1,4 @@
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/lab/state.hpp"
 
 #include <fmt/format.h>
@@ -136,8 +137,8 @@ Result<LabState> from_json(const json& j) {
 }  // namespace
 
 Result<LabState> parse_state(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return fail("lab.json: not valid JSON");
+  auto j = PODNET_TRY(
+      parse_json_bounded(text, json_default_max_depth, json_default_max_bytes, "lab.json"));
   return from_json(j);
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/cni/exec.hpp"
 #include "podnet/common/files.hpp"
 #include "podnet/common/unique_fd.hpp"
@@ -18,10 +19,10 @@ namespace {
 using nlohmann::json;
 
 Result<json> load_conflist(const std::string& path) {
-  auto text = PODNET_TRY(read_file(path));
-  auto j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return fail(fmt::format("conflist {}: not a JSON object", path));
+  auto text = PODNET_TRY(read_file_bounded(path, json_default_max_bytes));
+  auto j = PODNET_TRY(parse_json_bounded(text, json_default_max_depth, json_default_max_bytes,
+                                         fmt::format("conflist {}", path)));
+  if (!j.is_object()) return fail(fmt::format("conflist {}: not a JSON object", path));
   if (!j.contains("plugins") || !j["plugins"].is_array() || j["plugins"].empty())
     return fail(fmt::format("conflist {}: plugins: missing (want a non-empty array)", path));
   for (const char* k : {"name", "cniVersion"})

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/store/store.hpp"
 
 namespace podnet::lab {
@@ -24,12 +25,12 @@ template <typename T, typename FromJson>
 Listed<T> parse_listing(const std::vector<store::KeyValue>& kvs, FromJson from_json) {
   Listed<T> out;
   for (const auto& kv : kvs) {
-    auto j = nlohmann::json::parse(kv.value, nullptr, false);
-    if (j.is_discarded()) {
-      out.bad.push_back(fmt::format("{}: not valid JSON", kv.key));
+    auto j = parse_json_bounded(kv.value, json_default_max_depth, json_default_max_bytes, kv.key);
+    if (!j) {
+      out.bad.push_back(j.error().message);
       continue;
     }
-    auto obj = from_json(j);
+    auto obj = from_json(*j);
     if (!obj) {
       out.bad.push_back(fmt::format("{}: {}", kv.key, obj.error().message));
       continue;
