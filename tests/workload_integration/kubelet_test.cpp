@@ -57,8 +57,12 @@ TEST(Kubelet, RunsServesRestartsAdoptsAndStopsAPod) {
   env.stop_kubelet();
   EXPECT_EQ(http_get(env.node().path(), ip, 8080).substr(0, 13), "pod web-abcde")
       << "pods keep running without their kubelet";
+  const size_t passes = env.log_count("first pass done");
   env.start_kubelet();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The new kubelet adopted the pod and finished a whole pass over the store: anything it
+  // would change (restart the container, re-add the network) it has done by then.
+  ASSERT_TRUE(env.wait_log("first pass done: 1 pod(s)", passes + 1)) << "kubelet did not finish a pass";
+  EXPECT_EQ(env.log_count("adopted pod default/web-abcde"), 1u);
   pod = env.get_pod("web-abcde");
   ASSERT_TRUE(pod);
   EXPECT_EQ(pod->containerID, cid);
@@ -106,7 +110,8 @@ TEST(Kubelet, CleansUpAHalfMadePodOnStartAndIgnoresOtherNodes) {
   for (int i = 0; i < 50 && !env.record("web-gone1").is_null(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(env.record("web-gone1").is_null());
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // A full pass over the store (which holds the other node's pod) is done: it was ignored.
+  ASSERT_TRUE(env.wait_log("first pass done", 1)) << "kubelet did not finish a pass";
   auto p = env.get_pod("db-zzzzz");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->phase, cluster::PodPhase::Pending);

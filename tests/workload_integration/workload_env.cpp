@@ -101,6 +101,23 @@ WorkloadEnv::~WorkloadEnv() {
   fs::remove_all(dir_, ec);
 }
 
+size_t WorkloadEnv::log_count(const std::string& needle) const {
+  auto text = read_file(dir_ + "/kubelet.log");
+  if (!text) return 0;
+  size_t n = 0;
+  for (size_t pos = text->find(needle); pos != std::string::npos; pos = text->find(needle, pos + 1)) ++n;
+  return n;
+}
+
+bool WorkloadEnv::wait_log(const std::string& needle, size_t count, int timeout_ms) const {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (log_count(needle) < count) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the file
+  }
+  return true;
+}
+
 std::string WorkloadEnv::pod_netns(const std::string& pod) const {
   return lab_ + "-pod-" + pod;
 }

@@ -44,6 +44,10 @@ class WorkloadEnv {
   std::vector<std::string> allocated_ips() const;
   // The pod's record kept by the kubelet (null when none).
   nlohmann::json record(const std::string& pod) const;
+  // How many kubelet log lines (over every start) contain `needle`; waits (up to timeout_ms)
+  // until at least `count` do. Tests wait on what the kubelet reports, never on time passing.
+  size_t log_count(const std::string& needle) const;
+  bool wait_log(const std::string& needle, size_t count, int timeout_ms = 15000) const;
 
  private:
   std::string prefix_, lab_, dir_;
