@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/common/files.hpp"
 
 namespace podnet::lab::wl {
@@ -58,9 +59,15 @@ std::vector<PodRecord> load_records(const std::string& dir, std::vector<std::str
       errors.push_back(text.error().message);
       continue;
     }
-    auto j = json::parse(*text, nullptr, false);
+    auto parsed = parse_json_bounded(*text, json_default_max_depth, json_default_max_bytes,
+                                     fmt::format("pod record {}", path));
+    if (!parsed) {
+      errors.push_back(parsed.error().message);
+      continue;
+    }
+    json& j = *parsed;
     try {
-      if (j.is_discarded() || !j.is_object()) throw std::runtime_error("not a JSON object");
+      if (!j.is_object()) throw std::runtime_error("not a JSON object");
       PodRecord r;
       r.ref = PodRef{j.at("namespace").get<std::string>(), j.at("name").get<std::string>(),
                      j.at("uid").get<int64_t>()};

@@ -1,6 +1,9 @@
 #include "sqlite_conn.hpp"
 
+#include "podnet/common/trusted_dir.hpp"
+
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,10 +39,39 @@ PRAGMA user_version = 1;
 
 }  // namespace
 
+namespace {
+// sqlite locks the store file with POSIX record locks, and closing ANY fd of that file drops
+// every such lock the process holds: opening and closing the file while another connection of
+// this process (a watcher, the kubelet's second store) is in a transaction let writers of other
+// processes in and corrupted the database. So the file is opened only when it does not exist
+// yet (then no connection here can hold it: created 0600 through a trusted directory), and an
+// existing one is checked with lstat, which takes no fd.
+Result<> check_store_file(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return fail_errno(fmt::format("stat {}", path));
+    (void)PODNET_TRY(open_owned_file(path, O_RDWR));
+    return {};
+  }
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  (void)PODNET_TRY(open_trusted_dir(dir, false));
+  if (!S_ISREG(st.st_mode))
+    return fail(fmt::format("{}: not a regular file (a link or special file): refusing to use it", path));
+  if (st.st_uid != ::geteuid() || st.st_nlink != 1)
+    return fail(fmt::format("{}: owned by uid {} with {} links: refusing to use it", path,
+                            st.st_uid, st.st_nlink));
+  return {};
+}
+}  // namespace
+
 Result<Conn> Conn::open(const SqliteOptions& opts) {
+  // The store file (created 0600: it holds the cluster's state), its -wal/-shm (sqlite gives
+  // them the file's mode) and the notify file live in a directory only root can write, so
+  // nobody can plant links for them; see podnet/common/trusted_dir.hpp.
+  PODNET_TRY_VOID(check_store_file(opts.path));
   auto db = PODNET_TRY(Db::open(opts.path, static_cast<int>(opts.busy_timeout.count())));
-  UniqueFd nfd(::open(notify_path(opts.path).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!nfd) return fail_errno(fmt::format("open {}", notify_path(opts.path)));
+  UniqueFd nfd = PODNET_TRY(open_owned_file(notify_path(opts.path), O_RDWR));
   Conn c(std::move(db), std::move(nfd), opts.history);
   // Switching to WAL needs a moment alone with the file; racing openers may see "locked".
   auto deadline = std::chrono::steady_clock::now() + opts.busy_timeout;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "keys.hpp"
+#include "podnet/common/trusted_dir.hpp"
 #include "podnet/common/unique_fd.hpp"
 #include "sqlite_store.hpp"
 
@@ -29,8 +30,7 @@ class SqliteWatcher final : public Watcher {
 
   Result<> arm() {
     // The notify file may have been removed by hand; recreate it so writers find it again.
-    UniqueFd f(::open(notify_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!f) return fail_errno(fmt::format("open {}", notify_path_));
+    (void)PODNET_TRY(open_owned_file(notify_path_, O_RDWR));
     if (::inotify_add_watch(inotify_.get(), notify_path_.c_str(), kMask) < 0)
       return fail_errno(fmt::format("inotify_add_watch {}", notify_path_));
     return {};
