@@ -28,6 +28,7 @@
 #include "podnet/common/unique_fd.hpp"
 #include "podnet/routes/manager.hpp"
 #include "podnet/sys/sysctl.hpp"
+#include "service_proxy.hpp"
 #include "store_ops.hpp"
 
 namespace podnet::agent {
@@ -77,6 +78,8 @@ class Agent {
   void publish();  // hands the HTTP thread what /readyz and /metrics show
   HttpResponse handle(std::string_view method, std::string_view path);
   void watch_fd_changed(int old_fd);
+  void start_service_proxy();
+  void step_service_proxy();
   routes::Self self() const;
   std::string node_key() const { return cluster::node_key(o_.node); }
 
@@ -118,6 +121,9 @@ class Agent {
   std::string masq_applied_;
   Clock::time_point last_store_ok_{};
   MetricsSnapshot m_;
+
+  std::unique_ptr<ServiceProxy> svc_;
+  std::vector<int> svc_fds_;  // the service proxy's fds in the epoll set
 };
 
 routes::Self Agent::self() const {
@@ -381,6 +387,32 @@ void Agent::reconcile(bool force) {
   reconciled_ = true;
 }
 
+void Agent::start_service_proxy() {
+  auto p = proxy::Proxier::open();
+  if (!p) {
+    // Routes and masquerade keep working; Services are not programmed on this node.
+    log::error("service proxy: {}", p.error().message);
+    return;
+  }
+  svc_ = std::make_unique<ServiceProxy>(*store_, o_.node, cfg_, std::move(*p));
+}
+
+void Agent::step_service_proxy() {
+  if (!svc_) return;
+  svc_->step();
+  // Relists replace the watchers, and with them their fds.
+  auto fds = svc_->fds();
+  if (fds == svc_fds_) return;
+  for (int fd : svc_fds_) ::epoll_ctl(ep_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  for (int fd : fds) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    ::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+  svc_fds_ = std::move(fds);
+}
+
 Result<> Agent::publish_node() {
   cluster::Node n{
       .name = o_.node,
@@ -523,6 +555,7 @@ void Agent::publish() {
   v.metrics.node = o_.node;
   v.metrics.lease_held = lease_held_;
   v.metrics.underlay_mtu = ul_.mtu;
+  if (svc_) v.metrics.proxy = svc_->metrics();
   std::lock_guard lk(view_mu_);
   view_ = std::move(v);
 }
@@ -623,6 +656,8 @@ int Agent::run() {
 
   if (int rc = startup(); rc >= 0) return rc;
   log::info("ready: subnet {}, {} peers", subnet_->str(), applied_peers_.size());
+  start_service_proxy();
+  step_service_proxy();
 
   auto renew_every = std::chrono::duration_cast<std::chrono::nanoseconds>(o_.lease_ttl) / 3;
   itimerspec its{};
@@ -654,6 +689,7 @@ int Agent::run() {
       }
     }
     poll_watch();
+    step_service_proxy();
     auto now = Clock::now();
     if (dirty_) reconcile(false);
     if (now >= next_underlay_check_) check_underlay();

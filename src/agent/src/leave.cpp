@@ -10,6 +10,7 @@
 #include "podnet/agent/agent.hpp"
 #include "podnet/agent/local_state.hpp"
 #include "podnet/agent/masq_rules.hpp"
+#include "podnet/proxy/proxier.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/routes/manager.hpp"
@@ -67,6 +68,11 @@ int run_leave(const Options& o) {
   }
   if (auto r = run_nft(masq_delete(net::Family::v4) + masq_delete(net::Family::v6)); !r) {
     log::error("leave: {}", r.error().message);
+    rc = 1;
+  }
+  auto removed = [] -> Result<> { return PODNET_TRY(proxy::Proxier::open()).remove_all(); }();
+  if (!removed) {
+    log::error("leave: remove the service rules: {}", removed.error().message);
     rc = 1;
   }
   for (std::string path : {o.cni_conf_dir + "/" + std::string(kConflistName),

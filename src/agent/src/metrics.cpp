@@ -32,6 +32,33 @@ std::string num(uint64_t v) {
 std::string num(double v) {
   return fmt::format("{:.6f}", v);
 }
+
+void render_proxy(std::string& out, const ProxyMetrics& p, const std::string& node,
+                  const std::string& lbl) {
+  auto head = [&](std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
+  };
+  head("podnet_proxy_sync_duration_seconds", "histogram",
+       "Service rule syncs: full (first, after a failure) or partial (the difference).");
+  p.sync_full.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"full\"");
+  p.sync_partial.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"partial\"");
+  head("podnet_proxy_programming_latency_seconds", "histogram",
+       "From a service or pod change reaching podnetd to its rules being in place.");
+  p.programming.render(out, "podnet_proxy_programming_latency_seconds", node);
+  metric(out, "podnet_proxy_services", "gauge", "Service ports programmed.", num(p.services), lbl);
+  metric(out, "podnet_proxy_endpoints", "gauge", "Service endpoints programmed.", num(p.endpoints),
+         lbl);
+  metric(out, "podnet_proxy_sync_errors_total", "counter", "Service rule syncs that failed.",
+         num(p.sync_errors), lbl);
+  metric(out, "podnet_proxy_conntrack_deleted_total", "counter",
+         "conntrack entries deleted for vanished or new UDP endpoints.", num(p.conntrack_deleted),
+         lbl);
+  metric(out, "podnet_proxy_invalid_objects", "gauge",
+         "Services and pods in the store that do not parse (left out of the rules).",
+         num(p.invalid_objects), lbl);
+  metric(out, "podnet_proxy_last_sync_timestamp_seconds", "gauge",
+         "When the service rules were last synced (unix seconds).", num(p.last_sync_timestamp), lbl);
+}
 }  // namespace
 
 std::string render_metrics(const MetricsSnapshot& m) {
@@ -86,6 +113,7 @@ std::string render_metrics(const MetricsSnapshot& m) {
          "Underlay MTU, address or interface changes followed while running.",
          num(m.underlay_changes), lbl);
   metric(out, "podnet_ready", "gauge", "1 when /readyz answers 200.", m.ready ? "1" : "0", lbl);
+  if (m.proxy.enabled) render_proxy(out, m.proxy, node, lbl);
   return out;
 }
 

@@ -4,7 +4,24 @@
 #include <cstdint>
 #include <string>
 
+#include "podnet/agent/histogram.hpp"
+
 namespace podnet::agent {
+
+// The service proxy's figures (kube-proxy's sync_proxy_rules_* and
+// network_programming_duration_seconds under podnet's names).
+struct ProxyMetrics {
+  bool enabled = false;
+  Histogram sync_full;      // podnet_proxy_sync_duration_seconds{kind="full"}
+  Histogram sync_partial;   // podnet_proxy_sync_duration_seconds{kind="partial"}
+  Histogram programming;    // podnet_proxy_programming_latency_seconds: store change seen -> rules in place
+  uint64_t services = 0;    // service ports programmed
+  uint64_t endpoints = 0;   // endpoints programmed
+  uint64_t sync_errors = 0;
+  uint64_t conntrack_deleted = 0;
+  uint64_t invalid_objects = 0;  // services/pods in the store that do not parse (never programmed)
+  double last_sync_timestamp = 0;  // unix seconds of the last successful sync
+};
 
 struct MetricsSnapshot {
   std::string node;
@@ -30,6 +47,7 @@ struct MetricsSnapshot {
   uint64_t underlay_mtu = 0;
   uint64_t underlay_changes = 0;  // MTU / address / ifindex changes seen while running
   bool ready = false;
+  ProxyMetrics proxy;
 };
 
 // Label values escaped as the format requires (\\, \", \n).

@@ -1,0 +1,63 @@
+#pragma once
+// podnetd's service proxy part: follows /podnet/services/ and /podnet/pods/ with two store
+// mirrors, keeps each Service's proxy view (recomputed only for what a change touched), and
+// syncs the node's nftables service rules through proxy::Proxier. Changes that arrive while a
+// sync runs are batched into the next one. A store outage leaves the rules as they are.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "podnet/agent/metrics.hpp"
+#include "podnet/cluster/config.hpp"
+#include "podnet/cluster/objects.hpp"
+#include "podnet/proxy/proxier.hpp"
+#include "podnet/store/store.hpp"
+#include "prefix_mirror.hpp"
+
+namespace podnet::agent {
+
+class ServiceProxy {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ServiceProxy(store::Store& s, std::string node, const cluster::ClusterConfig& cfg,
+               proxy::Proxier proxier);
+
+  // Takes what the store watches have and syncs the rules when something changed (or a
+  // failed sync is due again). Call on every loop pass; cheap when nothing happened.
+  void step();
+  // fds that become readable when step() has news (the loop adds them to its epoll set).
+  std::vector<int> fds() const;
+  const ProxyMetrics& metrics() const { return m_; }
+
+ private:
+  struct Entry {
+    cluster::Service svc;
+    std::optional<proxy::Service> view;  // what to program; none: no clusterIP yet
+  };
+  void on_service(const std::string& key, const std::string* value);
+  void on_pod(const std::string& key, const std::string* value);
+  void mark_selected(const std::string& ns, const cluster::Labels& labels);
+  void recompute();
+  void sync();
+  void changed();
+
+  std::string node_;
+  proxy::NodeInfo info_;
+  proxy::Proxier proxier_;
+  PrefixMirror services_mirror_, pods_mirror_;
+  std::map<std::string, Entry> services_;                            // by store key
+  std::map<std::string, std::map<std::string, cluster::Pod>> pods_;  // ns -> key -> pod
+  std::set<std::string> bad_services_, bad_pods_;                    // keys that do not parse
+  std::set<std::string> stale_;  // service keys whose view must be recomputed
+  bool dirty_ = false;
+  std::optional<Clock::time_point> pending_since_;  // first change not yet in the kernel
+  Clock::time_point retry_at_{};
+  bool store_failing_ = false;
+  ProxyMetrics m_;
+};
+
+}  // namespace podnet::agent
