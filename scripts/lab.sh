@@ -39,4 +39,39 @@ while read -r pod ip node; do
   echo
 done < <("$CTL" get pods -o wide | awk 'NR > 1 { print $1, $6, $7 }')
 ((fails == 0)) || { echo "lab.sh: $fails pods did not answer" >&2; exit 1; }
+
+# Services: the deployment behind one NodePort Service, reached from the outside host through
+# every node's address and from a pod through the ClusterIP.
+if "$CTL" expose --help >/dev/null 2>&1; then
+  run expose deployment web --port 80 --type NodePort
+  echo; run get services -o wide
+  echo; run get endpoints
+  echo
+  svc_ip=$("$CTL" get services web | awk 'NR == 2 { print $3 }')
+  node_port=$("$CTL" get services web | awk 'NR == 2 { split($5, p, "[:/]"); print p[2] }')
+  # The proxy programs the Service on every node within moments: wait until the first answers.
+  first_ip=$("$CTL" get nodes -o wide | awk 'NR == 2 { print $2 }')
+  for _ in $(seq 50); do
+    "$CTL" exec --ext -- curl -s -m 1 -o /dev/null "http://$first_ip:$node_port" && break
+    sleep 0.2
+  done
+  while read -r node ip; do
+    echo "\$ podnetctl exec --ext -- curl -s http://$ip:$node_port      # NodePort on $node, from outside"
+    if ! "$CTL" exec --ext -- curl -s -m 5 "http://$ip:$node_port"; then
+      echo "lab.sh: no answer through NodePort $node_port on $node ($ip)" >&2
+      fails=$((fails + 1))
+    fi
+    echo
+  done < <("$CTL" get nodes -o wide | awk 'NR > 1 { print $1, $2 }')
+  pod=$("$CTL" get pods | awk 'NR == 2 { print $1 }')
+  for _ in 1 2 3; do
+    echo "\$ podnetctl exec $pod -- curl -s http://$svc_ip      # ClusterIP, from a pod"
+    if ! "$CTL" exec "$pod" -- curl -s -m 5 "http://$svc_ip"; then
+      echo "lab.sh: no answer through ClusterIP $svc_ip from $pod" >&2
+      fails=$((fails + 1))
+    fi
+    echo
+  done
+  ((fails == 0)) || { echo "lab.sh: $fails Service requests failed" >&2; exit 1; }
+fi
 echo "the lab is up: 'make lab-down' (or $CTL lab down) removes it"

@@ -110,13 +110,18 @@ Result<int> exec_in(const std::string& ns_path, const std::vector<std::string>& 
 struct ExecArgs {
   std::string node;
   std::string pod;
+  bool ext = false;  // the lab's outside host
 };
 
 Result<int> exec_cmd(const Context& ctx, const ExecArgs& a) {
   auto state = PODNET_TRY(lab::require_state(ctx.lab));
   const std::vector<std::string>& cmd = exec_command();
   std::string ns;
-  if (!a.node.empty()) {
+  if (a.ext + !a.node.empty() + !a.pod.empty() > 1)
+    return fail("exec: give one of --node NODE, --ext or a pod name");
+  if (a.ext) {
+    ns = lab::netns_ext(ctx.lab);
+  } else if (!a.node.empty()) {
     if (!state.find_node(a.node)) {
       std::string known;
       for (const auto& n : state.nodes) known += (known.empty() ? "" : ", ") + n.name;
@@ -125,7 +130,8 @@ Result<int> exec_cmd(const Context& ctx, const ExecArgs& a) {
     }
     ns = lab::netns_node(ctx.lab, a.node);
   } else {
-    if (a.pod.empty()) return fail("exec: give --node NODE or a pod name, then -- COMMAND...");
+    if (a.pod.empty())
+      return fail("exec: give --node NODE, --ext or a pod name, then -- COMMAND...");
     const std::string& pod = a.pod;
     const auto pod_ns = PODNET_TRY(ctx.namespace_arg());
     ns = lab::netns_pod(ctx.lab, pod_ns, pod);
@@ -134,7 +140,9 @@ Result<int> exec_cmd(const Context& ctx, const ExecArgs& a) {
                               lab::netns_path(ns)));
   }
   if (cmd.empty())
-    return fail("exec: no command (usage: exec --node NODE -- CMD... | exec POD -- CMD...)");
+    return fail(
+        "exec: no command (usage: exec --node NODE -- CMD... | exec --ext -- CMD... | exec POD -- "
+        "CMD...)");
   return exec_in(lab::netns_path(ns), cmd);
 }
 
@@ -150,7 +158,9 @@ void add_node_commands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ExecArgs>();
   auto* exec = app.get_subcommand("exec");
   exec->add_option("--node", args->node, "run in this node's network namespace");
-  exec->add_option("pod", args->pod, "the pod (or --node NODE); then -- COMMAND [ARGS...]");
+  exec->add_flag("--ext", args->ext,
+                 "run on the lab's outside host (10.1.1.1, and 203.0.113.1 on its lo)");
+  exec->add_option("pod", args->pod, "the pod (or --node NODE, --ext); then -- COMMAND [ARGS...]");
   exec->callback([&ctx, args] {
     int rc = 0;
     run_command([&]() -> Result<> {
