@@ -94,8 +94,9 @@ TEST_F(AgentLockTest, TheHolderNamedByThePidFileIsStoppedAndTheLockTaken) {
 }
 
 TEST(AgentLockParse, FdinfoFlockLine) {
-  EXPECT_TRUE(fdinfo_has_flock("pos:\t0\nflags:\t02100002\nmnt_id:\t30\nino:\t12\n"
-                               "lock:\t1: FLOCK  ADVISORY  WRITE 4321 00:1a:12 0 EOF\n"));
+  EXPECT_TRUE(
+      fdinfo_has_flock("pos:\t0\nflags:\t02100002\nmnt_id:\t30\nino:\t12\n"
+                       "lock:\t1: FLOCK  ADVISORY  WRITE 4321 00:1a:12 0 EOF\n"));
   EXPECT_FALSE(fdinfo_has_flock("pos:\t0\nflags:\t02100002\n"));
   EXPECT_FALSE(fdinfo_has_flock("lock:\t1: POSIX  ADVISORY  WRITE 4321 00:1a:12 0 EOF\n"));
 }

@@ -39,7 +39,8 @@ std::string get(uint16_t port, const std::string& path, std::chrono::millisecond
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + within;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return "";
     pollfd p{fd.get(), POLLIN, 0};
     if (::poll(&p, 1, int(left.count())) <= 0) return "";
@@ -53,11 +54,12 @@ std::string get(uint16_t port, const std::string& path, std::chrono::millisecond
 
 TEST(HttpFlood, IdleAndSlowClientsNeverTakeHealthzDown) {
   HttpLimits limits;  // the daemon's defaults
-  auto srv = HttpServer::start(ListenAddr{*net::IpAddress::parse("127.0.0.1"), 0},
-                               [](std::string_view, std::string_view path) {
-                                 return HttpResponse{200, "text/plain", std::string(path) + " ok\n"};
-                               },
-                               limits);
+  auto srv = HttpServer::start(
+      ListenAddr{*net::IpAddress::parse("127.0.0.1"), 0},
+      [](std::string_view, std::string_view path) {
+        return HttpResponse{200, "text/plain", std::string(path) + " ok\n"};
+      },
+      limits);
   ASSERT_TRUE(srv) << srv.error().message;
   const uint16_t port = (*srv)->port();
   ASSERT_NE(port, 0);

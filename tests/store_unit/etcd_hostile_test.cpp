@@ -25,7 +25,9 @@ std::unique_ptr<Store> open_fake(const FakeHttp& f, const std::string& query = "
   return std::move(*s);
 }
 
-std::string b64(std::string_view s) { return etcd::b64encode(s); }
+std::string b64(std::string_view s) {
+  return etcd::b64encode(s);
+}
 
 TEST(EtcdHostile, WrongTypesInAnswersAreErrorsNotExceptions) {
   std::string answer;
@@ -48,7 +50,8 @@ TEST(EtcdHostile, WrongTypesInAnswersAreErrorsNotExceptions) {
     ASSERT_FALSE(r) << a;
     EXPECT_EQ(r.error().kind, ErrorKind::invalid_answer) << a << ": " << r.error().message;
   }
-  answer = R"({"header":{"revision":"7"},"kvs":[{"key":"Zm9v","value":"YmFy","mod_revision":"3"}]})";
+  answer =
+      R"({"header":{"revision":"7"},"kvs":[{"key":"Zm9v","value":"YmFy","mod_revision":"3"}]})";
   auto ok = s->get("foo");
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ((*ok)->value, "bar");
@@ -58,9 +61,9 @@ TEST(EtcdHostile, ListRejectsMoreOfTheWrongTypeAndEndlessPages) {
   std::string answer;
   FakeHttp f([&](const FakeRequest&) { return FakeHttp::respond(200, answer); });
   auto s = open_fake(f);
-  for (const char* a : {R"({"header":{"revision":"2"},"more":"yes","kvs":[]})",
-                        R"({"header":{"revision":"x"}})", R"({"header":[1]})",
-                        R"({"header":{"revision":"2"},"more":true})"}) {
+  for (const char* a :
+       {R"({"header":{"revision":"2"},"more":"yes","kvs":[]})", R"({"header":{"revision":"x"}})",
+        R"({"header":[1]})", R"({"header":{"revision":"2"},"more":true})"}) {
     answer = a;
     auto r = s->list("/p/");
     ASSERT_FALSE(r) << a;
@@ -93,13 +96,15 @@ TEST(EtcdHostile, ErrorKindsComeFromEtcdCodes) {
   FakeHttp f([&](const FakeRequest& r) {
     if (r.path == "/v3/lease/revoke")
       return FakeHttp::respond(
-          404, R"({"error":"etcdserver: requested lease not found","code":5,"message":"etcdserver: requested lease not found"})");
+          404,
+          R"({"error":"etcdserver: requested lease not found","code":5,"message":"etcdserver: requested lease not found"})");
     if (r.path == "/v3/kv/compaction")
       return FakeHttp::respond(
           400, R"({"error":"etcdserver: mvcc: required revision has been compacted","code":11})");
     if (r.path == "/v3/kv/put")
       return FakeHttp::respond(503, R"({"error":"etcdserver: request timed out","code":14})");
-    return FakeHttp::respond(400, R"({"error":"etcdserver: mvcc: required revision is a future revision","code":11})");
+    return FakeHttp::respond(
+        400, R"({"error":"etcdserver: mvcc: required revision is a future revision","code":11})");
   });
   auto s = open_fake(f, "timeout_ms=300");
   EXPECT_TRUE(s->revoke(42));      // already gone: done
@@ -184,7 +189,9 @@ TEST(EtcdHostile, AuthenticatesAndRenewsAnExpiredToken) {
     if (r.path == "/v3/auth/authenticate") {
       auto j = nlohmann::json::parse(r.body);
       if (j["name"] != "podnet" || j["password"] != "s3cret")
-        return FakeHttp::respond(400, R"({"error":"etcdserver: authentication failed, invalid user ID or password","code":3})");
+        return FakeHttp::respond(
+            400,
+            R"({"error":"etcdserver: authentication failed, invalid user ID or password","code":3})");
       valid = "tok" + std::to_string(++issued);
       return FakeHttp::respond(200, R"({"header":{},"token":")" + valid + "\"}");
     }

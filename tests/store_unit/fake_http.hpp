@@ -60,7 +60,8 @@ class FakeHttp {
   // An HTTP answer with a body (connection closed after it).
   static std::string respond(int status, const std::string& body) {
     return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
-           "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+           "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
   }
   // A streamed answer without a length: the body ends when the connection closes.
   static std::string stream(const std::string& body) {
@@ -88,7 +89,8 @@ class FakeHttp {
       ssize_t n = ::read(c, buf, sizeof buf);
       if (n <= 0) break;
       in.append(buf, size_t(n));
-      if (header_end == std::string::npos && (header_end = in.find("\r\n\r\n")) != std::string::npos) {
+      if (header_end == std::string::npos &&
+          (header_end = in.find("\r\n\r\n")) != std::string::npos) {
         auto cl = in.find("Content-Length: ");
         need = cl < header_end ? std::stoul(in.substr(cl + 16)) : 0;
       }

@@ -29,9 +29,9 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(std::string_view method, std::string_view path)>;
 
 struct HttpLimits {
-  unsigned max_connections = 64;     // MHD's hard limit (then new clients wait in the backlog)
-  size_t idle_soft_limit = 32;       // above this many open connections, evict the oldest idle
-  unsigned idle_timeout_s = 10;      // MHD closes a connection silent for this long
+  unsigned max_connections = 64;  // MHD's hard limit (then new clients wait in the backlog)
+  size_t idle_soft_limit = 32;    // above this many open connections, evict the oldest idle
+  unsigned idle_timeout_s = 10;   // MHD closes a connection silent for this long
 };
 
 class HttpServer {
