@@ -37,7 +37,7 @@ TEST_F(CtlServices, CreateGetDescribeDelete) {
   ASSERT_EQ(rows.size(), 3u) << all.out;
   EXPECT_TRUE(rows[0].starts_with("NAMESPACE   NAME")) << rows[0];
   EXPECT_TRUE(rows[0].ends_with("SELECTOR")) << rows[0];
-  EXPECT_TRUE(rows[2].ends_with("app=web")) << rows[2];
+  EXPECT_TRUE(rows[1].ends_with("app=web")) << rows[1];  // by namespace, then name
   // The nodeport service: two ports, each with its allocated nodePort in 30000-32767.
   auto j = nlohmann::json::parse(ctl("get svc np -n shop -o json").out);
   EXPECT_EQ(j["kind"], "Service");
@@ -54,7 +54,7 @@ TEST_F(CtlServices, CreateGetDescribeDelete) {
   auto list = nlohmann::json::parse(ctl("get svc -A -o json").out);
   EXPECT_EQ(list["kind"], "List");
   EXPECT_EQ(list["items"].size(), 2u);
-  EXPECT_EQ(ctl("get svc -A -o name").out, "service/np\nservice/web\n");
+  EXPECT_EQ(ctl("get svc -A -o name").out, "service/web\nservice/np\n");
   auto yaml = ctl("get svc web -o yaml");
   ASSERT_EQ(yaml.rc, 0) << yaml.err;
   EXPECT_NE(yaml.out.find("kind: Service\n"), std::string::npos) << yaml.out;
@@ -153,7 +153,8 @@ TEST_F(CtlServices, ExposeDeploymentAndEndpoints) {
   rows = lines(ep.out);
   ASSERT_EQ(rows.size(), 2u) << ep.out;
   EXPECT_EQ(rows[0].substr(0, 16), "NAME   ENDPOINTS");
-  EXPECT_NE(rows[1].find("192.168.0.2:8080,192.168.1.2:8080,192.168.2.2:8080 + 1 more..."),
+  // --port without --target-port: targetPort = port, as kubectl's expose.
+  EXPECT_NE(rows[1].find("192.168.0.2:80,192.168.1.2:80,192.168.2.2:80 + 1 more..."),
             std::string::npos)
       << rows[1];
   auto d = ctl("describe svc web-udp");
