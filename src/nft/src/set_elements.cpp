@@ -170,7 +170,15 @@ constexpr size_t kMessageBudget = 48 * 1024;
 void split(std::vector<Message>& out, uint16_t type, uint16_t flags,
            const std::vector<SetElement>& elems) {
   std::map<std::string, std::vector<const SetElement*>> by_set;
-  for (const auto& e : elems) by_set[e.set].push_back(&e);
+  std::vector<const SetElement*>* last = nullptr;  // runs of one set skip the lookup
+  const std::string* last_name = nullptr;
+  for (const auto& e : elems) {
+    if (!last || *last_name != e.set) {
+      last = &by_set[e.set];
+      last_name = &e.set;
+    }
+    last->push_back(&e);
+  }
   for (const auto& [set, list] : by_set) {
     size_t budget = 0;
     // The name lives in the caller's elements: by_set ends with this function.
@@ -207,6 +215,13 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
   auto room = [&](size_t need) {
     if (len + need > buf.size()) buf.resize(std::max(buf.size() * 2, len + need));
   };
+  // Sized once: doubling a batch of many megabytes copies it and holds both copies.
+  size_t total = 512;
+  for (size_t i = 0; i < count; ++i) {
+    total += 256 + msgs[i].set->size() + table.size();
+    for (const SetElement* e : msgs[i].elems) total += encoded_size(*e) + 32;
+  }
+  if (total > buf.size()) buf.resize(total);
   uint32_t first_seq = ++seq_;
   nftnl_batch_begin(buf.data(), first_seq);
   len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data())->nlmsg_len);

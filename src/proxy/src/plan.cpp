@@ -60,19 +60,20 @@ void put_index(Bytes& v, uint32_t i) {
   v.n += 4;
 }
 
-nft::SetElement elem(std::string set) {
-  nft::SetElement e;
-  e.set = std::move(set);
+// Elements are constructed in place in the plan's vector: moving them in cost as much again.
+nft::SetElement& elem(std::vector<nft::SetElement>& v, const char* set) {
+  auto& e = v.emplace_back();
+  e.set = set;
   return e;
 }
-nft::SetElement goto_elem(std::string set, std::string chain) {
-  auto e = elem(std::move(set));
+nft::SetElement& goto_elem(std::vector<nft::SetElement>& v, const char* set, std::string chain) {
+  auto& e = elem(v, set);
   e.verdict = NFT_GOTO;
   e.chain = std::move(chain);
   return e;
 }
-nft::SetElement drop_elem(std::string set) {
-  auto e = elem(std::move(set));
+nft::SetElement& drop_elem(std::vector<nft::SetElement>& v, const char* set) {
+  auto& e = elem(v, set);
   e.verdict = NF_DROP;
   return e;
 }
@@ -106,14 +107,15 @@ std::vector<Endpoint> only_local(const std::vector<Endpoint>& eps) {
   return out;
 }
 
+// Named for every service port: plain concatenation is cheaper than formatting.
 std::string pick_chain(size_t e) {
-  return fmt::format("pick-{}", e);
+  return "pick-" + std::to_string(e);
 }
 std::string np_pick_chain(size_t e) {
-  return fmt::format("np-pick-{}", e);
+  return "np-pick-" + std::to_string(e);
 }
 std::string npl_chain(size_t l, size_t a) {
-  return fmt::format("npl-{}-{}", l, a);
+  return "npl-" + std::to_string(l) + "-" + std::to_string(a);
 }
 
 std::string aff_set(const std::string& id, const Endpoint& e, uint32_t timeout) {
@@ -244,26 +246,33 @@ Chain shared_chain(const NodeInfo& node, std::string_view name) {
 }
 
 ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
+  ServicePlan out;
+  plan_service_into(node, svc, out);
+  return out;
+}
+
+void plan_service_into(const NodeInfo& node, const Service& svc, ServicePlan& out) {
   L3 f = l3_of(node);
   const bool affinity = svc.affinity_timeout > 0;
   // Text only affinity chains need: formatting it for every service costs more than the rest.
   const std::string cidr = affinity ? node.cluster_cidr.masked().str() : std::string();
-  ServicePlan out;
   {
     size_t n = 1, shared = 0;
     for (const auto& p : svc.ports) {
       n += 2 + 2 * p.endpoints.size() + (p.node_port ? 1 : 0);
       shared += 2 * p.endpoints.size();
     }
-    out.elements.reserve(n);
-    out.shared.reserve(shared);
+    // Growth by doubling keeps appends to a long vector (a full sync's) amortized.
+    if (out.elements.capacity() < out.elements.size() + n)
+      out.elements.reserve(std::max(out.elements.size() + n, 2 * out.elements.capacity()));
+    if (out.shared.capacity() < out.shared.size() + shared)
+      out.shared.reserve(std::max(out.shared.size() + shared, 2 * out.shared.capacity()));
   }
   {
-    auto e = elem("cluster-ips");
+    auto& e = elem(out.elements, "cluster-ips");
     Bytes k;
     put_ip(k, svc.cluster_ip);
     k.to(e.key);
-    out.elements.push_back(std::move(e));
   }
   auto add_shared_chain = [&](std::string name) {
     if (std::find(out.shared_chains.begin(), out.shared_chains.end(), name) ==
@@ -287,32 +296,29 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
     auto np_key = [&](nft::SetElement& e) { np.to(e.key); };
     // Endpoint map element: base key . index : address . port.
     auto ep_elem = [&](const char* set, const Bytes& base, size_t i, const Endpoint& ep) {
-      auto d = elem(set);
+      auto& d = elem(out.elements, set);
       Bytes k = base, v;
       put_index(k, static_cast<uint32_t>(i));
       k.to(d.key);
       put_ip(v, ep.ip);
       put_port(v, ep.port);
       v.to(d.data);
-      return d;
     };
 
     // Endpoint bookkeeping shared across services: hairpin and invalid-drop sets.
     for (const auto& ep : all) {
-      auto e = elem("endpoints");
+      auto& e = elem(out.shared, "endpoints");
       Bytes k;
       put_ip(k, ep.ip);
       put_proto(k, p.protocol);
       put_port(k, ep.port);
       k.to(e.key);
-      out.shared.push_back(std::move(e));
       if (ep.local) {
-        auto h = elem("hairpin");
+        auto& h = elem(out.shared, "hairpin");
         Bytes hk;
         put_ip(hk, ep.ip);
         put_ip(hk, ep.ip);
         hk.to(h.key);
-        out.shared.push_back(std::move(h));
       }
     }
 
@@ -335,67 +341,60 @@ ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
 
     // ClusterIP.
     if (all.empty()) {
-      auto e = goto_elem("no-endpoints", "reject-service");
+      auto& e = goto_elem(out.elements, "no-endpoints", "reject-service");
       cip_key(e);
-      out.elements.push_back(std::move(e));
     } else if (internal.empty()) {
-      auto e = drop_elem("service-ips");  // internalTrafficPolicy Local without a local endpoint
+      auto& e = drop_elem(out.elements,
+                          "service-ips");  // internalTrafficPolicy Local without a local endpoint
       cip_key(e);
-      out.elements.push_back(std::move(e));
     } else if (affinity) {
       Chain c{"aff-" + id,
               "",
               {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};
       for (auto& r : affinity_rules(id, internal, svc.affinity_timeout, f.nfproto))
         c.rules.push_back(std::move(r));
-      auto e = goto_elem("service-ips", c.name);
+      auto& e = goto_elem(out.elements, "service-ips", c.name);
       cip_key(e);
-      out.elements.push_back(std::move(e));
       out.chains.push_back(std::move(c));
     } else {
-      auto e = goto_elem("service-ips", pick_chain(internal.size()));
+      auto& e = goto_elem(out.elements, "service-ips", pick_chain(internal.size()));
       cip_key(e);
-      out.elements.push_back(std::move(e));
       add_shared_chain(pick_chain(internal.size()));
       for (size_t i = 0; i < internal.size(); ++i) {
-        out.elements.push_back(ep_elem("svc-endpoints", cip, i, internal[i]));
+        ep_elem("svc-endpoints", cip, i, internal[i]);
       }
     }
 
     // NodePort.
     if (p.node_port == 0) continue;
     if (all.empty()) {
-      auto e = goto_elem("np-no-endpoints", "reject-service");
+      auto& e = goto_elem(out.elements, "np-no-endpoints", "reject-service");
       np_key(e);
-      out.elements.push_back(std::move(e));
       continue;
     }
     if (affinity && !svc.external_local) {
       Chain c{"affn-" + id, "", {"jump mark-for-masquerade"}};
       for (auto& r : affinity_rules(id, all, svc.affinity_timeout, f.nfproto))
         c.rules.push_back(std::move(r));
-      auto e = goto_elem("svc-nodeports", c.name);
+      auto& e = goto_elem(out.elements, "svc-nodeports", c.name);
       np_key(e);
-      out.elements.push_back(std::move(e));
       out.chains.push_back(std::move(c));
       continue;
     }
     std::string target =
         svc.external_local ? npl_chain(local.size(), all.size()) : np_pick_chain(all.size());
-    auto e = goto_elem("svc-nodeports", target);
+    auto& e = goto_elem(out.elements, "svc-nodeports", target);
     np_key(e);
-    out.elements.push_back(std::move(e));
     add_shared_chain(target);
     if (svc.external_local) add_shared_chain(np_pick_chain(all.size()));
     for (size_t i = 0; i < all.size(); ++i) {
-      out.elements.push_back(ep_elem("np-endpoints", np, i, all[i]));
+      ep_elem("np-endpoints", np, i, all[i]);
     }
     if (svc.external_local)
       for (size_t i = 0; i < local.size(); ++i) {
-        out.elements.push_back(ep_elem("np-local-eps", np, i, local[i]));
+        ep_elem("np-local-eps", np, i, local[i]);
       }
   }
-  return out;
 }
 
 namespace {

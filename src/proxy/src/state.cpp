@@ -17,6 +17,14 @@ std::string elem_id(const nft::SetElement& e) {
   return id;
 }
 
+// Id of a shared element (sets `endpoints` and `hairpin`, whose first letters differ): short
+// enough for the string's inline buffer with IPv4 keys, so counting users allocates nothing.
+std::string shared_id(const nft::SetElement& e) {
+  std::string id(1, e.set.empty() ? '\0' : e.set[0]);
+  id.append(e.key.begin(), e.key.end());
+  return id;
+}
+
 size_t endpoint_count(const Service& s) {
   size_t n = 0;
   for (const auto& p : s.ports) n += p.endpoints.size();
@@ -61,8 +69,11 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   std::unordered_set<uint64_t> claimed;
   order_.clear();
   order_.reserve(wanted.services.size());
-  c.elements.add.reserve(wanted.services.size() * 6);
+  // Every service is planned into one element vector (no per-service vectors to move from).
+  ServicePlan acc;
+  acc.elements.reserve(wanted.services.size() * 4);
   services_.reserve(wanted.services.size());
+  shared_refs_.reserve(wanted.services.size() * 2);
   for (const auto& svc : wanted.services) {
     std::string key = service_key(svc);
     auto [it, fresh] = services_.try_emplace(key, Entry{svc, gen_});
@@ -86,19 +97,23 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
     }
     claimed.insert(keys.begin(), keys.end());
     endpoints_ += endpoint_count(svc);
-    ServicePlan p = plan_service(node_, svc);
-    for (auto& e : p.elements) c.elements.add.push_back(std::move(e));
-    for (auto& e : p.shared)
-      if (shared_refs_[elem_id(e)]++ == 0) c.elements.add.push_back(std::move(e));
-    for (auto& name : p.shared_chains)
+    acc.shared.clear();
+    acc.shared_chains.clear();
+    acc.chains.clear();
+    acc.sets.clear();
+    plan_service_into(node_, svc, acc);
+    for (auto& e : acc.shared)
+      if (shared_refs_[shared_id(e)]++ == 0) acc.elements.push_back(std::move(e));
+    for (auto& name : acc.shared_chains)
       if (chain_refs_[name]++ == 0) chains.push_back(shared_chain(node_, name));
-    for (auto& ch : p.chains) chains.push_back(std::move(ch));
-    for (auto& s : p.sets) sets.push_back(std::move(s));
+    for (auto& ch : acc.chains) chains.push_back(std::move(ch));
+    for (auto& s : acc.sets) sets.push_back(std::move(s));
     auto old = previous.find(key);
     for (auto& f : conntrack_cleanup(old == previous.end() ? nullptr : &old->second.svc, &svc))
       c.conntrack.push_back(std::move(f));
     if (old != previous.end()) previous.erase(old);
   }
+  c.elements.add = std::move(acc.elements);
   for (const auto& [key, e] : previous)
     for (auto& f : conntrack_cleanup(&e.svc, nullptr)) c.conntrack.push_back(std::move(f));
   c.add_text = add_commands(sets, chains);
@@ -153,12 +168,12 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
       r += delta;
     };
     for (auto& e : before.shared) {
-      std::string id = elem_id(e);
+      std::string id = shared_id(e);
       count(shared_refs_, shared_before, id, -1);
       shared_elems.try_emplace(std::move(id), std::move(e));
     }
     for (auto& e : after.shared) {
-      std::string id = elem_id(e);
+      std::string id = shared_id(e);
       count(shared_refs_, shared_before, id, +1);
       shared_elems.try_emplace(std::move(id), std::move(e));
     }
@@ -229,8 +244,15 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   // Shared elements change only when their user count crosses zero.
   for (const auto& [id, before] : shared_before) {
     int now = shared_refs_[id];
-    if (before == 0 && now > 0) added[id] = std::move(shared_elems[id]);
-    if (before > 0 && now == 0) removed.emplace(id, std::move(shared_elems[id]));
+    // The batch maps are keyed like own elements (set name, key), which shared ids are not.
+    if (before == 0 && now > 0) {
+      nft::SetElement& e = shared_elems[id];
+      added[elem_id(e)] = std::move(e);
+    }
+    if (before > 0 && now == 0) {
+      nft::SetElement& e = shared_elems[id];
+      removed.emplace(elem_id(e), std::move(e));
+    }
     if (now == 0) shared_refs_.erase(id);
   }
   for (const auto& [name, before] : chain_before) {

@@ -56,6 +56,8 @@ struct ServicePlan {
   std::vector<SetDef> sets;                // its own (affinity) dynamic sets
 };
 ServicePlan plan_service(const NodeInfo& node, const Service& svc);
+// The same, appended to `out` (a full sync plans every service into one element vector).
+void plan_service_into(const NodeInfo& node, const Service& svc, ServicePlan& out);
 
 // The shared chain of that name (pick-E, np-pick-E, npl-L-A); empty name when unknown.
 Chain shared_chain(const NodeInfo& node, std::string_view name);

@@ -54,7 +54,7 @@ class RulesetState {
   uint64_t gen_ = 0;
   std::unordered_map<std::string, Entry> services_;
   std::vector<Entry*> order_;  // the last snapshot's order: a sync compares in place, no hashing
-  std::unordered_map<std::string, int> shared_refs_;  // set '\0' key bytes -> users
+  std::unordered_map<std::string, int> shared_refs_;  // set's first letter, key -> users
   std::unordered_map<std::string, int> chain_refs_;   // shared chain -> users
   size_t endpoints_ = 0;
 };
