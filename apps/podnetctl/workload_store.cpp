@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/lab/listed.hpp"
 
 namespace podnet::ctl {
@@ -39,7 +40,9 @@ Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s, std::
 Result<cluster::Pod> get_pod(store::Store& s, std::string_view ns, std::string_view name) {
   auto kv = PODNET_TRY(s.get(cluster::pod_key(ns, name)));
   if (!kv) return fail(fmt::format("pods \"{}\" not found", name));
-  auto p = cluster::pod_from_json(nlohmann::json::parse(kv->value, nullptr, false));
+  auto j = PODNET_TRY(parse_json_bounded(kv->value, json_default_max_depth,
+                                         json_default_max_bytes, kv->key));
+  auto p = cluster::pod_from_json(j);
   if (!p) return fail(fmt::format("pod \"{}\": {}", name, p.error().message));
   return *p;
 }
@@ -51,7 +54,9 @@ Result<> wait_deployment_ready(store::Store& s, std::string_view ns, std::string
   while (true) {
     auto kv = PODNET_TRY(s.get(cluster::deployment_key(ns, name)));
     if (!kv) return fail(fmt::format("deployment \"{}\" was deleted while waiting", name));
-    auto d = cluster::deployment_from_json(nlohmann::json::parse(kv->value, nullptr, false));
+    auto j = PODNET_TRY(parse_json_bounded(kv->value, json_default_max_depth,
+                                           json_default_max_bytes, kv->key));
+    auto d = cluster::deployment_from_json(j);
     if (!d) return fail(fmt::format("deployment \"{}\": {}", name, d.error().message));
     want = d->replicas;
     have = ready = 0;
