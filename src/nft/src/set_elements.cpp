@@ -210,36 +210,32 @@ Result<> SetElementClient::apply(uint16_t family, const std::string& table,
 Result<> SetElementClient::send(uint16_t family, const std::string& table, const void* messages,
                                 size_t count) {
   auto* msgs = static_cast<const Message*>(messages);
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  size_t len = 0;
-  auto room = [&](size_t need) {
-    if (len + need > buf.size()) buf.resize(std::max(buf.size() * 2, len + need));
+  // Sized once from each message's bound (doubling a batch of many megabytes copies it and holds
+  // both copies) and not zeroed: libmnl writes every header and padding byte itself.
+  auto bound = [&](const Message& m) {
+    size_t est = 256 + m.set->size() + table.size();
+    for (const SetElement* e : m.elems) est += encoded_size(*e) + 32;
+    return est;
   };
-  // Sized once: doubling a batch of many megabytes copies it and holds both copies.
-  size_t total = 512;
-  for (size_t i = 0; i < count; ++i) {
-    total += 256 + msgs[i].set->size() + table.size();
-    for (const SetElement* e : msgs[i].elems) total += encoded_size(*e) + 32;
-  }
-  if (total > buf.size()) buf.resize(total);
+  size_t total = 512;  // batch begin and end
+  for (size_t i = 0; i < count; ++i) total += bound(msgs[i]);
+  total = std::max<size_t>(total, MNL_SOCKET_BUFFER_SIZE);
+  auto buf = std::make_unique_for_overwrite<char[]>(total);
+  size_t len = 0;
   uint32_t first_seq = ++seq_;
-  nftnl_batch_begin(buf.data(), first_seq);
-  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data())->nlmsg_len);
+  nftnl_batch_begin(buf.get(), first_seq);
+  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.get())->nlmsg_len);
   int acks = 0;
   for (size_t i = 0; i < count; ++i) {
     const Message& m = msgs[i];
-    size_t est = 256 + m.set->size() + table.size();
-    for (const SetElement* e : m.elems) est += encoded_size(*e) + 32;
-    room(est);
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data() + len, m.type, family,
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.get() + len, m.type, family,
                                           static_cast<uint16_t>(m.flags | NLM_F_ACK), ++seq_);
     put_elements(nlh, table, *m.set, m.elems);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
     ++acks;
   }
-  room(64);
-  nftnl_batch_end(buf.data() + len, ++seq_);
-  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.data() + len)->nlmsg_len);
+  nftnl_batch_end(buf.get() + len, ++seq_);
+  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.get() + len)->nlmsg_len);
 
   // A batch is one datagram: the socket's send buffer must hold it (root may force it).
   if (len > static_cast<size_t>(MNL_SOCKET_BUFFER_SIZE)) {
@@ -247,7 +243,7 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
     if (setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
       setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
   }
-  if (mnl_socket_sendto(sock_, buf.data(), len) < 0) return fail_errno("send nftables batch");
+  if (mnl_socket_sendto(sock_, buf.get(), len) < 0) return fail_errno("send nftables batch");
   // Each message asked for an ACK: read until all arrived or one failed.
   unsigned portid = mnl_socket_get_portid(sock_);
   std::vector<char> rbuf(MNL_SOCKET_BUFFER_SIZE);

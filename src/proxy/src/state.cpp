@@ -70,8 +70,15 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   order_.clear();
   order_.reserve(wanted.services.size());
   // Every service is planned into one element vector (no per-service vectors to move from).
+  // Reserved for the most a service can plan (2 + 3 per endpoint per port, shared ones included)
+  // so the vector never moves: pages of the unused rest are never touched.
+  size_t most = 0;
+  for (const auto& svc : wanted.services) {
+    most += 1;
+    for (const auto& p : svc.ports) most += 2 + 5 * p.endpoints.size();
+  }
   ServicePlan acc;
-  acc.elements.reserve(wanted.services.size() * 4);
+  acc.elements.reserve(most);
   services_.reserve(wanted.services.size());
   shared_refs_.reserve(wanted.services.size() * 2);
   for (const auto& svc : wanted.services) {
