@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "helpers.hpp"
 #include "podnet/proxy/state.hpp"
 
@@ -56,8 +58,9 @@ TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
   st.plan(snap);
   snap.services[0].ports[0].endpoints.push_back({ip("192.168.0.3"), 80, false});
   Change c = st.plan(snap);
-  EXPECT_EQ(c.add_text.find("add chain ip podnet-svc pick-2\n"), 0u);
-  EXPECT_EQ(c.remove_chains, V{"pick-1"});
+  // pick-1 and pick-2 come with the table (precreated_chain): nothing to add or remove.
+  EXPECT_TRUE(c.add_text.empty()) << c.add_text;
+  EXPECT_TRUE(c.remove_chains.empty());
   EXPECT_EQ(lines(c.elements.add), (S{"endpoints: 192.168.0.3 . tcp . 80",
                                       "svc-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
                                       "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
@@ -85,7 +88,31 @@ TEST(ProxyState, SharedElementsAreCounted) {
                "hairpin: 192.168.0.2 . 192.168.0.2",
                "svc-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80",
                "service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"}));
-  EXPECT_EQ(c.remove_chains, V{"pick-1"});
+  EXPECT_TRUE(c.remove_chains.empty()) << "pick-1 comes with the table and stays";
+}
+
+TEST(ProxyState, EndpointCountBeyondThePrecreatedChainsAddsAndRemovesItsChain) {
+  RulesetState st;
+  std::vector<Endpoint> eps;
+  for (size_t i = 0; i < kPrecreatedPicks; ++i)
+    eps.push_back({ip(fmt::format("192.168.{}.{}", i / 200, 2 + i % 200).c_str()), 80, false});
+  Snapshot snap{node(), {named("a", "10.96.0.1", eps)}};
+  EXPECT_EQ(st.plan(snap).add_text.find(fmt::format("add chain ip podnet-svc pick-{}\n", kPrecreatedPicks + 1)),
+            std::string::npos);
+  snap.services[0].ports[0].endpoints.push_back({ip("192.168.9.9"), 80, false});
+  Change c = st.plan(snap);
+  const std::string big = fmt::format("pick-{}", kPrecreatedPicks + 1);
+  EXPECT_NE(c.add_text.find("add chain ip podnet-svc " + big + "\n"), std::string::npos) << c.add_text;
+  EXPECT_TRUE(c.remove_chains.empty()) << "pick-64 is precreated";
+  snap.services[0].ports[0].endpoints.pop_back();
+  c = st.plan(snap);
+  EXPECT_EQ(c.remove_chains, V{big});
+  EXPECT_TRUE(precreated_chain("pick-1"));
+  EXPECT_TRUE(precreated_chain("np-pick-64"));
+  EXPECT_TRUE(precreated_chain("npl-0-8"));
+  EXPECT_FALSE(precreated_chain("npl-0-9"));
+  EXPECT_FALSE(precreated_chain(big));
+  EXPECT_FALSE(precreated_chain("pick-0"));
 }
 
 TEST(ProxyState, AffinityServiceDeletedRemovesChainsAndSets) {

@@ -209,7 +209,25 @@ BasePlan plan_base(const NodeInfo& node) {
         {"jump nodeport-checks"});
   chain("filter-output", "type filter hook output priority filter; policy accept;",
         {"jump service-checks"});
+  for (size_t e = 1; e <= kPrecreatedPicks; ++e) {
+    b.chains.push_back(shared_chain(node, pick_chain(e)));
+    b.chains.push_back(shared_chain(node, np_pick_chain(e)));
+  }
+  for (size_t a = 1; a <= kPrecreatedLocal; ++a)
+    for (size_t l = 0; l <= a; ++l) b.chains.push_back(shared_chain(node, npl_chain(l, a)));
   return b;
+}
+
+bool precreated_chain(std::string_view name) {
+  unsigned a = 0, l = 0;
+  const std::string n(name);
+  if (std::sscanf(n.c_str(), "pick-%u", &a) == 1 && name == pick_chain(a))
+    return a >= 1 && a <= kPrecreatedPicks;
+  if (std::sscanf(n.c_str(), "np-pick-%u", &a) == 1 && name == np_pick_chain(a))
+    return a >= 1 && a <= kPrecreatedPicks;
+  if (std::sscanf(n.c_str(), "npl-%u-%u", &l, &a) == 2 && name == npl_chain(l, a))
+    return a >= 1 && a <= kPrecreatedLocal && l <= a;
+  return false;
 }
 
 Chain shared_chain(const NodeInfo& node, std::string_view name) {

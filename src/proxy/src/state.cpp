@@ -112,7 +112,8 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
     for (auto& e : acc.shared)
       if (shared_refs_[shared_id(e)]++ == 0) acc.elements.push_back(std::move(e));
     for (auto& name : acc.shared_chains)
-      if (chain_refs_[name]++ == 0) chains.push_back(shared_chain(node_, name));
+      if (chain_refs_[name]++ == 0 && !precreated_chain(name))
+        chains.push_back(shared_chain(node_, name));
     for (auto& ch : acc.chains) chains.push_back(std::move(ch));
     for (auto& s : acc.sets) sets.push_back(std::move(s));
     auto old = previous.find(key);
@@ -264,8 +265,9 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   }
   for (const auto& [name, before] : chain_before) {
     int now = chain_refs_[name];
-    if (before == 0 && now > 0) chains_added[name] = shared_chain(node_, name);
-    if (before > 0 && now == 0) chains_removed.insert(name);
+    if (before == 0 && now > 0 && !precreated_chain(name))
+      chains_added[name] = shared_chain(node_, name);
+    if (before > 0 && now == 0 && !precreated_chain(name)) chains_removed.insert(name);
     if (now == 0) chain_refs_.erase(name);
   }
 

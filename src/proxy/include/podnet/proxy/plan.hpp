@@ -61,6 +61,14 @@ void plan_service_into(const NodeInfo& node, const Service& svc, ServicePlan& ou
 
 // The shared chain of that name (pick-E, np-pick-E, npl-L-A); empty name when unknown.
 Chain shared_chain(const NodeInfo& node, std::string_view name);
+// Shared pick chains made with the table (plan_base) and never removed: nft 1.0.6 cannot add a
+// rule that looks up svc-endpoints/np-endpoints once those maps come back from the kernel (it
+// re-evaluates their typeof data `ip daddr . th dport` and fails: "conflicting protocols
+// specified: ip vs. th"), so chains created later in a partial sync would fail. Services with
+// more endpoints than this take the full rebuild path once for each new count.
+inline constexpr size_t kPrecreatedPicks = 64;   // pick-1..64, np-pick-1..64
+inline constexpr size_t kPrecreatedLocal = 8;    // npl-L-A for A <= 8
+bool precreated_chain(std::string_view name);
 
 // nft text of an element as `nft list` prints it inside its map: "key : value".
 std::string element_text(const nft::SetElement& e);
