@@ -14,6 +14,7 @@
 #include "podnet/cluster/endpoints.hpp"
 #include "run.hpp"
 #include "service_access.hpp"
+#include "service_inspect.hpp"
 #include "workload_store.hpp"
 
 namespace podnet::ctl {
@@ -175,6 +176,7 @@ void add_create_service(CLI::App* parent, const char* type_name, cluster::Servic
 }  // namespace
 
 void add_service_commands(CLI::App& app, Context& ctx) {
+  add_inspect_service_command(app, ctx);
   auto* create = app.get_subcommand("create")
                      ->add_subcommand("service", "create a service")
                      ->alias("svc")

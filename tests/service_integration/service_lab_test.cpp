@@ -410,5 +410,69 @@ TEST_F(ServiceLab, SessionAffinityAndExternalTrafficPolicyLocal) {
   }
 }
 
+// `podnetctl inspect service`: every node's elements, chains and conntrack entries for the
+// Service; an element deleted by hand on one node is reported MISSING with exit status 1.
+TEST_F(ServiceLab, InspectServiceShowsKernelStateAndMissingElements) {
+  auto pods = deploy("web", 3);
+  ASSERT_EQ(pods.size(), 3u);
+  ctl_ok("create service clusterip web --tcp=80:80");
+  const std::string ip = cluster_ip("web");
+  ASSERT_TRUE(net::IpAddress::parse(ip)) << ip;
+  // Programmed on every node once each answers.
+  for (const auto& n : kNodes)
+    ASSERT_FALSE(answering_pod(curl_until("--node " + n, "http://" + ip)).empty()) << n;
+
+  std::string out;
+  EXPECT_EQ(ctl("inspect service web", &out), 0) << out;
+  for (const auto& [node, addr] : kNodeIps)
+    EXPECT_NE(out.find(fmt::format("node {} ({})", node, addr)), std::string::npos) << out;
+  EXPECT_NE(out.find(ip), std::string::npos) << out;
+  for (const auto& p : pods) EXPECT_NE(out.find(p.podIP->str()), std::string::npos) << out;
+  EXPECT_EQ(out.find("MISSING"), std::string::npos) << out;
+
+  // One connection from a pod: its node's conntrack entry towards the ClusterIP, with the
+  // client's address as source and an endpoint as reply source.
+  const cluster::Pod& client = pods[0];
+  EXPECT_FALSE(answering_pod(curl(client.name, "http://" + ip + "/inspect")).empty());
+  EXPECT_EQ(ctl("inspect service web --node " + client.node, &out), 0) << out;
+  bool seen = false;
+  for (const auto& line : split_lines(out)) {
+    if (line.find("src=" + client.podIP->str() + " dst=" + ip + " ") == std::string::npos)
+      continue;
+    // The reply tuple's source (the second src=) is the endpoint chosen; the client itself
+    // when it reached its own Service (hairpin, then masqueraded).
+    const auto reply = line.find("src=", line.find("src=") + 4);
+    for (const auto& p : pods)
+      if (reply != std::string::npos && line.compare(reply, 4 + p.podIP->str().size() + 1,
+                                                     "src=" + p.podIP->str() + " ") == 0)
+        seen = true;
+  }
+  EXPECT_TRUE(seen) << "no conntrack entry of " << client.podIP->str() << " -> " << ip << ":\n"
+                    << out;
+
+  // One endpoint element deleted by hand on lxb002.
+  ctl("exec --node lxb002 -- nft list map ip podnet-svc svc-endpoints", &out);
+  std::smatch m;
+  const std::regex key_re(fmt::format("({}) \\. (\\w+) \\. (\\d+) \\. (\\d+) :",
+                                      std::regex_replace(ip, std::regex("\\."), "\\.")));
+  ASSERT_TRUE(std::regex_search(out, m, key_re)) << out;
+  const std::string key = fmt::format("{} . {} . {} . {}", m[1].str(), m[2].str(), m[3].str(),
+                                      m[4].str());
+  ASSERT_EQ(ctl(fmt::format("exec --node lxb002 -- nft delete element ip podnet-svc "
+                            "svc-endpoints '{{ {} }}'",
+                            key),
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(ctl("inspect service web --node lxb002", &out), 1) << out;
+  EXPECT_NE(out.find("MISSING svc-endpoints    " + key), std::string::npos) << out;
+  EXPECT_EQ(out.find("node lxb001"), std::string::npos) << out;
+  // The other nodes are untouched.
+  EXPECT_EQ(ctl("inspect service web --node lxb001", &out), 0) << out;
+  // Bad arguments: one line, status 2.
+  EXPECT_EQ(ctl("inspect service web --node nosuch", &out), 2) << out;
+  EXPECT_EQ(ctl("inspect service web -o yaml", &out), 2) << out;
+}
+
 }  // namespace
 }  // namespace podnet::testing
