@@ -186,6 +186,9 @@ TEST_F(ServiceProxyAgent, RulesOnEveryNodeAndConnectionsOutliveARestart) {
       },
       10000))
       << metrics(0);
+  std::string log;
+  sh("cat " + c_->node(0).log(), &log);
+  EXPECT_FALSE(has(log, "error podnetd")) << "a sync failed (and fell back to a rebuild):\n" << log;
   EXPECT_TRUE(carries(conn.get(), served.get(), 'd'));
   EXPECT_TRUE(carries(served.get(), conn.get(), 'e'));
 

@@ -428,12 +428,20 @@ TEST_F(ProxierTest, FullResyncRemovesStaleState) {
   int rc = node_->sh("nft -f " + script, &out);
   unlink(script.c_str());
   ASSERT_EQ(rc, 0) << out;
-  // A new Proxier (podnetd restart) starts with a full resync.
+  // A new Proxier (podnetd restart) starts with a full resync, over the table it finds: the
+  // table is kept (same handle), not rebuilt, so new connections never see it half-made.
+  auto table_line = [&] {
+    std::string t = nft("-a list table ip podnet-svc");
+    return t.substr(0, t.find('\n'));  // "table ip podnet-svc { # handle N"
+  };
+  const std::string handle_before = table_line();
+  ASSERT_NE(handle_before.find("# handle"), std::string::npos) << handle_before;
   auto px = sys::run_in(*node_ns_, [] { return Proxier::open(); });
   ASSERT_TRUE(px);
   *proxier_ = std::move(*px);
   SyncStats st = sync({a});
   EXPECT_TRUE(st.full);
+  EXPECT_EQ(table_line(), handle_before) << "the full resync rebuilt the table";
   std::string table = nft("list table ip podnet-svc");
   EXPECT_EQ(table.find("10.96.0.99"), std::string::npos) << table;
   EXPECT_EQ(table.find("pick-99"), std::string::npos) << table;

@@ -36,12 +36,33 @@ namespace {
 const std::string kTableName(kTable);
 const std::string kTableRef = fmt::format("ip {}", kTable);
 
-Result<> apply_full(Proxier::State& st, Change& c) {
+// The structure text of a full sync over a table an earlier run left: its shared pick chains
+// (precreated_chain) stay as they are. nft 1.0.6 cannot add their rules once the maps they look
+// up come from the kernel, and their rules depend only on the cluster CIDR, checked here on
+// pick-1. Empty: use the full text (no table yet, or it was made for another CIDR).
+std::string text_over_existing(Proxier::State& st, const Change& c, const TableObjects& objs,
+                               const NodeInfo& node) {
+  std::unordered_set<std::string> have(objs.chains.begin(), objs.chains.end());
+  if (!objs.exists || !have.count("pick-1")) return {};
+  auto pick1 = st.nft.run(fmt::format("list chain {} pick-1", kTableRef));
+  if (!pick1 || pick1->find(fmt::format("saddr != {} ", node.cluster_cidr.masked().str())) ==
+                    std::string::npos)
+    return {};
+  std::vector<Chain> chains;
+  for (const auto& ch : c.add_chains)
+    if (!(precreated_chain(ch.name) && have.count(ch.name))) chains.push_back(ch);
+  return add_commands(c.add_sets, chains);
+}
+
+Result<> apply_full(Proxier::State& st, Change& c, const NodeInfo& node) {
   // 1. Structure: every wanted set and chain, rules rewritten; one transaction. If an existing
   // object cannot take its new definition, replace the whole structure atomically instead.
-  std::string text = fmt::format("add table {}\n{}", kTableRef, c.add_text);
+  auto before = list_table_objects(kFamilyIp, kTableName);
+  std::string kept = before ? text_over_existing(st, c, *before, node) : std::string();
+  std::string text = fmt::format("add table {}\n{}", kTableRef, kept.empty() ? c.add_text : kept);
   if (auto r = st.nft.run(text); !r) {
-    auto r2 = st.nft.run(fmt::format("add table {0}\ndelete table {0}\n{1}", kTableRef, text));
+    auto r2 = st.nft.run(
+        fmt::format("add table {0}\ndelete table {0}\nadd table {0}\n{1}", kTableRef, c.add_text));
     if (!r2) return std::unexpected(r.error().context("create service table"));
   }
   // 2. Elements: static maps flushed and refilled in one batch (no window without them).
@@ -84,7 +105,7 @@ Result<SyncStats> Proxier::sync(const Snapshot& wanted) {
   stats.services = c.services;
   stats.endpoints = c.endpoints;
   stats.changes = c.changes;
-  auto applied = c.full ? apply_full(*st_, c) : apply_diff(*st_, c);
+  auto applied = c.full ? apply_full(*st_, c, wanted.node) : apply_diff(*st_, c);
   if (!applied) {
     st_->rules.invalidate();  // the next sync starts over from a full resync
     return std::unexpected(applied.error());

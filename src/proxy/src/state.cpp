@@ -127,6 +127,8 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   c.add_text = add_commands(sets, chains);
   for (const auto& s : sets) c.keep_sets.push_back(s.name);
   for (const auto& ch : chains) c.keep_chains.push_back(ch.name);
+  c.add_sets = std::move(sets);
+  c.add_chains = std::move(chains);
   c.services = services_.size();
   c.endpoints = endpoints_;
   c.changes = c.elements.add.size() + chains.size() + sets.size();

@@ -21,6 +21,10 @@ struct Change {
   std::vector<std::string> remove_chains, remove_sets;  // 3. libnftables: what nothing needs now
   // Full sync only: every chain and set wanted; the applier removes others it finds.
   std::vector<std::string> keep_chains, keep_sets;
+  // Full sync only: what add_text was made of, so the applier can leave out the shared pick
+  // chains a table from an earlier run already holds (see precreated_chain).
+  std::vector<SetDef> add_sets;
+  std::vector<Chain> add_chains;
   std::vector<ConntrackFilter> conntrack;  // 4. UDP entries made stale
   size_t services = 0, endpoints = 0, changes = 0;
   bool empty() const {
