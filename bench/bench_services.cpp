@@ -4,7 +4,10 @@
 // namespaces; plus the kernel's own share (nft -f of only the map elements) to judge against.
 //
 //   bench_services [--sizes 100,1000,10000,30000] [--full] [--only podnet|iptables|nft]
-//                  [--rounds K] [--connects C] [--e2e]
+//                  [--rounds K] [--connects C] [--e2e] [--e2e-services N] [--e2e-only]
+//     --e2e       also end to end in a 2-node lab: apply -f of N Services (default 10000) until
+//                 the last answers, and a one-Service change, against kube-proxy's iptables
+//     --e2e-only  only that
 //     --full      also kube-proxy's nftables layout at 30000 (435 s measured earlier)
 //     --rounds K  one-service updates per size (median; default 7)
 //     --connects  measured connects per latency figure (default 1000)
@@ -28,6 +31,7 @@
 #include "podnet/testing/netns_fixture.hpp"
 #include "service_set.hpp"
 #include "service_topology.hpp"
+#include "services_e2e.hpp"
 #include "services_podnet.hpp"
 
 using namespace podnet::bench;
@@ -58,6 +62,7 @@ struct Options {
   bool full = false, e2e = false;
   std::string only;
   int rounds = 7, connects = 1000;
+  int e2e_services = 10000;
 };
 
 std::string tmp_file(const std::string& what) {
@@ -316,14 +321,6 @@ void print_tables(const std::vector<SizeResult>& res) {
   }
 }
 
-// TODO(issue 8, end to end): `podnetctl lab up` + one `podnetctl apply -f` of 10000 Services
-// until the last answers, against iptables-restore of the same rules; and a one-Service change
-// until it answers against kube-proxy's partial sync. Needs podnetd's proxy and
-// `podnetctl apply`, which are not wired yet.
-void run_e2e_lab() {
-  fmt::print("\n--e2e: not implemented yet (needs podnetd's service proxy and podnetctl apply)\n");
-}
-
 int run(const Options& o, const std::string& self) {
   bool want_pn = o.only.empty() || o.only == "podnet";
   bool want_ipt = o.only.empty() || o.only == "iptables";
@@ -408,7 +405,11 @@ int run(const Options& o, const std::string& self) {
     results.push_back(std::move(res));
   }
   print_tables(results);
-  if (o.e2e) run_e2e_lab();
+  if (o.e2e) {
+    // podnetctl sits next to this binary's directory in the build tree.
+    std::string dir = self.substr(0, self.rfind('/'));
+    run_e2e_lab(dir + "/../apps/podnetctl/podnetctl", kIptRestore, o.e2e_services);
+  }
   return 0;
 }
 
@@ -439,6 +440,12 @@ int main(int argc, char** argv) {
         o.full = true;
       } else if (a == "--e2e") {
         o.e2e = true;
+      } else if (a == "--e2e-only") {
+        o.e2e = true;
+        o.sizes.clear();
+      } else if (a == "--e2e-services") {
+        o.e2e = true;
+        o.e2e_services = std::max(1, std::stoi(next()));
       } else if (a == "--only") {
         o.only = next();
         if (o.only != "podnet" && o.only != "iptables" && o.only != "nft")
