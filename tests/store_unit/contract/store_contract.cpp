@@ -421,13 +421,29 @@ TEST_P(StoreContract, KeepAliveHoldsTheLease) {
   auto lease = store_->grant_lease(2s);
   ASSERT_TRUE(lease);
   ASSERT_TRUE(store_->put("/podnet/subnets/kept", "node-a", *lease));
-  auto until = std::chrono::steady_clock::now() + 4s;
-  while (std::chrono::steady_clock::now() < until) {
+  // A control lease granted after it with the same TTL and never renewed: once the store has
+  // expired the control's key (its delete event), the kept lease's own TTL has run out too,
+  // so its key is there only thanks to the keep-alives. No clock decides it.
+  auto control = store_->grant_lease(2s);
+  ASSERT_TRUE(control);
+  auto r = store_->put("/podnet/subnets/control", "node-b", *control);
+  ASSERT_TRUE(r);
+  auto w = store_->watch("/podnet/subnets/control", *r);
+  ASSERT_TRUE(w);
+  bool expired = false;
+  for (auto end = std::chrono::steady_clock::now() + 30s;
+       !expired && std::chrono::steady_clock::now() < end;) {
     auto ttl = store_->keep_alive(*lease);
     ASSERT_TRUE(ttl) << ttl.error().message;
     EXPECT_GE(ttl->count(), 2);
-    std::this_thread::sleep_for(400ms);
+    // Renewing every 400 ms leaves a 2 s lease five chances; the wait is for the control's
+    // expiry, which also drives the sqlite watcher's reaping.
+    auto ev = (*w)->next(400ms);
+    ASSERT_TRUE(ev) << ev.error().message;
+    for (const auto& e : ev->events) expired |= e.type == Type::del;
   }
+  ASSERT_TRUE(expired) << "the control lease never expired";
+  EXPECT_FALSE(*store_->get("/podnet/subnets/control"));
   EXPECT_TRUE(*store_->get("/podnet/subnets/kept"));
   ASSERT_TRUE(store_->revoke(*lease));
   EXPECT_FALSE(*store_->get("/podnet/subnets/kept"));
