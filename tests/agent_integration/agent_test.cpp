@@ -438,7 +438,14 @@ TEST_F(AgentTest, WaitsForTheUnderlayInterface) {
                            "ip -n {0} link set ul7 up && ip -n {0} link set ul7p up",
                            ns)),
             0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // podnetd has seen the link (it logs the new reason for waiting) and still waits for it.
+  EXPECT_TRUE(AgentCluster::eventually(
+      [&] {
+        return has(slurp(c_->node(0).log()),
+                   "waiting for the underlay: underlay interface ul7 has no IPv4 address");
+      },
+      10000))
+      << slurp(c_->node(0).log());
   EXPECT_TRUE(c_->subnet(0).empty()) << "no address yet: still waiting";
   ASSERT_EQ(sh(fmt::format("ip -n {} addr add 10.1.7.1/24 dev ul7", ns)), 0);
   EXPECT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(0).empty(); }, 10000));

@@ -143,8 +143,14 @@ TEST_F(LabTest, DownAfterKill9AndWithoutLabJson) {
     if (p["role"] == "podnetd" && p["node"] == "lxb002") agent = p["pid"];
   ASSERT_GT(agent, 0);
   ASSERT_EQ(::kill(agent, SIGKILL), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto status = ctl("lab status");
+  // Until it is reaped the process still exists: wait for status to see it gone.
+  CtlRun status;
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+    status = ctl("lab status");
+    if (status.out.find(fmt::format("{} DEAD", agent)) != std::string::npos) break;
+  }
   EXPECT_NE(status.rc, 0) << status.out;
   EXPECT_NE(status.out.find(fmt::format("{} DEAD", agent)), std::string::npos) << status.out;
 

@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "podnet/cluster/deployment.hpp"
 #include "podnet/cluster/objects.hpp"
+#include "podnet/common/log.hpp"
 #include "podnet/lab/kubelet.hpp"
 #include "podnet/store/store.hpp"
 #include "podnet/testing/netns_fixture.hpp"
@@ -29,13 +31,16 @@ class ControllerTest : public ::testing::Test {
       n.podCIDR = *net::Prefix::parse("192.168." + ip.substr(7) + ".0/24");
       ASSERT_TRUE(store_->put(cluster::node_key(name), cluster::to_json(n).dump()).has_value());
     }
+    // The controller's debug log, for its "pass done at revision R" lines.
+    ASSERT_TRUE(log::set_file(dir_ + "/controller.log"));
     thread_ = std::thread([this] {
       (void)lab::controller_loop({url_, std::chrono::milliseconds(200)}, stop_);
     });
   }
   void TearDown() override {
     stop_ = true;
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    (void)log::set_file("");
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -53,14 +58,30 @@ class ControllerTest : public ::testing::Test {
       out.push_back(*cluster::pod_from_json(nlohmann::json::parse(kv.value)));
     return out;
   }
-  // Waits until there are n pods (and they stay n for a moment: no overshoot).
+  // The newest revision a finished controller pass had read (0: none yet).
+  store::Revision last_pass() const {
+    std::ifstream f(dir_ + "/controller.log");
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string needle = "pass done at revision ";
+    store::Revision last = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+      last = std::max<store::Revision>(last, std::stoll(text.substr(pos + needle.size())));
+    return last;
+  }
+  // Waits until there are n pods and then for a controller pass that read the store at least
+  // as new as that listing: whatever that pass would add or remove (an overshoot) has been
+  // written by then, so the pods returned are the settled ones.
   std::vector<cluster::Pod> wait_pods(size_t n) {
-    for (int i = 0; i < 100; ++i) {
-      if (pods().size() == n) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        if (auto p = pods(); p.size() == n) return p;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < end) {
+      auto list = store_->list(cluster::pods_prefix);
+      if (list && list->items.size() == n) {
+        while (last_pass() < list->revision && std::chrono::steady_clock::now() < end)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the log
+        EXPECT_GE(last_pass(), list->revision) << "no controller pass after the pods settled";
+        return pods();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return pods();
   }

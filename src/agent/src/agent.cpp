@@ -633,11 +633,14 @@ int Agent::run() {
   // The underlay may come later than podnetd at boot (a link renamed or addressed by the
   // network service): wait for it, not ready meanwhile, instead of exiting.
   auto ul = read_underlay(*nl_, o_.iface, o_.ip);
+  std::string last_reason;
   for (auto last_log = Clock::time_point{}; !ul && underlay_pending(ul.error());
        ul = read_underlay(*nl_, o_.iface, o_.ip)) {
-    if (Clock::now() - last_log >= 30s) {
+    // Repeated every 30 s, and at once when the reason changes (the link came, no address yet).
+    if (Clock::now() - last_log >= 30s || ul.error().message != last_reason) {
       log::warn("waiting for the underlay: {}", ul.error().message);
       last_log = Clock::now();
+      last_reason = ul.error().message;
     }
     if (wait_or_signal(500ms)) return 0;
   }

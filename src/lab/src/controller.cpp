@@ -18,17 +18,20 @@ namespace {
 // The objects under a prefix; an entry that does not parse is left out (one bad object must
 // not stop the controller), with a debug line.
 template <typename T, typename FromJson>
-Result<std::vector<T>> list_objects(store::Store& s, std::string_view prefix, FromJson from_json) {
+Result<std::vector<T>> list_objects(store::Store& s, std::string_view prefix, FromJson from_json,
+                                    store::Revision* revision = nullptr) {
   auto list = PODNET_TRY(s.list(prefix));
+  if (revision) *revision = list.revision;
   auto parsed = parse_listing<T>(list.items, from_json);
   for (const auto& b : parsed.bad) log::debug("skip {}", b);
   return std::move(parsed.items);
 }
 
 Result<> reconcile(store::Store& s, std::mt19937& rng) {
+  store::Revision seen = 0;  // the first listing's: everything this pass read is at least that new
   auto deployments = PODNET_TRY(list_objects<cluster::Deployment>(
       s, cluster::deployments_prefix,
-      [](const auto& j) { return cluster::deployment_from_json(j); }));
+      [](const auto& j) { return cluster::deployment_from_json(j); }, &seen));
   auto pods = PODNET_TRY(list_objects<cluster::Pod>(
       s, cluster::pods_prefix, [](const auto& j) { return cluster::pod_from_json(j); }));
   auto nodes = PODNET_TRY(list_objects<cluster::Node>(
@@ -52,6 +55,9 @@ Result<> reconcile(store::Store& s, std::mt19937& rng) {
     else if (r->succeeded)
       log::info("created pod {}/{} on {} for deployment {}", p.ns, p.name, p.node, p.owner);
   }
+  // Lets a reader (tests) know that every change up to `seen` has been acted on.
+  log::debug("pass done at revision {}: {} deployment(s), {} pod(s), {} created, {} deleted", seen,
+             deployments.size(), pods.size(), plan.create.size(), plan.remove.size());
   return {};
 }
 
