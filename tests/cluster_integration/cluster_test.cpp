@@ -32,20 +32,22 @@ struct PodRow {
 
 class ClusterTest : public LabTest {
  protected:
-  // get nodes: name -> (IP, PODS)
+  // get nodes: name -> (IP, PODS). Rows are told by their shape, not their place: stderr (an
+  // etcd client's plain-HTTP warning) may come first.
   std::map<std::string, std::pair<std::string, std::string>> nodes() const {
     std::map<std::string, std::pair<std::string, std::string>> out;
     auto rows = table("get nodes");
-    for (size_t i = 1; i < rows.size(); ++i)
-      if (rows[i].size() == 3) out[rows[i][0]] = {rows[i][1], rows[i][2]};
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (rows[i].size() == 3 && rows[i][0] != "NAME") out[rows[i][0]] = {rows[i][1], rows[i][2]};
     return out;
   }
   // get pods -o wide: NAME READY STATUS RESTARTS AGE IP NODE
   std::vector<PodRow> pods() const {
     std::vector<PodRow> out;
     auto rows = table("get pods -o wide");
-    for (size_t i = 1; i < rows.size(); ++i)
-      if (rows[i].size() == 7) out.push_back({rows[i][0], rows[i][5], rows[i][6]});
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (rows[i].size() == 7 && rows[i][0] != "NAME")
+        out.push_back({rows[i][0], rows[i][5], rows[i][6]});
     return out;
   }
   // Routes podnetd programmed on a node (proto 80), one destination per entry.
@@ -162,7 +164,15 @@ TEST_F(ClusterTest, OverlayCarries1400ByteDfPingsAndBulkTcpWithoutRetransmitStor
       fmt::format("ip netns exec {} taskset -c 0 timeout 60 nc -d -l -p 9200 > /dev/null",
                   lab_ + "-pod-" + b.name);
   std::thread receiver([&] { sh(sink); });
-  std::this_thread::sleep_for(300ms);
+  // The sender starts once the receiver listens (a refused connect would fail the transfer).
+  bool listening = false;
+  for (auto end = std::chrono::steady_clock::now() + 30s;
+       !listening && std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(50ms)) {
+    std::string ss;
+    sh(fmt::format("ip netns exec {}-pod-{} ss -Hltn 'sport = :9200'", lab_, b.name), &ss);
+    listening = !ss.empty();
+  }
+  EXPECT_TRUE(listening) << "nc never listened on 9200 in " << b.name;
   auto send = ctl(fmt::format(
       "exec {} -- taskset -c 0 sh -c 'head -c 67108864 /dev/zero | nc -N -w 10 {} 9200'", a.name,
       b.ip));
@@ -230,12 +240,36 @@ TEST_F(ClusterTest, EtcdDownFor30sTrafficFlowsAndAgentsCatchUp) {
     if (k == std::string::npos) k = raw.size();
     cmd += "'" + raw.substr(i, k - i) + "' ";
   }
+  // Each podnetd's log from here on: its first failed lease renewal shows it has noticed the
+  // outage (renewals come every TTL/3, 10 s in the lab).
+  std::map<std::string, std::pair<std::string, std::uintmax_t>> agent_logs;  // node -> (log, size)
+  for (const auto& proc : j["processes"])
+    if (proc["role"] == "podnetd") {
+      const std::string log = proc["log"].get<std::string>();
+      agent_logs[proc["node"].get<std::string>()] = {log, std::filesystem::file_size(log)};
+    }
+  ASSERT_EQ(agent_logs.size(), before.size()) << j.dump();
+  auto all_noticed = [&] {
+    for (const auto& [node, log] : agent_logs) {
+      std::ifstream in(log.first);
+      in.seekg(static_cast<std::streamoff>(log.second));
+      std::string since((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (since.find("lease renewal (will retry)") == std::string::npos) return false;
+    }
+    return true;
+  };
   ASSERT_EQ(::kill(etcd_pid, SIGKILL), 0);
 
-  // 30 s without the store: pods keep talking across nodes the whole time.
-  const auto until = std::chrono::steady_clock::now() + 30s;
-  int rounds = 0;
-  while (std::chrono::steady_clock::now() < until) {
+  // At least 30 s without the store, and at least one round after every agent has noticed
+  // that the store is gone: pods keep talking across nodes the whole time. The 2 s between
+  // rounds lets the outage last on purpose.
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + 30s, give_up = start + 120s;
+  bool noticed = false;
+  int rounds_after_noticed = 0;
+  while (std::chrono::steady_clock::now() < give_up &&
+         (std::chrono::steady_clock::now() < until || rounds_after_noticed == 0)) {
+    const bool noticed_before_round = noticed = noticed || all_noticed();
     for (size_t i = 0; i < p.size(); ++i) {
       const auto& a = p[i];
       const auto& b = p[(i + 1) % p.size()];
@@ -243,10 +277,11 @@ TEST_F(ClusterTest, EtcdDownFor30sTrafficFlowsAndAgentsCatchUp) {
       EXPECT_EQ(ping.rc, 0) << "during the outage, " << a.name << " -> " << b.ip << ": "
                             << ping.out;
     }
-    ++rounds;
+    rounds_after_noticed += noticed_before_round;
     std::this_thread::sleep_for(2s);
   }
-  EXPECT_GT(rounds, 3);
+  EXPECT_TRUE(noticed) << "not every podnetd logged a failed lease renewal during the outage";
+  EXPECT_GE(rounds_after_noticed, 1);
 
   // etcd back with its data; a change made right away (a new node appears, as if joining
   // while the agents were still reconnecting) reaches every node's kernel.

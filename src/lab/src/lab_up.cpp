@@ -110,7 +110,8 @@ Result<> start_etcd(LabState& s) {
                             p.log("etcd")}));
   const ProcessRecord etcd = s.processes.back();
   LabState probe = s;
-  probe.store_url += "?timeout_ms=500";
+  probe.store_url +=
+      probe.store_url.find('?') == std::string::npos ? "?timeout_ms=500" : "&timeout_ms=500";
   const auto deadline = Clock::now() + 20s;
   while (true) {
     auto r = with_lab_store(probe, [](store::Store& st) { return st.get(cluster::config_key); });
