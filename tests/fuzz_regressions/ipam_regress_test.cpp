@@ -17,12 +17,11 @@ cni::NetConf net_of(const std::string& text) {
 // The network name and ipam.dataDir become a directory path: with a NUL the kernel would
 // see a shorter path ("ab\u0000c" → dataDir/ab, another network's allocations).
 TEST(FuzzRegressIpamConfig, NulInNetworkNameOrDataDirIsRejected) {
-  auto name = net_of(R"({"cniVersion":"1.0.0","name":"ab\u0000c","type":"podnet",
+  // The network name is refused already by the config parser (libcni's name rule), code 7.
+  auto name = cni::parse_netconf(R"({"cniVersion":"1.0.0","name":"ab\u0000c","type":"podnet",
       "ipam":{"type":"podnet-ipam","ranges":[[{"subnet":"10.1.0.0/24"}]]}})");
-  auto loc = ipam::parse_location(name);
-  ASSERT_FALSE(loc);
-  EXPECT_EQ(loc.error().code, cni::Code::invalid_config);
-  EXPECT_FALSE(ipam::parse_ipam_config(name, {}));
+  ASSERT_FALSE(name);
+  EXPECT_EQ(name.error().code, cni::Code::invalid_config);
 
   auto dir = net_of(R"({"cniVersion":"1.0.0","name":"ab","type":"podnet",
       "ipam":{"type":"podnet-ipam","dataDir":"/run/x\u0000/y","ranges":[[{"subnet":"10.1.0.0/24"}]]}})");

@@ -50,7 +50,8 @@ Result<> check_store_file(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return fail_errno(fmt::format("stat {}", path));
-    (void)PODNET_TRY(open_owned_file(path, O_RDWR));
+    if (auto f = open_owned_file(path, O_RDWR); !f)
+      return std::unexpected(f.error().context("store file " + path));
     return {};
   }
   const auto slash = path.rfind('/');

@@ -152,6 +152,10 @@ Result<bool> ServiceStore::remove(std::string_view ns, std::string_view name) {
   return n > 0;
 }
 
+namespace {
+constexpr size_t kReadByKeyUpTo = 64;
+}  // namespace
+
 Result<BulkResult> ServiceStore::apply_many(std::vector<Service> services) {
   BulkResult out;
   out.applied.resize(services.size());
@@ -168,10 +172,19 @@ Result<BulkResult> ServiceStore::apply_many(std::vector<Service> services) {
   std::vector<size_t> pending(services.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   for (int attempt = 0; attempt < kAttempts && !pending.empty(); ++attempt) {
-    // One read of everything, then every choice in memory.
-    auto svcs = PODNET_TRY(st_.list(cluster::services_prefix));
+    // One read of everything, then every choice in memory; a few Services (a one-object
+    // apply against a store of 10000) are read by key instead, so a small change costs what it
+    // touches, not what the store holds.
+    std::vector<store::KeyValue> current;
+    if (pending.size() <= kReadByKeyUpTo) {
+      for (size_t i : pending)
+        if (auto kv = PODNET_TRY(st_.get(cluster::service_key(services[i].ns, services[i].name))))
+          current.push_back(std::move(*kv));
+    } else {
+      current = std::move(PODNET_TRY(st_.list(cluster::services_prefix)).items);
+    }
     std::unordered_map<std::string, const store::KeyValue*> by_key;
-    for (const auto& kv : svcs.items) by_key.emplace(kv.key, &kv);
+    for (const auto& kv : current) by_key.emplace(kv.key, &kv);
     Known known(config_);
     // ClusterIPs are read only when some Service is new (re-applying a large file then reads
     // half as much); a choice made without them that collides fails its compare and the next
