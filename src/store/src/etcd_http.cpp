@@ -77,7 +77,10 @@ Http::Http(EtcdOptions opts) : opts_(std::move(opts)) {
   if (!opts_.tls)
     for (const auto& ep : opts_.endpoints)
       if (!is_loopback_host(ep.host)) {
-        log::warn("etcd {}: plain HTTP to a host that is not loopback (insecure=1): the "
+        // Only reached with an explicit insecure=1 (opening refuses otherwise): the operator
+        // chose it, so it is said once at info level (podnetd's log) rather than as a warning
+        // on every podnetctl command of an etcd lab, whose store sits on a private switch.
+        log::info("etcd {}: plain HTTP to a host that is not loopback (insecure=1): the "
                   "cluster's data{} cross the network in clear",
                   endpoint_name(size_t(&ep - opts_.endpoints.data())),
                   opts_.user.empty() ? "" : " and the etcd password");
