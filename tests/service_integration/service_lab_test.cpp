@@ -474,5 +474,50 @@ TEST_F(ServiceLab, InspectServiceShowsKernelStateAndMissingElements) {
   EXPECT_EQ(ctl("inspect service web -o yaml", &out), 2) << out;
 }
 
+TEST_F(ServiceLab, MultiportAndUpAndDownRepeatedly) {
+  auto pods = deploy("web", 2);
+  ASSERT_EQ(pods.size(), 2u);
+  // Two TCP ports on one Service, both to the pods' port 80.
+  apply(nlohmann::json{{"apiVersion", "v1"},
+                       {"kind", "Service"},
+                       {"metadata", {{"name", "multi"}}},
+                       {"spec",
+                        {{"selector", {{"app", "web"}}},
+                         {"ports",
+                          {{{"name", "http"}, {"port", 80}, {"targetPort", 80}},
+                           {{"name", "alt"}, {"port", 8080}, {"targetPort", 80}}}}}}}
+            .dump());
+  const std::string ip = cluster_ip("multi");
+  ASSERT_FALSE(ip.empty());
+  for (int port : {80, 8080})
+    EXPECT_FALSE(answering_pod(curl_until("--node lxb002", fmt::format("http://{}:{}", ip, port)))
+                     .empty())
+        << "port " << port;
+
+  // A Service created and deleted five times answers each time it exists and stops each time
+  // it is gone.
+  std::string fip;
+  for (int round = 0; round < 5; ++round) {
+    ctl_ok("create service clusterip flap --tcp=80");
+    // The Service selects app=flap: point it at the web pods instead.
+    auto j = service_json("flap");
+    ASSERT_TRUE(j.is_object());
+    j["spec"]["selector"] = {{"app", "web"}};
+    apply(j.dump());
+    fip = cluster_ip("flap");
+    EXPECT_FALSE(answering_pod(curl_until("--node lxb001", "http://" + fip)).empty())
+        << "round " << round;
+    ctl_ok("delete service flap");
+    bool gone = false;
+    for (auto end = Clock::now() + 30s; !gone && Clock::now() < end;) {
+      int rc = 0;
+      curl("--node lxb001", "http://" + fip, &rc, 1);
+      gone = rc != 0;
+    }
+    EXPECT_TRUE(gone) << "round " << round << ": " << fip << " still answers after delete";
+  }
+  for (const auto& n : kNodes) EXPECT_EQ(svc_table(n).find(fip + " "), std::string::npos) << n;
+}
+
 }  // namespace
 }  // namespace podnet::testing
