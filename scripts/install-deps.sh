@@ -5,6 +5,7 @@ PKGS=(
   build-essential cmake pkg-config clang
   libnl-route-3-dev libmnl-dev libnftables-dev libnftnl-dev libnetfilter-conntrack-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
+  libyaml-cpp-dev libssl-dev  # podnetctl apply -f (YAML); bench_services (kube-proxy chain-name hashes)
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iputils-ping netcat-openbsd curl nftables iptables conntrack iperf3 procps psmisc util-linux
   containernetworking-plugins podman runc busybox-static
