@@ -21,10 +21,14 @@ std::string escape_label(std::string_view v) {
 }
 
 namespace {
+void header(std::string& out, std::string_view name, std::string_view type,
+            std::string_view help) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
+}
 void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
             std::string_view value, std::string_view labels = {}) {
-  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n{0}{3} {4}\n", name,
-                 help, type, labels, value);
+  header(out, name, type, help);
+  fmt::format_to(std::back_inserter(out), "{}{} {}\n", name, labels, value);
 }
 std::string num(uint64_t v) {
   return std::to_string(v);
@@ -35,14 +39,11 @@ std::string num(double v) {
 
 void render_proxy(std::string& out, const ProxyMetrics& p, const std::string& node,
                   const std::string& lbl) {
-  auto head = [&](std::string_view name, std::string_view type, std::string_view help) {
-    fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
-  };
-  head("podnet_proxy_sync_duration_seconds", "histogram",
+  header(out, "podnet_proxy_sync_duration_seconds", "histogram",
        "Service rule syncs: full (first, after a failure) or partial (the difference).");
   p.sync_full.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"full\"");
   p.sync_partial.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"partial\"");
-  head("podnet_proxy_programming_latency_seconds", "histogram",
+  header(out, "podnet_proxy_programming_latency_seconds", "histogram",
        "From a service or pod change reaching podnetd to its rules being in place.");
   p.programming.render(out, "podnet_proxy_programming_latency_seconds", node);
   metric(out, "podnet_proxy_services", "gauge", "Service ports programmed.", num(p.services), lbl);
