@@ -18,6 +18,8 @@ struct Api {
   decltype(&nft_ctx_get_output_buffer) get_output = nullptr;
   decltype(&nft_ctx_get_error_buffer) get_error = nullptr;
   decltype(&nft_run_cmd_from_buffer) run = nullptr;
+  decltype(&nft_ctx_output_get_flags) get_flags = nullptr;
+  decltype(&nft_ctx_output_set_flags) set_flags = nullptr;
 };
 
 Result<const Api*> api() {
@@ -39,7 +41,9 @@ Result<const Api*> api() {
               sym(a.buffer_error, "nft_ctx_buffer_error") &&
               sym(a.get_output, "nft_ctx_get_output_buffer") &&
               sym(a.get_error, "nft_ctx_get_error_buffer") &&
-              sym(a.run, "nft_run_cmd_from_buffer");
+              sym(a.run, "nft_run_cmd_from_buffer") &&
+              sym(a.get_flags, "nft_ctx_output_get_flags") &&
+              sym(a.set_flags, "nft_ctx_output_set_flags");
     if (!ok) load_error = "libnftables.so.1 lacks an expected symbol";
     return ok;
   }();
@@ -79,6 +83,12 @@ Result<std::string> NftContext::run(std::string_view commands) {
         Error{err, fmt::format("nftables: {}", first.empty() ? "command failed" : first)});
   }
   return out;
+}
+
+Result<> NftContext::show_handles() {
+  const Api* a = PODNET_TRY(api());
+  a->set_flags(ctx_.get(), a->get_flags(ctx_.get()) | NFT_CTX_OUTPUT_HANDLE);
+  return {};
 }
 
 }  // namespace podnet::nft

@@ -19,6 +19,9 @@ class NftContext {
   // Returns what nft printed (list output). Errors carry nft's own message.
   Result<std::string> run(std::string_view commands);
 
+  // List output ends each rule and chain with "# handle N" (as `nft -a`).
+  Result<> show_handles();
+
  private:
   struct Free {
     void operator()(nft_ctx* c) const;

@@ -1,0 +1,167 @@
+// The podnet-trace table's text and the reading of nft's ruleset listing.
+#include <charconv>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "podnet/probe/trace_rules.hpp"
+
+namespace podnet::probe {
+
+namespace {
+std::string table_ref() {
+  return fmt::format("{} {}", kTraceTableFamily, kTraceTableName);
+}
+
+// The rule bodies that set nftrace on the probe's packets, as seen in any namespace.
+std::vector<std::string> match_rules(const ProbeMatch& m) {
+  std::vector<std::string> r;
+  uint16_t p = m.port;
+  switch (m.protocol) {
+    case Protocol::tcp:
+      // The first SYN only (not a retransmission, nor the ACK that completes the handshake),
+      // and the SYN-ACK or RST back.
+      r.push_back(fmt::format(
+          "tcp sport {} tcp flags & (syn | ack) == syn limit rate 1/hour burst 1 packets", p));
+      r.push_back(fmt::format("tcp dport {} tcp flags & (syn | rst) != 0", p));
+      break;
+    case Protocol::udp:
+      r.push_back(fmt::format("udp sport {}", p));
+      r.push_back(fmt::format("udp dport {}", p));
+      break;
+    case Protocol::icmp:
+      r.push_back(fmt::format("icmp type {{ echo-request, echo-reply }} icmp id {}", p));
+      r.push_back(fmt::format("icmpv6 type {{ echo-request, echo-reply }} icmpv6 id {}", p));
+      break;
+  }
+  // ICMP errors quoting the probe: the quoted packet's source port (or echo id, 4 bytes further)
+  // follows the 8-byte ICMP header and the quoted IP header (20 bytes IPv4, 40 IPv6).
+  unsigned extra = m.protocol == Protocol::icmp ? 32 : 0;
+  r.push_back(fmt::format("icmp type {{ destination-unreachable, time-exceeded }} @th,{},16 {}",
+                          224 + extra, p));
+  r.push_back(fmt::format(
+      "icmpv6 type {{ destination-unreachable, packet-too-big, time-exceeded }} @th,{},16 {}",
+      384 + extra, p));
+  return r;
+}
+}  // namespace
+
+std::string remove_table_commands() {
+  return fmt::format("add table {0}\ndelete table {0}\n", table_ref());
+}
+
+std::string delete_table_commands() {
+  return fmt::format("delete table {}\n", table_ref());
+}
+
+std::string trace_table_commands(const ProbeMatch& m) {
+  std::string t = table_ref();
+  std::string out = remove_table_commands();
+  out += fmt::format("add table {}\n", t);
+  // -350: before conntrack (-200), DNAT (-100) and every filter, so the first event of each
+  // namespace shows the packet as it arrived or was sent.
+  for (auto [chain, hook] :
+       {std::pair{"mark-prerouting", "prerouting"}, {"mark-output", "output"}}) {
+    out += fmt::format("add chain {} {} {{ type filter hook {} priority -350; policy accept; }}\n",
+                       t, chain, hook);
+    for (const auto& rule : match_rules(m))
+      out += fmt::format("add rule {} {} {} meta nftrace set 1\n", t, chain, rule);
+  }
+  // Empty chains after everything else (NAT is at 100): their policy events say the packet got
+  // that far, with its addresses after DNAT and masquerade.
+  for (auto hook : {"input", "forward", "postrouting"})
+    out +=
+        fmt::format("add chain {} seen-{} {{ type filter hook {} priority 500; policy accept; }}\n",
+                    t, hook, hook);
+  return out;
+}
+
+const std::string* RulesetIndex::rule_text(const std::string& family, const std::string& table,
+                                           const std::string& chain, uint64_t handle) const {
+  auto it = rules.find({family, table, chain, handle});
+  return it == rules.end() ? nullptr : &it->second;
+}
+
+Hook RulesetIndex::hook_of(const std::string& family, const std::string& table,
+                           const std::string& chain) const {
+  auto it = base_chains.find({family, table, chain});
+  return it == base_chains.end() ? Hook::unknown : it->second;
+}
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> words(std::string_view s) {
+  std::vector<std::string> w;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ') ++j;
+    if (j > i) w.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return w;
+}
+
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
+}
+}  // namespace
+
+RulesetIndex parse_ruleset(std::string_view listing) {
+  RulesetIndex idx;
+  // Blocks: table (depth 1) > chain/set/map/... (depth 2). Only chains hold rules.
+  std::string family, table, chain;
+  int depth = 0;
+  bool in_chain = false;
+  size_t pos = 0;
+  while (pos < listing.size()) {
+    size_t nl = listing.find('\n', pos);
+    std::string_view line =
+        trim(listing.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    pos = nl == std::string_view::npos ? listing.size() : nl + 1;
+    if (line.empty()) continue;
+    if (line == "}") {
+      if (depth > 0) --depth;
+      if (depth < 2) in_chain = false;
+      continue;
+    }
+    auto w = words(line);
+    bool opens = line.find('{') != std::string_view::npos;
+    if (depth == 0 && w.size() >= 3 && w[0] == "table" && opens) {
+      family = w[1];
+      table = unquote(w[2]);
+      depth = 1;
+      continue;
+    }
+    if (depth == 1 && w.size() >= 2 && opens) {
+      // chain NAME {, set NAME {, map NAME {, flowtable NAME {, ...
+      in_chain = w[0] == "chain";
+      chain = in_chain ? unquote(w[1]) : "";
+      // A one-line block ("set s { ... }") closes on its own line.
+      if (line.back() != '}') depth = 2;
+      continue;
+    }
+    if (depth != 2 || !in_chain) continue;
+    if (w.size() >= 4 && w[0] == "type" && w[2] == "hook") {
+      idx.base_chains[{family, table, chain}] = hook_from_name(w[3]);
+      continue;
+    }
+    auto mark = line.rfind("# handle ");
+    if (mark == std::string_view::npos) continue;
+    std::string_view num = line.substr(mark + 9);
+    uint64_t handle = 0;
+    if (std::from_chars(num.data(), num.data() + num.size(), handle).ec != std::errc{}) continue;
+    idx.rules[{family, table, chain, handle}] = std::string(trim(line.substr(0, mark)));
+  }
+  return idx;
+}
+
+}  // namespace podnet::probe
