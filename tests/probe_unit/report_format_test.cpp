@@ -33,19 +33,29 @@ TraceEvent dnat_event() {
 
 TEST(FormatEvent, RuleLineHasHookRuleVerdictInterfacesAndPacket) {
   EXPECT_EQ(format_event(dnat_event()),
-            "prerouting  ip nat pre  rule #3: tcp dport 80 dnat to 10.0.1.3:8080 -> accept "
-            "iif=veth0  10.0.0.2:40000 > 10.96.0.10:80 tcp SYN");
+            "prerouting  10.0.0.2:40000 > 10.96.0.10:80 tcp SYN  iif=veth0  ip nat pre rule #3: "
+            "tcp dport 80 dnat to 10.0.1.3:8080 -> accept");
 }
 
 TEST(FormatEvent, PolicyLine) {
   TraceEvent e;
   e.family = "inet";
-  e.table = "podnet-trace";
-  e.chain = "seen-input";
+  e.table = "filter";
+  e.chain = "input";
   e.hook = Hook::input;
   e.kind = TraceEvent::Kind::policy;
-  e.verdict = "accept";
-  EXPECT_EQ(format_event(e), "input       inet podnet-trace seen-input  policy -> accept");
+  e.verdict = "drop";
+  EXPECT_EQ(format_event(e), "input        inet filter input policy -> drop");
+}
+
+TEST(FormatEvent, OwnChainsSayOnlyWhereThePacketWas) {
+  auto e = dnat_event();
+  e.table = "podnet-trace";
+  e.chain = "seen-forward";
+  e.hook = Hook::forward;
+  e.oif = "eth1";
+  EXPECT_EQ(format_event(e),
+            "forward     10.0.0.2:40000 > 10.96.0.10:80 tcp SYN  iif=veth0 oif=eth1");
 }
 
 TEST(FormatPacket, IcmpShowsTypeAndId) {
@@ -78,8 +88,8 @@ TEST(FormatReport, NamespacesInOrderWithEventsAnswerAndVerdict) {
             "  pod\n"
             "    (no trace events)\n"
             "  node\n"
-            "    > prerouting  ip nat pre  rule #3: tcp dport 80 dnat to 10.0.1.3:8080 -> accept "
-            "iif=veth0  10.0.0.2:40000 > 10.96.0.10:80 tcp SYN\n"
+            "    > prerouting  10.0.0.2:40000 > 10.96.0.10:80 tcp SYN  iif=veth0  ip nat pre rule "
+            "#3: tcp dport 80 dnat to 10.0.1.3:8080 -> accept\n"
             "  answer: SYN-ACK from 10.96.0.10\n"
             "  verdict: delivered (answer: SYN-ACK from 10.96.0.10)\n");
 }

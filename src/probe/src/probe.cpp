@@ -228,6 +228,14 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
   for (const auto& t : traced)
     for (const auto& r : t.raw) report.events.push_back(to_event(t, r));
   complete_events(report.events, spec.protocol, match.port);
+  // An unbound raw socket has no local address: the packet's own says what the kernel chose.
+  auto chosen = net::IpAddress::parse(report.source);
+  if (!chosen || chosen->is_unspecified())
+    for (const auto& e : report.events)
+      if (e.direction == Direction::request && !e.packet.src.empty()) {
+        report.source = e.packet.src;
+        break;
+      }
   report.verdict = assemble_verdict(report.events, report.answer);
   return report;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "podnet/probe/report.hpp"
+#include "podnet/probe/trace_rules.hpp"
 
 namespace podnet::probe {
 
@@ -183,7 +184,7 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
   std::erase_if(events, [](const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::rule && e.rule_handle == 0 && e.verdict == "continue")
       return true;
-    return e.kind == TraceEvent::Kind::policy && e.table == "podnet-trace" &&
+    return e.kind == TraceEvent::Kind::policy && e.table == kTraceTableName &&
            e.chain.starts_with("mark-");
   });
 }
@@ -326,6 +327,13 @@ std::string format_packet(const PacketView& p) {
 }
 
 std::string format_event(const TraceEvent& e) {
+  std::string line = fmt::format("{:<11}", to_string(e.hook));
+  if (std::string pkt = format_packet(e.packet); !pkt.empty()) line += " " + pkt;
+  if (!e.iif.empty()) line += "  iif=" + e.iif;
+  if (!e.oif.empty()) line += (e.iif.empty() ? "  oif=" : " oif=") + e.oif;
+  // podnet-trace's own chains only say where the packet was; other tables' events say who
+  // decided what.
+  if (e.table == kTraceTableName) return line;
   std::string what;
   switch (e.kind) {
     case TraceEvent::Kind::rule:
@@ -339,14 +347,7 @@ std::string format_event(const TraceEvent& e) {
       what = "policy";
       break;
   }
-  std::string ifs;
-  if (!e.iif.empty()) ifs += " iif=" + e.iif;
-  if (!e.oif.empty()) ifs += " oif=" + e.oif;
-  std::string line = fmt::format("{:<11} {} {} {}  {} -> {}{}", to_string(e.hook), e.family,
-                                 e.table, e.chain, what, e.verdict, ifs);
-  std::string pkt = format_packet(e.packet);
-  if (!pkt.empty()) line += "  " + pkt;
-  return line;
+  return fmt::format("{}  {} {} {} {} -> {}", line, e.family, e.table, e.chain, what, e.verdict);
 }
 
 std::string format_report(const ProbeReport& r) {
