@@ -287,5 +287,55 @@ TEST_F(ProbeTest, RemoveStaleTraceTable) {
   ASSERT_TRUE(remove_stale_trace_table(b_->path()));  // none: still fine
 }
 
+// Pod to pod on one node: the node's bridge switches the frame, so only the bridge-family trace
+// table sees it there.
+TEST(ProbeBridgeTest, BridgedHopIsSeenInTheNode) {
+  if (!testing::have_root()) {
+    if (std::getenv("CI")) FAIL() << "integration tests need root under CI";
+    GTEST_SKIP() << "needs root";
+  }
+  auto prefix = testing::unique_prefix("prb");
+  ScopedNetns node(prefix + "n"), p1(prefix + "p1"), p2(prefix + "p2");
+  auto ip = [&](const std::string& cmd) {
+    std::string out;
+    ASSERT_EQ(testing::sh("ip " + cmd, &out), 0) << cmd << ": " << out;
+  };
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link add br0 type bridge", node.name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set br0 up", node.name())));
+  int i = 2;
+  for (auto* pod : {&p1, &p2}) {
+    std::string host = fmt::format("vh{}", i);
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("link add {} netns {} type veth peer name eth0 netns {}",
+                                           host, node.name(), pod->name())));
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set {} master br0 up", node.name(), host)));
+    ASSERT_NO_FATAL_FAILURE(
+        ip(fmt::format("-n {} addr add 10.78.0.{}/24 dev eth0", pod->name(), i)));
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set eth0 up", pod->name())));
+    ++i;
+  }
+  auto srv = listen_in(p2.path(), "10.78.0.3", 8080);
+  ASSERT_TRUE(srv.valid());
+  ProbeSpec s;
+  s.source = {"pod1", p1.path()};
+  s.destination = "10.78.0.3";
+  s.port = 8080;
+  s.namespaces = {{"pod1", p1.path()}, {"node", node.path()}, {"pod2", p2.path()}};
+  auto r = run_probe(s);
+  ASSERT_TRUE(r) << r.error().message;
+  SCOPED_TRACE(format_report(*r));
+  EXPECT_TRUE(r->verdict.delivered);
+  EXPECT_EQ(r->verdict.where_ns, "pod2");
+  bool bridged = false;
+  for (const auto& e : r->events)
+    bridged = bridged || (e.ns == "node" && e.family == "bridge" && e.hook == Hook::forward &&
+                          e.iif == "vh2" && e.oif == "vh3" && e.direction == Direction::request);
+  EXPECT_TRUE(bridged);
+  for (auto* ns : {&node, &p1, &p2}) {
+    std::string out;
+    ns->sh("nft list tables", &out);
+    EXPECT_EQ(out.find("podnet-trace"), std::string::npos) << ns->name();
+  }
+}
+
 }  // namespace
 }  // namespace podnet::probe

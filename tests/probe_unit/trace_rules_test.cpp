@@ -12,10 +12,7 @@ bool has(const std::string& s, const std::string& part) {
 
 TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
   auto c = trace_table_commands({Protocol::tcp, 40000});
-  EXPECT_EQ(c.rfind("add table inet podnet-trace\ndelete table inet podnet-trace\nadd table inet "
-                    "podnet-trace\n",
-                    0),
-            0u);
+  EXPECT_EQ(c.rfind(remove_table_commands() + "add table inet podnet-trace\n", 0), 0u);
   EXPECT_TRUE(has(c,
                   "add chain inet podnet-trace mark-prerouting { type filter hook prerouting "
                   "priority -350; policy accept; }"));
@@ -25,6 +22,10 @@ TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
   EXPECT_TRUE(has(c, "tcp sport 40000 tcp flags & (syn | ack) == syn"));
   EXPECT_TRUE(has(c, "tcp dport 40000 tcp flags & (syn | rst) != 0 meta nftrace set 1"));
   EXPECT_TRUE(has(c, "@th,224,16 40000 meta nftrace set 1"));
+  EXPECT_TRUE(has(c,
+                  "add chain bridge podnet-trace mark-prerouting { type filter hook prerouting "
+                  "priority -350; policy accept; }"));
+  EXPECT_TRUE(has(c, "add rule bridge podnet-trace mark-prerouting tcp sport 40000"));
   for (auto hook : {"input", "forward", "postrouting"})
     EXPECT_TRUE(has(c, std::string("seen-") + hook + " { type filter hook " + hook +
                            " priority 500; policy accept; }"));
@@ -42,8 +43,10 @@ TEST(TraceTableCommands, UdpAndIcmpMatchTheirOwnKeys) {
 
 TEST(RemoveTableCommands, WorkWhetherOrNotTheTableExists) {
   EXPECT_EQ(remove_table_commands(),
-            "add table inet podnet-trace\ndelete table inet podnet-trace\n");
-  EXPECT_EQ(delete_table_commands(), "delete table inet podnet-trace\n");
+            "add table inet podnet-trace\ndelete table inet podnet-trace\n"
+            "add table bridge podnet-trace\ndelete table bridge podnet-trace\n");
+  EXPECT_EQ(delete_table_commands(),
+            "delete table inet podnet-trace\ndelete table bridge podnet-trace\n");
 }
 
 constexpr const char* kListing = R"(table ip nat { # handle 4

@@ -333,7 +333,7 @@ std::string format_event(const TraceEvent& e) {
   if (!e.oif.empty()) line += (e.iif.empty() ? "  oif=" : " oif=") + e.oif;
   // podnet-trace's own chains only say where the packet was; other tables' events say who
   // decided what.
-  if (e.table == kTraceTableName) return line;
+  if (e.table == kTraceTableName) return e.family == "bridge" ? line + "  (bridged)" : line;
   std::string what;
   switch (e.kind) {
     case TraceEvent::Kind::rule:

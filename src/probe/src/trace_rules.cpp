@@ -12,6 +12,9 @@ namespace {
 std::string table_ref() {
   return fmt::format("{} {}", kTraceTableFamily, kTraceTableName);
 }
+std::string bridge_table_ref() {
+  return fmt::format("bridge {}", kTraceTableName);
+}
 
 // The rule bodies that set nftrace on the probe's packets, as seen in any namespace.
 std::vector<std::string> match_rules(const ProbeMatch& m) {
@@ -47,32 +50,45 @@ std::vector<std::string> match_rules(const ProbeMatch& m) {
 }  // namespace
 
 std::string remove_table_commands() {
-  return fmt::format("add table {0}\ndelete table {0}\n", table_ref());
+  return fmt::format("add table {0}\ndelete table {0}\nadd table {1}\ndelete table {1}\n",
+                     table_ref(), bridge_table_ref());
 }
 
 std::string delete_table_commands() {
-  return fmt::format("delete table {}\n", table_ref());
+  return fmt::format("delete table {}\ndelete table {}\n", table_ref(), bridge_table_ref());
 }
 
 std::string trace_table_commands(const ProbeMatch& m) {
-  std::string t = table_ref();
   std::string out = remove_table_commands();
+  auto chain = [&](const std::string& t, std::string_view name, std::string_view hook,
+                   int priority) {
+    out += fmt::format("add chain {} {} {{ type filter hook {} priority {}; policy accept; }}\n", t,
+                       name, hook, priority);
+  };
+  auto marks = [&](const std::string& t, std::string_view name) {
+    for (const auto& rule : match_rules(m))
+      out += fmt::format("add rule {} {} {} meta nftrace set 1\n", t, name, rule);
+  };
+  std::string t = table_ref();
   out += fmt::format("add table {}\n", t);
   // -350: before conntrack (-200), DNAT (-100) and every filter, so the first event of each
   // namespace shows the packet as it arrived or was sent.
-  for (auto [chain, hook] :
+  for (auto [name, hook] :
        {std::pair{"mark-prerouting", "prerouting"}, {"mark-output", "output"}}) {
-    out += fmt::format("add chain {} {} {{ type filter hook {} priority -350; policy accept; }}\n",
-                       t, chain, hook);
-    for (const auto& rule : match_rules(m))
-      out += fmt::format("add rule {} {} {} meta nftrace set 1\n", t, chain, rule);
+    chain(t, name, hook, -350);
+    marks(t, name);
   }
   // Empty chains after everything else (NAT is at 100): their policy events say the packet got
   // that far, with its addresses after DNAT and masquerade.
   for (auto hook : {"input", "forward", "postrouting"})
-    out +=
-        fmt::format("add chain {} seen-{} {{ type filter hook {} priority 500; policy accept; }}\n",
-                    t, hook, hook);
+    chain(t, fmt::format("seen-{}", hook), hook, 500);
+  // Frames a bridge switches between its ports (pod to pod on one node) never reach the inet
+  // hooks: the bridge family marks and sees them.
+  std::string b = bridge_table_ref();
+  out += fmt::format("add table {}\n", b);
+  chain(b, "mark-prerouting", "prerouting", -350);
+  marks(b, "mark-prerouting");
+  chain(b, "seen-forward", "forward", 500);
   return out;
 }
 

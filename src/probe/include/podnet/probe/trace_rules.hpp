@@ -12,8 +12,8 @@
 
 namespace podnet::probe {
 
-// The table's family and name: podnet's, so a table of that name left by a crashed run is ours
-// to delete.
+// The tables' name (one inet table, one bridge table): podnet's, so a table of that name left by
+// a crashed run is ours to delete.
 inline constexpr std::string_view kTraceTableFamily = "inet";
 inline constexpr std::string_view kTraceTableName = "podnet-trace";
 
@@ -30,11 +30,12 @@ struct ProbeMatch {
 // exists or not), then creates the table: chains on prerouting and output at priority -350
 // (before conntrack, NAT and every filter) whose rules set `meta nftrace` on the probe, its
 // answer and ICMP errors quoting it, and empty chains late on input, forward and postrouting
-// whose policy events show where the packet went after NAT.
+// whose policy events show where the packet went after NAT; and a bridge-family table marking
+// and seeing frames a bridge switches (they never reach the inet hooks).
 std::string trace_table_commands(const ProbeMatch& m);
-// Deletes the table (fails when it does not exist).
+// Deletes the tables (fails when they do not exist).
 std::string delete_table_commands();
-// Deletes it if present (add+delete in one transaction).
+// Deletes them if present (add+delete in one transaction).
 std::string remove_table_commands();
 
 // What `nft -a list ruleset` says about rules and base chains.
