@@ -219,6 +219,51 @@ TEST_F(ProbeTest, MissingRouteIsNotDelivered) {
   EXPECT_EQ(r->answer.from, "10.77.1.1");
 }
 
+TEST_F(ProbeTest, Ipv6DeliveredAndMissingRoute) {
+  auto ip = [&](const std::string& cmd) {
+    std::string out;
+    ASSERT_EQ(testing::sh("ip " + cmd, &out), 0) << cmd << ": " << out;
+  };
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} addr add fd77:1::2/64 dev pa0 nodad", a_->name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} -6 route add default via fd77:1::1", a_->name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} addr add fd77:1::1/64 dev pm0 nodad", m_->name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} addr add fd77:2::1/64 dev pm1 nodad", m_->name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} addr add fd77:2::2/64 dev pb0 nodad", b_->name())));
+  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} -6 route add default via fd77:2::1", b_->name())));
+  ASSERT_EQ(m_->sh("sysctl -qw net.ipv6.conf.all.forwarding=1"), 0);
+  auto ns = sys::Netns::open(b_->path());
+  ASSERT_TRUE(ns);
+  auto fd = sys::run_in(*ns, []() -> int {
+    int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(8080);
+    inet_pton(AF_INET6, "fd77:2::2", &sa.sin6_addr);
+    if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(s, 4) < 0) return -1;
+    return s;
+  });
+  ASSERT_TRUE(fd && *fd >= 0);
+  UniqueFd srv(*fd);
+
+  auto r = run_probe(spec("fd77:2::2", 8080));
+  ASSERT_TRUE(r) << r.error().message;
+  SCOPED_TRACE(format_report(*r));
+  EXPECT_TRUE(r->verdict.delivered);
+  EXPECT_EQ(r->answer.kind, Answer::Kind::syn_ack);
+  EXPECT_EQ(r->verdict.where_ns, "b");
+  const auto* fwd = find(*r, "m", Hook::forward);
+  ASSERT_NE(fwd, nullptr);
+  EXPECT_EQ(fwd->packet.src, "fd77:1::2");
+
+  auto lost = run_probe(spec("fd77:3::3", 8080));
+  ASSERT_TRUE(lost) << lost.error().message;
+  SCOPED_TRACE(format_report(*lost));
+  EXPECT_FALSE(lost->verdict.delivered);
+  EXPECT_EQ(lost->verdict.where_ns, "m");
+  EXPECT_EQ(lost->answer.kind, Answer::Kind::icmp_error);
+  EXPECT_NE(find(*lost, "a", Hook::prerouting, Direction::icmp_error), nullptr);
+}
+
 TEST_F(ProbeTest, NoRouteAtTheSource) {
   std::string out;
   ASSERT_EQ(a_->sh("ip route del default", &out), 0) << out;

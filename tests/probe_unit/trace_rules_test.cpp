@@ -20,7 +20,9 @@ TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
                   "add chain inet podnet-trace mark-output { type filter hook output priority "
                   "-350; policy accept; }"));
   EXPECT_TRUE(has(c, "tcp sport 40000 tcp flags & (syn | ack) == syn"));
-  EXPECT_TRUE(has(c, "tcp dport 40000 tcp flags & (syn | rst) != 0 meta nftrace set 1"));
+  EXPECT_TRUE(has(c,
+                  "tcp dport 40000 tcp flags & (syn | rst) != 0 limit rate 1/hour burst 1 "
+                  "packets meta nftrace set 1"));
   EXPECT_TRUE(has(c, "@th,224,16 40000 meta nftrace set 1"));
   EXPECT_TRUE(has(c,
                   "add chain bridge podnet-trace mark-prerouting { type filter hook prerouting "

@@ -16,17 +16,20 @@ std::string bridge_table_ref() {
   return fmt::format("bridge {}", kTraceTableName);
 }
 
+// Matches once per rule (per namespace): a bucket of one packet refilled once an hour.
+constexpr std::string_view kFirstOnly = "limit rate 1/hour burst 1 packets";
+
 // The rule bodies that set nftrace on the probe's packets, as seen in any namespace.
 std::vector<std::string> match_rules(const ProbeMatch& m) {
   std::vector<std::string> r;
   uint16_t p = m.port;
   switch (m.protocol) {
     case Protocol::tcp:
-      // The first SYN only (not a retransmission, nor the ACK that completes the handshake),
-      // and the SYN-ACK or RST back.
-      r.push_back(fmt::format(
-          "tcp sport {} tcp flags & (syn | ack) == syn limit rate 1/hour burst 1 packets", p));
-      r.push_back(fmt::format("tcp dport {} tcp flags & (syn | rst) != 0", p));
+      // The first SYN and the first SYN-ACK or RST back only: not the ACK that completes the
+      // handshake, nor retransmissions (a SYN that waited for neighbour resolution is sent
+      // again after a second, and answered twice).
+      r.push_back(fmt::format("tcp sport {} tcp flags & (syn | ack) == syn {}", p, kFirstOnly));
+      r.push_back(fmt::format("tcp dport {} tcp flags & (syn | rst) != 0 {}", p, kFirstOnly));
       break;
     case Protocol::udp:
       r.push_back(fmt::format("udp sport {}", p));
