@@ -157,6 +157,11 @@ TEST_F(ProbeTest, DeliveredThroughARouter) {
   EXPECT_TRUE(r->verdict.delivered);
   EXPECT_EQ(r->answer.kind, Answer::Kind::syn_ack);
   EXPECT_EQ(r->verdict.where_ns, "b");
+  // In the order it happened: the SYN through a, m and b, the SYN-ACK back through m to a.
+  std::vector<std::string> crossings;
+  for (const auto& e : r->events)
+    if (crossings.empty() || crossings.back() != e.ns) crossings.push_back(e.ns);
+  EXPECT_EQ(crossings, (std::vector<std::string>{"a", "m", "b", "m", "a"}));
   const auto* fwd = find(*r, "m", Hook::forward);
   ASSERT_NE(fwd, nullptr);
   EXPECT_EQ(fwd->iif, "pm0");

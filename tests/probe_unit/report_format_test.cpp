@@ -82,14 +82,13 @@ ProbeReport sample() {
   return r;
 }
 
-TEST(FormatReport, NamespacesInOrderWithEventsAnswerAndVerdict) {
+TEST(FormatReport, EventsUnderTheirNamespaceThenSilentNamespacesAnswerAndVerdict) {
   EXPECT_EQ(format_report(sample()),
             "probe tcp 10.0.0.2:40000 -> 10.96.0.10:80\n"
-            "  pod\n"
-            "    (no trace events)\n"
             "  node\n"
             "    > prerouting  10.0.0.2:40000 > 10.96.0.10:80 tcp SYN  iif=veth0  ip nat pre rule "
             "#3: tcp dport 80 dnat to 10.0.1.3:8080 -> accept\n"
+            "  pod: no trace events\n"
             "  answer: SYN-ACK from 10.96.0.10\n"
             "  verdict: delivered (answer: SYN-ACK from 10.96.0.10)\n");
 }

@@ -18,6 +18,7 @@
 #include "podnet/probe/trace_rules.hpp"
 #include "podnet/sys/netns.hpp"
 #include "probe_socket.hpp"
+#include "trace_collector.hpp"
 #include "trace_monitor.hpp"
 
 namespace podnet::probe {
@@ -31,13 +32,13 @@ std::string label_of(const ProbeNamespace& n) {
   return n.label.empty() ? n.netns : n.label;
 }
 
-// One traced namespace: its trace table (removed when this ends, whatever happened) and monitor.
+// One traced namespace: its trace table (removed when this ends, whatever happened), and its own
+// trace socket when the collector (trace_collector.hpp) could not be set up.
 struct Traced {
   std::string label;
   sys::Netns ns;
   std::optional<TraceMonitor> monitor;
   bool table = false;
-  std::vector<RawTrace> raw;
   RulesetIndex rules;
   std::map<uint32_t, std::string> ifnames;
 
@@ -47,7 +48,6 @@ struct Traced {
         ns(std::move(o.ns)),
         monitor(std::move(o.monitor)),
         table(std::exchange(o.table, false)),
-        raw(std::move(o.raw)),
         rules(std::move(o.rules)),
         ifnames(std::move(o.ifnames)) {}
   Traced& operator=(Traced&&) = delete;
@@ -60,30 +60,26 @@ struct Traced {
   }
 };
 
-Result<> setup(Traced& t, const ProbeMatch& m) {
-  auto r = sys::run_in(t.ns, [&]() -> Result<TraceMonitor> {
-    auto mon = PODNET_TRY(TraceMonitor::open_here());
+Result<> setup(Traced& t, const ProbeMatch& m, bool own_monitor) {
+  auto r = sys::run_in(t.ns, [&]() -> Result<std::optional<TraceMonitor>> {
+    std::optional<TraceMonitor> mon;
+    if (own_monitor) mon.emplace(PODNET_TRY(TraceMonitor::open_here()));
     auto ctx = PODNET_TRY(nft::NftContext::create());
     PODNET_TRY_VOID(ctx.run(trace_table_commands(m)));
     return mon;
   });
   if (!r) return fail(r.error().context(fmt::format("trace in {} ({})", t.label, t.ns.path())));
-  t.monitor.emplace(std::move(*r));
+  t.monitor = std::move(*r);
   t.table = true;
   return {};
 }
 
 // Reads the rules' text and the interfaces' names, then deletes the table: one thread in ns.
-Result<> finish(Traced& t) {
-  std::vector<uint32_t> ifindexes;
-  for (const auto& r : t.raw) {
-    if (r.iif) ifindexes.push_back(r.iif);
-    if (r.oif) ifindexes.push_back(r.oif);
-  }
+Result<> finish(Traced& t, const std::vector<uint32_t>& ifindexes) {
   auto r = sys::run_in(t.ns, [&]() -> Result<> {
     auto ctx = PODNET_TRY(nft::NftContext::create());
     PODNET_TRY_VOID(ctx.show_handles());
-    if (!t.raw.empty()) {
+    if (!ifindexes.empty()) {  // it saw events
       // Rule text is a help, not the report: a listing nft cannot print leaves handles only.
       if (auto listing = ctx.run("list ruleset")) t.rules = parse_ruleset(*listing);
     }
@@ -126,14 +122,18 @@ TraceEvent to_event(const Traced& t, const RawTrace& r) {
   return e;
 }
 
-bool request_dropped(const std::vector<RawTrace>& raw, size_t from, Protocol proto, uint16_t port) {
+using RawEvents = std::vector<std::pair<size_t, RawTrace>>;  // namespace index, event
+
+bool request_dropped(const RawEvents& raw, size_t from, Protocol proto, uint16_t port) {
   for (size_t i = from; i < raw.size(); ++i) {
-    const auto& r = raw[i];
+    const auto& [ns, r] = raw[i];
     if (!r.has_verdict || r.verdict < 0 || (r.verdict & 0xff) != 0) continue;
     // The headers are in the chain's first event of this packet.
     for (size_t j = i + 1; j-- > 0;) {
-      const auto& p = raw[j];
-      if (p.id != r.id || p.table != r.table || p.chain != r.chain || p.network.empty()) continue;
+      const auto& [pns, p] = raw[j];
+      if (pns != ns || p.id != r.id || p.table != r.table || p.chain != r.chain ||
+          p.network.empty())
+        continue;
       if (classify(decode_packet(p.nfproto, p.network, p.transport), proto, port) ==
           Direction::request)
         return true;
@@ -177,9 +177,13 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
           Error::from_errno(EINTR, fmt::format("trace probe interrupted by signal {}", sig)));
     return {};
   };
+  // One socket for all namespaces when possible: their events in the order they happened.
+  std::vector<const sys::Netns*> all;
+  for (const auto& t : traced) all.push_back(&t.ns);
+  auto collector = TraceCollector::open(all);
   for (auto& t : traced) {
     PODNET_TRY_VOID(interrupted());
-    PODNET_TRY_VOID(setup(t, match));
+    PODNET_TRY_VOID(setup(t, match, !collector));
   }
   PODNET_TRY_VOID(interrupted());
 
@@ -190,15 +194,20 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
   report.source_port = match.port;
   for (const auto& t : traced) report.namespaces.push_back(t.label);
 
+  RawEvents raw;
   auto drain_all = [&]() -> Result<bool> {  // true: a request was dropped
-    bool dropped = false;
-    for (auto& t : traced) {
-      size_t before = t.raw.size();
-      if (auto r = t.monitor->drain(t.raw); !r)
-        return fail(r.error().context("trace in " + t.label));
-      dropped = dropped || request_dropped(t.raw, before, spec.protocol, match.port);
+    size_t before = raw.size();
+    if (collector) {
+      if (auto r = collector->drain(raw); !r) return fail(r.error().context("trace"));
+    } else {
+      for (size_t i = 0; i < traced.size(); ++i) {
+        std::vector<RawTrace> got;
+        if (auto r = traced[i].monitor->drain(got); !r)
+          return fail(r.error().context("trace in " + traced[i].label));
+        for (auto& e : got) raw.emplace_back(i, std::move(e));
+      }
     }
-    return dropped;
+    return request_dropped(raw, before, spec.protocol, match.port);
   };
 
   std::optional<Answer> answer = sock.send();
@@ -210,7 +219,10 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
     std::vector<pollfd> fds;
     fds.push_back({watch.fd(), POLLIN, 0});
     fds.push_back({sock.fd(), sock.poll_events(), 0});
-    for (auto& t : traced) fds.push_back({t.monitor->fd(), POLLIN, 0});
+    if (collector)
+      fds.push_back({collector->fd(), POLLIN, 0});
+    else
+      for (auto& t : traced) fds.push_back({t.monitor->fd(), POLLIN, 0});
     int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1);
     if (n < 0 && errno != EINTR) return fail_errno("wait for the probe");
     PODNET_TRY_VOID(interrupted());
@@ -224,9 +236,15 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
   report.answer = answer.value_or(Answer{});
   report.source = src ? src->str() : sock.local_address();
 
-  for (auto& t : traced) PODNET_TRY_VOID(finish(t));
-  for (const auto& t : traced)
-    for (const auto& r : t.raw) report.events.push_back(to_event(t, r));
+  for (size_t i = 0; i < traced.size(); ++i) {
+    std::vector<uint32_t> ifindexes;
+    for (const auto& [ns, r] : raw)
+      if (ns == i)
+        for (uint32_t ifi : {r.iif, r.oif})
+          if (ifi) ifindexes.push_back(ifi);
+    PODNET_TRY_VOID(finish(traced[i], ifindexes));
+  }
+  for (const auto& [ns, r] : raw) report.events.push_back(to_event(traced[ns], r));
   complete_events(report.events, spec.protocol, match.port);
   // An unbound raw socket has no local address: the packet's own says what the kernel chose.
   auto chosen = net::IpAddress::parse(report.source);

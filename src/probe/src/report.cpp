@@ -357,20 +357,23 @@ std::string format_report(const ProbeReport& r) {
       "probe {} {}{} -> {}{}\n", to_string(r.protocol), r.source,
       ports ? fmt::format(":{}", r.source_port) : "", r.destination,
       ports ? fmt::format(":{}", r.destination_port) : fmt::format(" (echo id {})", r.source_port));
-  for (const auto& ns : r.namespaces) {
-    out += fmt::format("  {}\n", ns);
-    bool any = false;
-    for (const auto& e : r.events) {
-      if (e.ns != ns) continue;
-      any = true;
-      const char* arrow = e.direction == Direction::request      ? ">"
-                          : e.direction == Direction::reply      ? "<"
-                          : e.direction == Direction::icmp_error ? "!"
-                                                                 : " ";
-      out += fmt::format("    {} {}\n", arrow, format_event(e));
+  // Events in the order they happened, under the namespace they happened in: a packet crossing
+  // back and forth shows each crossing.
+  const std::string* current = nullptr;
+  for (const auto& e : r.events) {
+    if (!current || *current != e.ns) {
+      out += fmt::format("  {}\n", e.ns);
+      current = &e.ns;
     }
-    if (!any) out += "    (no trace events)\n";
+    const char* arrow = e.direction == Direction::request      ? ">"
+                        : e.direction == Direction::reply      ? "<"
+                        : e.direction == Direction::icmp_error ? "!"
+                                                               : " ";
+    out += fmt::format("    {} {}\n", arrow, format_event(e));
   }
+  for (const auto& ns : r.namespaces)
+    if (std::none_of(r.events.begin(), r.events.end(), [&](const auto& e) { return e.ns == ns; }))
+      out += fmt::format("  {}: no trace events\n", ns);
   out += fmt::format("  answer: {}\n", answer_with_origin(r.answer));
   out += fmt::format("  verdict: {}\n", r.verdict.summary);
   return out;

@@ -92,6 +92,10 @@ int on_message(const nlmsghdr* nlh, void* data) {
 }
 }  // namespace
 
+void parse_trace_messages(const void* buf, size_t len, std::vector<RawTrace>& out) {
+  mnl_cb_run(buf, len, 0, 0, on_message, &out);
+}
+
 Result<> TraceMonitor::drain(std::vector<RawTrace>& out) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   for (;;) {
@@ -103,7 +107,7 @@ Result<> TraceMonitor::drain(std::vector<RawTrace>& out) {
       return fail_errno("read nftables trace events");
     }
     if (n == 0) return {};
-    mnl_cb_run(buf.data(), static_cast<size_t>(n), 0, 0, on_message, &out);
+    parse_trace_messages(buf.data(), static_cast<size_t>(n), out);
   }
 }
 

@@ -27,6 +27,9 @@ struct RawTrace {
   std::vector<uint8_t> network, transport;
 };
 
+// Appends the trace events among the netlink messages of buf.
+void parse_trace_messages(const void* buf, size_t len, std::vector<RawTrace>& out);
+
 class TraceMonitor {
  public:
   // Opens the socket inside ns (on a short-lived thread; the socket stays bound to ns).

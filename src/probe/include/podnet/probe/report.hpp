@@ -106,7 +106,9 @@ struct ProbeReport {
   uint16_t source_port = 0;         // or ICMP echo id: what the trace rules matched
   uint16_t destination_port = 0;
   std::vector<std::string> namespaces;  // labels, in the order given
-  std::vector<TraceEvent> events;       // grouped by namespace (in that order), then as read
+  // In the order the kernel emitted them across all namespaces (when the probe had to fall back
+  // to one trace socket per namespace: grouped by namespace in the order given).
+  std::vector<TraceEvent> events;
   Answer answer;
   Verdict verdict;
 };
@@ -119,7 +121,8 @@ Direction classify(const PacketView& p, Protocol proto, uint16_t probe_port);
 // oif=eth0  10.0.0.2:40000 -> 10.0.1.3:80 tcp SYN"
 std::string format_event(const TraceEvent& e);
 std::string format_packet(const PacketView& p);
-// The whole report: a header, events under one heading per namespace, the answer, the verdict.
+// The whole report: a header, the events under the namespace they happened in (a new heading
+// each time the packet changes namespace), the namespaces without events, the answer, the verdict.
 std::string format_report(const ProbeReport& r);
 nlohmann::json to_json(const ProbeReport& r);
 
