@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "exec_args.hpp"
+#include "node_inspect.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/unique_fd.hpp"
 #include "podnet/lab/named_netns.hpp"
@@ -154,6 +155,7 @@ void add_node_commands(CLI::App& app, Context& ctx) {
   nodes->add_option("-o,--output", ctx.output, "wide or json");
   nodes->add_option("NAME", ctx.names, "only these nodes");
   nodes->callback([&ctx] { run_command([&] { return get_nodes(ctx); }); });
+  add_inspect_node_command(app, ctx);
 
   auto args = std::make_shared<ExecArgs>();
   auto* exec = app.get_subcommand("exec");

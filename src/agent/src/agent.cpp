@@ -23,6 +23,7 @@
 #include "podnet/agent/metrics.hpp"
 #include "podnet/agent/peers.hpp"
 #include "podnet/agent/readiness.hpp"
+#include "podnet/agent/status.hpp"
 #include "podnet/cluster/conflist.hpp"
 #include "podnet/common/log.hpp"
 #include "podnet/common/unique_fd.hpp"
@@ -344,9 +345,11 @@ void Agent::reconcile(bool force) {
                          .direct_routing = cfg_.backend.directRouting});
   ++m_.reconciles;
   last_full_ = now;
+  m_.reconcile_timestamp = double(::time(nullptr));
   if (!w) {
     ++m_.reconcile_errors;
-    log::error("route plan: {}", w.error().message);
+    m_.reconcile_error = "route plan: " + w.error().message;
+    log::error("{}", m_.reconcile_error);
     next_reconcile_ = now + kRetryEvery;
     return;
   }
@@ -361,13 +364,16 @@ void Agent::reconcile(bool force) {
   });
   if (changes > kMaxLogged) log::info("... and {} more changes", changes - kMaxLogged);
   m_.reconcile_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  m_.reconcile_timestamp = double(::time(nullptr));
   if (!st) {
     ++m_.reconcile_errors;
-    log::error("reconcile: {}", st.error().message);
+    m_.reconcile_error = "reconcile: " + st.error().message;
+    log::error("{}", m_.reconcile_error);
     dirty_ = true;
     next_reconcile_ = now + kRetryEvery;
     return;
   }
+  m_.reconcile_error.clear();
   if (st->vtep_created)
     log::info("VTEP {} created (MAC {}, VNI {}, port {})", routes::vtep_name(cfg_.backend.vni),
               vtep_mac_.str(), cfg_.backend.vni, cfg_.backend.port);
@@ -564,7 +570,8 @@ void Agent::publish() {
 HttpResponse Agent::handle(std::string_view method, std::string_view path) {
   if (method != "GET" && method != "HEAD") return {405, "text/plain", "method not allowed\n"};
   if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
-  if (path != "/readyz" && path != "/metrics") return {404, "text/plain", "not found\n"};
+  if (path != "/readyz" && path != "/metrics" && path != "/status")
+    return {404, "text/plain", "not found\n"};
   HttpView v;
   {
     std::lock_guard lk(view_mu_);
@@ -573,6 +580,9 @@ HttpResponse Agent::handle(std::string_view method, std::string_view path) {
   v.ready.now = Clock::now();
   Readiness r = readiness(v.ready);
   if (path == "/readyz") return {r.ready ? 200 : 503, "text/plain; charset=utf-8", r.reason + "\n"};
+  if (path == "/status")
+    return {200, "application/json",
+            render_status(v.metrics, r, double(::time(nullptr))).dump(2) + "\n"};
   v.metrics.ready = r.ready;
   return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(v.metrics)};
 }

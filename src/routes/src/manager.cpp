@@ -12,17 +12,6 @@
 
 namespace podnet::routes {
 
-namespace {
-
-// The VXLAN attributes sys::LinkInfo does not carry, read with libnl in the calling thread's
-// namespace.
-struct VxlanAttrs {
-  uint32_t vni = 0;
-  uint32_t port = 0;
-  uint32_t dev = 0;
-  std::optional<net::IpAddress> local;
-};
-
 Result<VxlanAttrs> probe_vxlan(const std::string& name) {
   std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sk(nl_socket_alloc(), &nl_socket_free);
   if (!sk) return fail_errno("probe vxlan " + name + ": socket", ENOMEM);
@@ -50,8 +39,6 @@ Result<VxlanAttrs> probe_vxlan(const std::string& name) {
   }
   return a;
 }
-
-}  // namespace
 
 Result<int> RouteManager::ensure_vtep(const sys::VxlanSpec& spec, const net::Prefix& addr,
                                       bool& created) {

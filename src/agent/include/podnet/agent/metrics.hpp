@@ -38,6 +38,8 @@ struct MetricsSnapshot {
   uint64_t fdb = 0;                 // VXLAN FDB entries programmed
   uint64_t neighbours = 0;          // VXLAN neighbour entries programmed
   double reconcile_seconds = 0;     // duration of the last reconcile
+  double reconcile_timestamp = 0;   // unix seconds the last reconcile ended (0: none yet)
+  std::string reconcile_error;      // why the last reconcile failed; empty: it succeeded
   uint64_t reconciles = 0;
   uint64_t reconcile_errors = 0;
   uint64_t route_changes = 0;  // routes/neighbours/FDB entries added, replaced or removed

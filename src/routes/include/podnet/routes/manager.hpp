@@ -21,6 +21,16 @@ struct ApplyStats {
   size_t actions() const { return added + replaced + removed; }
 };
 
+// The VXLAN attributes sys::LinkInfo does not carry (VNI, UDP port, lower device, local
+// address), read with libnl in the calling thread's namespace (use sys::run_in for another).
+struct VxlanAttrs {
+  uint32_t vni = 0;
+  uint32_t port = 0;
+  uint32_t dev = 0;
+  std::optional<net::IpAddress> local;
+};
+Result<VxlanAttrs> probe_vxlan(const std::string& name);
+
 class RouteManager {
  public:
   // nl is bound to the node's namespace; ns (optional) is that same namespace, used to read the
