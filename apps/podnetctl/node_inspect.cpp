@@ -106,6 +106,14 @@ void inspect_routes(const sys::Netns& ns, const StoreFacts& sf, NodeInspection& 
     return;
   }
   out.match = match_node(*w, ps.peers, *cur, names);
+  // Another podnet VTEP (an older VNI, vxlan before a switch to host-gw) is stale: podnetd
+  // deletes it, and its entries with it.
+  for (const auto& l : *links)
+    if (l.kind == "vxlan" && l.name.starts_with("podnet.") && (!w->vtep || l.name != w->vtep->name))
+      out.match.stale.push_back({.kind = "vtep",
+                                 .state = EntryState::stale,
+                                 .expected = "",
+                                 .actual = l.name + " vxlan"});
 
   if (!w->vtep) return;
   out.vtep_name = w->vtep->name;
@@ -125,13 +133,6 @@ void inspect_routes(const sys::Netns& ns, const StoreFacts& sf, NodeInspection& 
       }
   }
   out.vtep_rows = match_vtep(*w->vtep, *w->vtep_address, out.vtep, names);
-  // Another podnet VTEP (an older VNI, vxlan before a switch) is stale: podnetd deletes it.
-  for (const auto& l : *links)
-    if (l.kind == "vxlan" && l.name.starts_with("podnet.") && l.name != w->vtep->name)
-      out.match.stale.push_back({.kind = "vtep",
-                                 .state = EntryState::stale,
-                                 .expected = "",
-                                 .actual = l.name + " vxlan"});
 }
 
 void inspect_masquerade(const sys::Netns& ns, const StoreFacts& sf, NodeInspection& out) {

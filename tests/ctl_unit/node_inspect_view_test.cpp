@@ -81,7 +81,8 @@ TEST(NodeInspectView, TextAllMatching) {
                   "as planned\n"))
       << t;
   EXPECT_TRUE(has(t, "podnetd    healthy, ready (ok)\n")) << t;
-  EXPECT_TRUE(has(t, "last reconcile 1.2 ms 2s ago, no error (5 reconciles, 0 failed); store up"))
+  EXPECT_TRUE(
+      has(t, "last reconcile took 1.2 ms, 2s ago, no error (5 reconciles, 0 failed); store up"))
       << t;
   EXPECT_TRUE(has(t, "peers      1 (1 overlay, 0 direct): every entry present\n")) << t;
   EXPECT_TRUE(has(t, "    lxb002  10.1.1.16  192.168.1.0/24  overlay\n")) << t;

@@ -69,42 +69,41 @@ void podnetd_lines(std::string& out, const NodeInspection& n) {
   out += fmt::format("  podnetd    healthy, {} ({})\n", ready ? "ready" : "NOT READY",
                      get_or(s, P("/reason"), std::string("?")));
   const std::string err = get_or(s, P("/reconcile/lastError"), std::string());
-  out += fmt::format("             last reconcile {} {}, {} ({} reconciles, {} failed); store {}\n",
-                     duration_text(get_or(s, P("/reconcile/lastDurationSeconds"), 0.0)),
-                     age_text(get_or(s, P("/reconcile/lastTimestamp"), 0.0), now),
-                     err.empty() ? "no error" : "ERROR: " + err,
-                     get_or(s, P("/reconcile/total"), uint64_t(0)),
-                     get_or(s, P("/reconcile/errors"), uint64_t(0)),
-                     get_or(s, P("/store/up"), false) ? "up" : "DOWN");
+  out += fmt::format(
+      "             last reconcile took {}, {}, {} ({} reconciles, {} failed); store {}\n",
+      duration_text(get_or(s, P("/reconcile/lastDurationSeconds"), 0.0)),
+      age_text(get_or(s, P("/reconcile/lastTimestamp"), 0.0), now),
+      err.empty() ? "no error" : "ERROR: " + err, get_or(s, P("/reconcile/total"), uint64_t(0)),
+      get_or(s, P("/reconcile/errors"), uint64_t(0)),
+      get_or(s, P("/store/up"), false) ? "up" : "DOWN");
 }
 
 void services_lines(std::string& out, const NodeInspection& n) {
   const auto& sv = n.services;
-  if (!sv.error.empty()) {
+  if (!sv.error.empty())
     out += fmt::format("  services   UNREADABLE: {}\n", sv.error);
-  } else {
+  else
     out += fmt::format(
-        "  services   {} ({} ports, {} endpoints) in the store: {} elements in "
-        "table ip podnet-svc, {}\n",
+        "  services   {} ({} ports, {} endpoints) in the store: {} elements in table ip "
+        "podnet-svc, {}\n",
         sv.services, sv.ports, sv.endpoints, sv.elements,
         sv.missing.empty() ? "none missing" : fmt::format("{} MISSING", sv.missing.size()));
-    for (const auto& r : sv.missing) row_lines(out, r, "      ");
+  if (n.podnetd) {
+    using P = nlohmann::json::json_pointer;
+    const auto& s = *n.podnetd;
+    const double now = get_or(s, P("/now"), double(n.now));
+    if (!get_or(s, P("/proxy/enabled"), false))
+      out += "             podnetd: service proxy not running\n";
+    else
+      out += fmt::format(
+          "             podnetd programmed {} service ports, {} endpoints; last sync {}, {} sync "
+          "errors\n",
+          get_or(s, P("/proxy/servicePorts"), uint64_t(0)),
+          get_or(s, P("/proxy/endpoints"), uint64_t(0)),
+          age_text(get_or(s, P("/proxy/lastSyncTimestamp"), 0.0), now),
+          get_or(s, P("/proxy/syncErrors"), uint64_t(0)));
   }
-  if (!n.podnetd) return;
-  using P = nlohmann::json::json_pointer;
-  const auto& s = *n.podnetd;
-  if (!get_or(s, P("/proxy/enabled"), false)) {
-    out += "             podnetd: service proxy not running\n";
-    return;
-  }
-  const double now = get_or(s, P("/now"), double(n.now));
-  out += fmt::format(
-      "             podnetd programmed {} service ports, {} endpoints; last sync {}, {} sync "
-      "errors\n",
-      get_or(s, P("/proxy/servicePorts"), uint64_t(0)),
-      get_or(s, P("/proxy/endpoints"), uint64_t(0)),
-      age_text(get_or(s, P("/proxy/lastSyncTimestamp"), 0.0), now),
-      get_or(s, P("/proxy/syncErrors"), uint64_t(0)));
+  for (const auto& r : sv.missing) row_lines(out, r, "      ");
 }
 
 }  // namespace
