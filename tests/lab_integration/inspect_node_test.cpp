@@ -35,8 +35,11 @@ class InspectNodeTest : public LabTest {
   // The JSON report (stdout only: podnetctl's stderr goes elsewhere) and the exit status.
   nlohmann::json report(const std::string& node, int* rc = nullptr) const {
     const std::string file = "/tmp/" + lab_ + "-inspect.json";
-    auto r = ctl(fmt::format("inspect node {} -o json > {}", node, file));
-    if (rc) *rc = r.rc;
+    // stderr (the "error: podnetd not answering" line) apart: sh() adds 2>&1 after the command.
+    int r =
+        sh(fmt::format("{{ {} --lab {} inspect node {} -o json 2>/dev/null; }} > {}",
+                       podnet::testing::build_path("apps/podnetctl/podnetctl"), lab_, node, file));
+    if (rc) *rc = r;
     std::ifstream f(file);
     std::stringstream text;
     text << f.rdbuf();
@@ -69,7 +72,8 @@ class InspectNodeTest : public LabTest {
   }
 
   int podnetd_pid(const std::string& node) const {
-    for (const auto& p : lab_json()["processes"])
+    const auto lab = lab_json();  // kept: a range-for over a temporary's member dangles
+    for (const auto& p : lab["processes"])
       if (p["role"] == "podnetd" && p["node"] == node) return p["pid"].get<int>();
     return 0;
   }
