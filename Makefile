@@ -2,8 +2,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+PREFIX ?= /usr/local
+CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all deps build test unit integration bench fuzz format clean lab lab-down
+.PHONY: all deps build test unit integration bench fuzz format clean lab lab-down install
 
 all: build
 
@@ -36,6 +38,14 @@ test: build
 lab: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j$(JOBS) --target podnetctl podnetd podnet podnet-ipam
 	BUILD=$(BUILD) scripts/lab.sh up
+
+# make install [PREFIX=/usr/local] [CNI_BIN_DIR=/opt/cni/bin] [DESTDIR=]: podnetctl and podnetd
+# to $(PREFIX)/bin, the CNI plugins podnet and podnet-ipam to $(CNI_BIN_DIR) (CMake's install
+# rules in apps/CMakeLists.txt; an installed podnetctl's lab finds the plugins there).
+install: deps $(BUILD)/Makefile
+	cmake -S . -B $(BUILD) -DPODNET_CNI_BIN_DIR=$(CNI_BIN_DIR) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target podnetctl podnetd podnet podnet-ipam
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 lab-down:
 	BUILD=$(BUILD) scripts/lab.sh down

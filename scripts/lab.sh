@@ -74,4 +74,21 @@ if "$CTL" expose --help >/dev/null 2>&1; then
   done
   ((fails == 0)) || { echo "lab.sh: $fails Service requests failed" >&2; exit 1; }
 fi
+
+# The picture of the cluster as it is now, beside the lab's other files.
+svg=/run/podnet-lab/podnet/cluster.svg  # the lab's directory (podnetctl's default lab "podnet")
+echo "\$ podnetctl graph $svg"
+"$CTL" graph "$svg" && echo "the cluster's picture: $svg (podnetctl graph -o dot for its DOT text)"
+echo
 echo "the lab is up: 'make lab-down' (or $CTL lab down) removes it"
+# The README's commands say `podnetctl ...`: tell how to get it on the PATH when it is not.
+ctl_dir=$(cd "$(dirname "$CTL")" && pwd)
+if on_path=$(command -v podnetctl); then
+  cmp -s "$on_path" "$CTL" ||
+    echo "note: the podnetctl on your PATH ($on_path) is not this build's; 'make install' updates it"
+else
+  echo "podnetctl is not on your PATH; either run 'make install' (podnetctl and podnetd to"
+  echo "/usr/local/bin, the CNI plugins to /opt/cni/bin), or for this shell:"
+  echo "  export PATH=$ctl_dir:\$PATH"
+fi
+echo "bash completion of its commands and of the lab's names: source <(podnetctl completion bash)"

@@ -62,4 +62,7 @@ void add_workload_commands(CLI::App& app, Context& ctx);  // deployments, pods, 
 void add_service_commands(CLI::App& app, Context& ctx);   // services, endpoints, expose
 void add_apply_commands(CLI::App& app, Context& ctx);     // apply -f, delete -f
 
+void add_graph_commands(CLI::App& app, Context& ctx);       // graph: SVG/DOT of the cluster
+void add_completion_commands(CLI::App& app, Context& ctx);  // completion bash
+
 }  // namespace podnet::ctl

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   add_workload_commands(app, ctx);
   add_service_commands(app, ctx);
   add_apply_commands(app, ctx);
+  add_graph_commands(app, ctx);
+  add_completion_commands(app, ctx);
   std::vector<std::string> args(argv, argv + argc);
   set_exec_command(take_exec_command(args));
   try {

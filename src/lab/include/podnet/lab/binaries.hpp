@@ -1,6 +1,7 @@
 #pragma once
-// Where the lab finds podnet's binaries: next to podnetctl's real path (installed layout: one
-// directory) or in the build tree (build/apps/<name>/<name>, podnetctl in build/apps/podnetctl).
+// Where the lab finds podnet's binaries: next to podnetctl's real path (one directory), in the
+// build tree (build/apps/<name>/<name>, podnetctl in build/apps/podnetctl), and for the CNI
+// plugins also in the directory `make install` puts them (PODNET_CNI_BIN_DIR, /opt/cni/bin).
 #include <string>
 #include <string_view>
 
