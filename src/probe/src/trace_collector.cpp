@@ -73,32 +73,10 @@ Result<TraceCollector> TraceCollector::open(const std::vector<const sys::Netns*>
 }
 
 Result<> TraceCollector::drain(std::vector<std::pair<size_t, RawTrace>>& out) {
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
-  char control[CMSG_SPACE(sizeof(int))];
-  for (;;) {
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
-      if (errno == EINTR) continue;
-      if (errno == ENOBUFS) return fail_errno("read nftables trace events (some were lost)");
-      return fail_errno("read nftables trace events");
-    }
-    if (n == 0) return {};
-    int nsid = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-      if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID)
-        std::memcpy(&nsid, CMSG_DATA(c), sizeof nsid);
-    if (nsid <= 0) continue;  // the private namespace's own: nothing is traced there
-    std::vector<RawTrace> events;
-    parse_trace_messages(buf.data(), static_cast<size_t>(n), events);
+  return drain_trace_socket(fd_.get(), [&](std::vector<RawTrace>&& events, int nsid) {
+    if (nsid <= 0) return;  // the private namespace's own: nothing is traced there
     for (auto& e : events) out.emplace_back(static_cast<size_t>(nsid - 1), std::move(e));
-  }
+  });
 }
 
 }  // namespace podnet::probe

@@ -7,6 +7,8 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <cstring>
+#include <functional>
 #include <memory>
 
 #include "podnet/sys/netns.hpp"
@@ -92,14 +94,17 @@ int on_message(const nlmsghdr* nlh, void* data) {
 }
 }  // namespace
 
-void parse_trace_messages(const void* buf, size_t len, std::vector<RawTrace>& out) {
-  mnl_cb_run(buf, len, 0, 0, on_message, &out);
-}
-
-Result<> TraceMonitor::drain(std::vector<RawTrace>& out) {
+Result<> drain_trace_socket(int fd, const std::function<void(std::vector<RawTrace>&&, int)>& take) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  char control[CMSG_SPACE(sizeof(int))];
   for (;;) {
-    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
       if (errno == EINTR) continue;
@@ -107,8 +112,20 @@ Result<> TraceMonitor::drain(std::vector<RawTrace>& out) {
       return fail_errno("read nftables trace events");
     }
     if (n == 0) return {};
-    parse_trace_messages(buf.data(), static_cast<size_t>(n), out);
+    int nsid = -1;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID)
+        std::memcpy(&nsid, CMSG_DATA(c), sizeof nsid);
+    std::vector<RawTrace> events;
+    mnl_cb_run(buf.data(), static_cast<size_t>(n), 0, 0, on_message, &events);
+    take(std::move(events), nsid);
   }
+}
+
+Result<> TraceMonitor::drain(std::vector<RawTrace>& out) {
+  return drain_trace_socket(fd_.get(), [&](std::vector<RawTrace>&& events, int) {
+    for (auto& e : events) out.push_back(std::move(e));
+  });
 }
 
 }  // namespace podnet::probe

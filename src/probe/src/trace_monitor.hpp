@@ -2,6 +2,7 @@
 // A netlink socket subscribed to NFNLGRP_NFTRACE in one network namespace: the nftables trace
 // events of that namespace, as raw values (interfaces as indexes, headers as bytes).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,9 @@ struct RawTrace {
   std::vector<uint8_t> network, transport;
 };
 
-// Appends the trace events among the netlink messages of buf.
-void parse_trace_messages(const void* buf, size_t len, std::vector<RawTrace>& out);
+// Reads every message queued on a trace socket without blocking and hands over the trace events
+// of each with the nsid of the namespace that sent it (-1 without NETLINK_LISTEN_ALL_NSID).
+Result<> drain_trace_socket(int fd, const std::function<void(std::vector<RawTrace>&&, int)>& take);
 
 class TraceMonitor {
  public:
