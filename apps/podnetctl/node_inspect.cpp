@@ -164,9 +164,12 @@ void inspect_services(const sys::Netns& ns, const StoreFacts& sf, NodeInspection
     sv.ports += s.ports.size();
     sv.endpoints += agent::endpoint_count(s);
   }
+  constexpr size_t kMaxReadBack = 100;
   auto r = sys::run_in(ns, [&]() -> Result<> {
     auto p = PODNET_TRY(proxy::Proxier::open());
     for (const auto& s : wanted) {
+      if (sv.read_back == kMaxReadBack) break;
+      ++sv.read_back;
       auto got = PODNET_TRY(p.inspect(info, s));
       sv.elements += got.elements.size();
       for (auto& m : got.missing)

@@ -45,6 +45,7 @@ NodeInspection sample() {
   n.masq_rows = {{"rule", EntryState::present, "ip saddr 192.168.0.0/24 masquerade",
                   "ip saddr 192.168.0.0/24 masquerade"}};
   n.services.services = 2;
+  n.services.read_back = 2;
   n.services.ports = 3;
   n.services.endpoints = 4;
   n.services.elements = 11;
@@ -156,6 +157,19 @@ TEST(NodeInspectView, Json) {
   EXPECT_EQ(j["masquerade"]["table"], "ip podnet");
   EXPECT_EQ(j["services"]["endpoints"], 4);
   EXPECT_EQ(j["podnetd"]["reason"], "ok");
+}
+
+TEST(NodeInspectView, ManyServicesAreSampled) {
+  auto n = sample();
+  EXPECT_FALSE(has(inspect_node_text(n), "read back:"));
+  n.services.services = 5000;
+  n.services.read_back = 100;
+  auto t = inspect_node_text(n);
+  EXPECT_TRUE(
+      has(t, "(read back: the first 100 of 5000 Services; inspect service NAME for others)"))
+      << t;
+  EXPECT_EQ(inspect_node_json(n)["services"]["readBack"], 100);
+  EXPECT_EQ(inspect_node_exit_code(n), 0);  // not read back is not a mismatch
 }
 
 TEST(NodeInspectView, Ages) {

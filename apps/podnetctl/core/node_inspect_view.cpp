@@ -88,6 +88,10 @@ void services_lines(std::string& out, const NodeInspection& n) {
         "podnet-svc, {}\n",
         sv.services, sv.ports, sv.endpoints, sv.elements,
         sv.missing.empty() ? "none missing" : fmt::format("{} MISSING", sv.missing.size()));
+  if (sv.error.empty() && sv.read_back < sv.services)
+    out += fmt::format(
+        "             (read back: the first {} of {} Services; inspect service NAME for others)\n",
+        sv.read_back, sv.services);
   if (n.podnetd) {
     using P = nlohmann::json::json_pointer;
     const auto& s = *n.podnetd;
@@ -242,11 +246,9 @@ nlohmann::json inspect_node_json(const NodeInspection& n) {
   j["stale"] = rows_json(n.match.stale);
   j["masquerade"] = {{"table", n.masq_table}, {"entries", rows_json(n.masq_rows)}};
   if (!n.masq_error.empty()) j["masquerade"]["error"] = n.masq_error;
-  json sv{{"services", n.services.services},
-          {"ports", n.services.ports},
-          {"endpoints", n.services.endpoints},
-          {"elements", n.services.elements},
-          {"missing", rows_json(n.services.missing)}};
+  json sv{{"services", n.services.services},   {"ports", n.services.ports},
+          {"endpoints", n.services.endpoints}, {"readBack", n.services.read_back},
+          {"elements", n.services.elements},   {"missing", rows_json(n.services.missing)}};
   if (!n.services.error.empty()) sv["error"] = n.services.error;
   j["services"] = std::move(sv);
   j["podnetd"] = n.podnetd ? *n.podnetd : json{{"error", n.podnetd_error}};

@@ -51,6 +51,10 @@ struct NodeInspection {
   // back from the node's table (the proxy's own inspect).
   struct Services {
     size_t services = 0;  // with a clusterIP
+    // How many were read back from the kernel (the first ones in namespace/name order): each
+    // read-back costs a few nft and conntrack dumps, so a large cluster is sampled, and
+    // `inspect service NAME` reads any other.
+    size_t read_back = 0;
     size_t ports = 0;
     size_t endpoints = 0;
     size_t elements = 0;            // planned elements found in the kernel
