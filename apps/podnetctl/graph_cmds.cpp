@@ -5,7 +5,7 @@
 
 #include "commands.hpp"
 #include "core/graph_dot.hpp"
-#include "graph_render.hpp"
+#include "core/graph_render.hpp"
 #include "podnet/common/files.hpp"
 #include "podnet/lab/nodes_view.hpp"
 #include "podnet/lab/plan.hpp"

@@ -70,7 +70,7 @@ TEST_F(GraphLab, SvgHasEveryNodePodAndServiceAndRendersToPng) {
   EXPECT_EQ(pods, 3u);
   for (const auto& row : table("get services web")) {  // NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S)
     if (row.size() < 5 || row[0] == "NAME") continue;
-    want.push_back("NodePort " + row[2]);
+    want.push_back("ClusterIP " + row[2]);
     auto node_port = row[4].substr(row[4].find(':') + 1);
     want.push_back("NodePort " + node_port.substr(0, node_port.find('/')));
   }
