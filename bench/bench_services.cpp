@@ -5,9 +5,12 @@
 //
 //   bench_services [--sizes 100,1000,10000,30000] [--full] [--only podnet|iptables|nft]
 //                  [--rounds K] [--connects C] [--e2e] [--e2e-services N] [--e2e-only]
+//                  [--e2e-changes K]
 //     --e2e       also end to end in a 2-node lab: apply -f of N Services (default 10000) until
 //                 the last answers, and a one-Service change, against kube-proxy's iptables
 //     --e2e-only  only that
+//     --e2e-changes K  one-Service changes in the e2e series (default 100): their times until
+//                 each answers, and podnetd's programming latency p50/p99 from its /metrics
 //     --full      also kube-proxy's nftables layout at 30000 (435 s measured earlier)
 //     --rounds K  one-service updates per size (median; default 7)
 //     --connects  measured connects per latency figure (default 1000)
@@ -62,7 +65,7 @@ struct Options {
   bool full = false, e2e = false;
   std::string only;
   int rounds = 7, connects = 1000;
-  int e2e_services = 10000;
+  int e2e_services = 10000, e2e_changes = 100;
 };
 
 std::string tmp_file(const std::string& what) {
@@ -174,6 +177,9 @@ Row measure_podnet(std::vector<BenchService> svcs, const Options& o) {
     t.push_back(px.update(c, next_endpoints(svcs[c], r)));
   }
   row.update_ms.v = median(t);
+  std::string each;
+  for (double v : t) each += fmt::format(" {:.2f}", v);
+  fmt::print("  podnet one-Service updates at {} (in order), ms:{}\n", svcs.size(), each);
   // The last update must be in the kernel (a diff that applied nothing would look fast).
   std::string want = ip_text(spare_endpoint(o.rounds - 1).ip), out;
   podnet::testing::sh(fmt::format("ip netns exec {} nft list ruleset | grep -c '{}'",
@@ -408,7 +414,7 @@ int run(const Options& o, const std::string& self) {
   if (o.e2e) {
     // podnetctl sits next to this binary's directory in the build tree.
     std::string dir = self.substr(0, self.rfind('/'));
-    run_e2e_lab(dir + "/../apps/podnetctl/podnetctl", kIptRestore, o.e2e_services);
+    run_e2e_lab(dir + "/../apps/podnetctl/podnetctl", kIptRestore, o.e2e_services, o.e2e_changes);
   }
   return 0;
 }
@@ -446,6 +452,8 @@ int main(int argc, char** argv) {
       } else if (a == "--e2e-services") {
         o.e2e = true;
         o.e2e_services = std::max(1, std::stoi(next()));
+      } else if (a == "--e2e-changes") {
+        o.e2e_changes = std::max(1, std::stoi(next()));
       } else if (a == "--only") {
         o.only = next();
         if (o.only != "podnet" && o.only != "iptables" && o.only != "nft")

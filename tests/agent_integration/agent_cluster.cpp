@@ -186,6 +186,22 @@ std::string AgentCluster::add_pod(int i, const std::string& pod) {
 bool AgentCluster::start_etcd() {
   if (sh("command -v etcd >/dev/null") != 0) return false;
   if (sh(fmt::format("ip -n {} addr add 10.1.1.2/24 dev br0", sw_->name())) != 0) return false;
+  etcd_ = true;
+  return spawn_etcd();
+}
+
+void AgentCluster::signal_etcd(int sig) {
+  if (etcd_pid_ <= 0) return;
+  ::kill(etcd_pid_, sig);
+  if (sig == SIGKILL) ::waitpid(etcd_pid_, nullptr, 0), etcd_pid_ = -1;
+}
+
+bool AgentCluster::restart_etcd() {
+  if (!etcd_ || etcd_pid_ > 0) return false;
+  return spawn_etcd();
+}
+
+bool AgentCluster::spawn_etcd() {
   std::string data = dir_ + "/etcd";
   std::string log = dir_ + "/etcd.log";
   std::vector<std::string> args = {"etcd",

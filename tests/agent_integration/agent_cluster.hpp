@@ -34,12 +34,18 @@ class AgentCluster {
 
   const std::string& prefix() const { return prefix_; }
   std::string store_url() const {
-    return etcd_pid_ > 0 ? "etcd://10.1.1.2:2379?insecure=1" : "sqlite://" + dir_ + "/store.db" + sqlite_query;
+    return etcd_ ? "etcd://10.1.1.2:2379?insecure=1"
+                 : "sqlite://" + dir_ + "/store.db" + sqlite_query;
   }
   std::string sqlite_query;  // e.g. "?history=5" (set before starting agents)
   // Debian's etcd in the switch netns on 10.1.1.2:2379 (the lab's layout); later agents use it.
   // False when etcd is not installed or did not become healthy.
   bool start_etcd();
+  // A store outage: `sig` sent to etcd (SIGSTOP: it hangs; SIGCONT; SIGKILL: it is gone, and
+  // reaped). restart_etcd() starts it again on its data (after a SIGKILL); false when it did
+  // not become healthy.
+  void signal_etcd(int sig);
+  bool restart_etcd();
   std::string dir() const { return dir_; }
   AgentNode& node(int i) { return nodes_[i]; }
   ScopedNetns& ext() { return *ext_; }
@@ -77,6 +83,8 @@ class AgentCluster {
   std::vector<AgentNode> nodes_;
   std::vector<std::unique_ptr<ScopedNetns>> pods_;
   std::vector<int> bg_;
+  bool spawn_etcd();
+  bool etcd_ = false;  // agents use etcd (running or not)
   int etcd_pid_ = -1;
 };
 

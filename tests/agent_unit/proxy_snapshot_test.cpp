@@ -7,7 +7,9 @@
 namespace podnet::agent {
 namespace {
 
-net::IpAddress ip(const char* s) { return *net::IpAddress::parse(s); }
+net::IpAddress ip(const char* s) {
+  return *net::IpAddress::parse(s);
+}
 
 cluster::Service web() {
   cluster::Service s;
@@ -15,16 +17,25 @@ cluster::Service web() {
   s.clusterIP = ip("10.96.0.10");
   s.type = cluster::ServiceType::NodePort;
   s.selector = {{"app", "web"}};
-  s.ports = {{.name = "http", .protocol = cluster::Protocol::TCP, .port = 80, .targetPort = 8080,
+  s.ports = {{.name = "http",
+              .protocol = cluster::Protocol::TCP,
+              .port = 80,
+              .targetPort = 8080,
               .nodePort = 30080},
-             {.name = "dns", .protocol = cluster::Protocol::UDP, .port = 53, .targetPort = 53,
+             {.name = "dns",
+              .protocol = cluster::Protocol::UDP,
+              .port = 53,
+              .targetPort = 53,
               .nodePort = 30053}};
   return s;
 }
 
 TEST(ProxySnapshot, PortsEndpointsAndLocality) {
   std::vector<cluster::PortEndpoints> eps = {
-      {.index = 0, .name = "http", .protocol = cluster::Protocol::TCP, .port = 80,
+      {.index = 0,
+       .name = "http",
+       .protocol = cluster::Protocol::TCP,
+       .port = 80,
        .endpoints = {{.ip = ip("192.168.0.2"), .port = 8080, .node = "a", .pod = "web-1"},
                      {.ip = ip("192.168.1.2"), .port = 8080, .node = "b", .pod = "web-2"}}},
       {.index = 1, .name = "dns", .protocol = cluster::Protocol::UDP, .port = 53, .endpoints = {}}};
@@ -100,10 +111,37 @@ TEST(Histogram, ProxyMetricsRenderedOnlyWhenEnabled) {
   EXPECT_NE(t.find("podnet_proxy_sync_duration_seconds_count{node=\"a\",kind=\"partial\"} 0"),
             std::string::npos);
   EXPECT_NE(t.find("podnet_proxy_services{node=\"a\"} 3"), std::string::npos);
-  for (const char* name : {"podnet_proxy_endpoints", "podnet_proxy_sync_errors_total",
-                           "podnet_proxy_programming_latency_seconds_count",
-                           "podnet_proxy_conntrack_deleted_total"})
+  for (const char* name :
+       {"podnet_proxy_endpoints", "podnet_proxy_sync_errors_total",
+        "podnet_proxy_programming_latency_seconds_count", "podnet_proxy_conntrack_deleted_total"})
     EXPECT_NE(t.find(name), std::string::npos) << name;
+}
+
+TEST(Histogram, ReadBackFromAScrapeDiffedAndQuantiles) {
+  Histogram before;
+  before.observe(3.0);  // e.g. a bulk apply's latency, observed before the measured series
+  Histogram h = before;
+  for (int i = 0; i < 90; ++i) h.observe(0.008);  // bucket (0.005, 0.01]
+  for (int i = 0; i < 10; ++i) h.observe(0.04);   // bucket (0.025, 0.05]
+  std::string out = "# HELP other\nx_seconds_count{node=\"b\"} 7\n";
+  h.render(out, "x_seconds", "node=\"a\"");
+  auto got = Histogram::parse(out, "x_seconds", "node=\"a\"");
+  ASSERT_TRUE(got) << out;
+  EXPECT_EQ(got->count, 101u);
+  EXPECT_EQ(got->buckets, h.buckets);
+  EXPECT_NEAR(got->sum, h.sum, 1e-6);
+  EXPECT_FALSE(Histogram::parse(out, "x_seconds", "node=\"c\""));
+  EXPECT_FALSE(Histogram::parse("x_seconds_count{} 1\n", "x_seconds", ""));
+
+  Histogram d = got->since(before);
+  EXPECT_EQ(d.count, 100u);
+  // Linear inside the bucket: the 50th of 90 in (0.005, 0.01], the 99th 9/10 into (0.025, 0.05].
+  EXPECT_NEAR(d.quantile(0.5), 0.005 + 0.005 * 50 / 90, 1e-9);
+  EXPECT_NEAR(d.quantile(0.99), 0.025 + 0.025 * 9 / 10, 1e-9);
+  EXPECT_EQ(Histogram{}.quantile(0.99), 0);
+  Histogram slow;
+  slow.observe(60);
+  EXPECT_EQ(slow.quantile(0.5), 10);  // above every bound: the last bound
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "podnet/proxy/proxier.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
@@ -95,27 +97,37 @@ Result<> apply_diff(Proxier::State& st, const Change& c) {
   }
   return {};
 }
-}  // namespace
 
-Result<SyncStats> Proxier::sync(const Snapshot& wanted) {
-  auto t0 = std::chrono::steady_clock::now();
-  Change c = st_->rules.plan(wanted);
+Result<SyncStats> sync_once(Proxier::State& st, const Snapshot& wanted) {
+  Change c = st.rules.plan(wanted);
   SyncStats stats;
   stats.full = c.full;
   stats.services = c.services;
   stats.endpoints = c.endpoints;
   stats.changes = c.changes;
-  auto applied = c.full ? apply_full(*st_, c, wanted.node) : apply_diff(*st_, c);
+  auto applied = c.full ? apply_full(st, c, wanted.node) : apply_diff(st, c);
   if (!applied) {
-    st_->rules.invalidate();  // the next sync starts over from a full resync
+    st.rules.invalidate();  // the next sync starts over from a full resync
     return std::unexpected(applied.error());
   }
   // After the rules: new flows of a stale client now pick a live endpoint. A failure here
   // leaves the rules right; it is reported, and the next sync does not repeat it.
-  auto n = st_->conntrack.remove(c.conntrack);
+  auto n = st.conntrack.remove(c.conntrack);
   if (!n) return std::unexpected(n.error().context("service conntrack cleanup"));
   stats.conntrack_deleted = *n;
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats;
+}
+}  // namespace
+
+Result<SyncStats> Proxier::sync(const Snapshot& wanted) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto stats = sync_once(*st_, wanted);
+  // A full sync's plan (every element, and the batch encoding them) is tens of MB at tens of
+  // thousands of Services, freed now; most of it sat in the heap among long-lived objects, where
+  // malloc keeps freed pages. Hand them back so the daemon's RSS is what it holds.
+  if (stats && stats->full) ::malloc_trim(0);
+  if (stats)
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }
 
