@@ -52,6 +52,27 @@ TEST(ProxyState, OneEndpointChangeIsOneElement) {
                "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
 }
 
+// Versions: equal nonzero ones mean "unchanged" (not compared field by field); a new one is
+// compared and diffed as usual.
+TEST(ProxyState, EqualVersionsAreNotCompared) {
+  RulesetState st;
+  Snapshot snap{node(),
+                {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}}),
+                 named("b", "10.96.0.2", {{ip("192.168.0.3"), 80, false}})}};
+  snap.services[0].version = 1;
+  snap.services[1].version = 2;
+  st.plan(snap);
+  // Same version: taken as unchanged, whatever the fields say (the caller's promise).
+  snap.services[1].ports[0].endpoints[0].ip = ip("192.168.0.4");
+  EXPECT_TRUE(st.plan(snap).empty());
+  snap.services[1].version = 3;
+  Change c = st.plan(snap);
+  EXPECT_EQ(lines(c.elements.add),
+            (S{"endpoints: 192.168.0.4 . tcp . 80",
+               "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
+  EXPECT_EQ(c.elements.remove.size(), 2u);
+}
+
 TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
   RulesetState st;
   Snapshot snap{node(), {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}})}};
@@ -97,12 +118,14 @@ TEST(ProxyState, EndpointCountBeyondThePrecreatedChainsAddsAndRemovesItsChain) {
   for (size_t i = 0; i < kPrecreatedPicks; ++i)
     eps.push_back({ip(fmt::format("192.168.{}.{}", i / 200, 2 + i % 200).c_str()), 80, false});
   Snapshot snap{node(), {named("a", "10.96.0.1", eps)}};
-  EXPECT_EQ(st.plan(snap).add_text.find(fmt::format("add chain ip podnet-svc pick-{}\n", kPrecreatedPicks + 1)),
+  EXPECT_EQ(st.plan(snap).add_text.find(
+                fmt::format("add chain ip podnet-svc pick-{}\n", kPrecreatedPicks + 1)),
             std::string::npos);
   snap.services[0].ports[0].endpoints.push_back({ip("192.168.9.9"), 80, false});
   Change c = st.plan(snap);
   const std::string big = fmt::format("pick-{}", kPrecreatedPicks + 1);
-  EXPECT_NE(c.add_text.find("add chain ip podnet-svc " + big + "\n"), std::string::npos) << c.add_text;
+  EXPECT_NE(c.add_text.find("add chain ip podnet-svc " + big + "\n"), std::string::npos)
+      << c.add_text;
   EXPECT_TRUE(c.remove_chains.empty()) << "pick-64 is precreated";
   snap.services[0].ports[0].endpoints.pop_back();
   c = st.plan(snap);

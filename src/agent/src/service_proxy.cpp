@@ -31,12 +31,12 @@ Result<T> parse_object(const std::string& text, Parse parse, std::string_view wh
 ServiceProxy::ServiceProxy(store::Store& s, std::string node, const cluster::ClusterConfig& cfg,
                            proxy::Proxier proxier)
     : node_(std::move(node)),
-      info_{.cluster_cidr = cfg.clusterCIDR, .service_cidr = cfg.serviceCIDR},
       proxier_(std::move(proxier)),
       services_mirror_(s, std::string(cluster::services_prefix),
                        [this](const std::string& k, const std::string* v) { on_service(k, v); }),
       pods_mirror_(s, std::string(cluster::pods_prefix),
                    [this](const std::string& k, const std::string* v) { on_pod(k, v); }) {
+  snap_.node = {.cluster_cidr = cfg.clusterCIDR, .service_cidr = cfg.serviceCIDR};
   m_.enabled = true;
   // The first sync runs even with no services: rules left by an earlier run for services
   // deleted meanwhile must go.
@@ -61,6 +61,7 @@ void ServiceProxy::on_service(const std::string& key, const std::string* value) 
   if (!value) {
     services_.erase(key);
     stale_.erase(key);
+    set_view(key, std::nullopt);
     return;
   }
   auto s = parse_object<cluster::Service>(
@@ -72,15 +73,16 @@ void ServiceProxy::on_service(const std::string& key, const std::string* value) 
     bad_services_.insert(key);
     services_.erase(key);
     stale_.erase(key);
+    set_view(key, std::nullopt);
     return;
   }
-  services_[key].svc = std::move(*s);
+  services_[key] = std::move(*s);
   stale_.insert(key);
 }
 
 void ServiceProxy::mark_selected(const std::string& ns, const cluster::Labels& labels) {
-  for (auto& [key, e] : services_)
-    if (e.svc.ns == ns && cluster::selector_matches(e.svc.selector, labels)) stale_.insert(key);
+  for (auto& [key, svc] : services_)
+    if (svc.ns == ns && cluster::selector_matches(svc.selector, labels)) stale_.insert(key);
 }
 
 void ServiceProxy::on_pod(const std::string& key, const std::string* value) {
@@ -114,33 +116,67 @@ void ServiceProxy::on_pod(const std::string& key, const std::string* value) {
   if (in_ns.empty()) pods_.erase(ns);
 }
 
+void ServiceProxy::set_view(const std::string& key, std::optional<proxy::Service> view) {
+  auto it = slot_.find(key);
+  if (it != slot_.end()) {
+    const proxy::Service& old = snap_.services[it->second];
+    ports_ -= old.ports.size();
+    endpoints_ -= endpoint_count(old);
+  }
+  if (view) {
+    if (it != slot_.end()) {
+      // Recomputed but the same (a pod change that did not touch its endpoints): keep its
+      // version, so the proxier skips it.
+      view->version = snap_.services[it->second].version;
+      if (*view == snap_.services[it->second]) {
+        ports_ += view->ports.size();
+        endpoints_ += endpoint_count(*view);
+        return;
+      }
+    }
+    view->version = ++versions_;
+    ports_ += view->ports.size();
+    endpoints_ += endpoint_count(*view);
+    if (it != slot_.end()) {
+      snap_.services[it->second] = std::move(*view);
+    } else {
+      slot_.emplace(key, snap_.services.size());
+      slot_keys_.push_back(key);
+      snap_.services.push_back(std::move(*view));
+    }
+    return;
+  }
+  if (it == slot_.end()) return;
+  // The last one moves into the gap (the proxier matches services by name, not position).
+  const size_t i = it->second, last = snap_.services.size() - 1;
+  slot_.erase(it);
+  if (i != last) {
+    snap_.services[i] = std::move(snap_.services[last]);
+    slot_keys_[i] = std::move(slot_keys_[last]);
+    slot_[slot_keys_[i]] = i;
+  }
+  snap_.services.pop_back();
+  slot_keys_.pop_back();
+}
+
 void ServiceProxy::recompute() {
   std::map<std::string, std::vector<cluster::Pod>> by_ns;  // built once per namespace touched
   for (const auto& key : stale_) {
     auto it = services_.find(key);
     if (it == services_.end()) continue;
-    Entry& e = it->second;
-    auto [pit, fresh] = by_ns.try_emplace(e.svc.ns);
+    const cluster::Service& svc = it->second;
+    auto [pit, fresh] = by_ns.try_emplace(svc.ns);
     if (fresh)
-      if (auto p = pods_.find(e.svc.ns); p != pods_.end())
+      if (auto p = pods_.find(svc.ns); p != pods_.end())
         for (const auto& [k, pod] : p->second) pit->second.push_back(pod);
-    e.view = to_proxy_service(e.svc, cluster::compute_endpoints(e.svc, pit->second), node_);
+    set_view(key, to_proxy_service(svc, cluster::compute_endpoints(svc, pit->second), node_));
   }
   stale_.clear();
 }
 
 void ServiceProxy::sync() {
   recompute();
-  proxy::Snapshot snap{.node = info_, .services = {}};
-  snap.services.reserve(services_.size());
-  size_t ports = 0, endpoints = 0;
-  for (const auto& [key, e] : services_)
-    if (e.view) {
-      ports += e.view->ports.size();
-      endpoints += endpoint_count(*e.view);
-      snap.services.push_back(*e.view);
-    }
-  auto st = proxier_.sync(snap);
+  auto st = proxier_.sync(snap_);
   const auto now = Clock::now();
   if (!st) {
     ++m_.sync_errors;
@@ -149,19 +185,21 @@ void ServiceProxy::sync() {
     return;
   }
   (st->full ? m_.sync_full : m_.sync_partial).observe(st->seconds);
-  if (pending_since_) m_.programming.observe(std::chrono::duration<double>(now - *pending_since_).count());
+  if (pending_since_)
+    m_.programming.observe(std::chrono::duration<double>(now - *pending_since_).count());
   pending_since_.reset();
   dirty_ = false;
-  m_.services = ports;
-  m_.endpoints = endpoints;
+  m_.services = ports_;
+  m_.endpoints = endpoints_;
   m_.conntrack_deleted += st->conntrack_deleted;
   m_.invalid_objects = bad_services_.size() + bad_pods_.size();
   m_.last_sync_timestamp = double(::time(nullptr));
   if (st->full || st->changes > 0)
-    log::info("service rules synced ({}): {} services, {} ports, {} endpoints, {} changes, {} "
-              "conntrack entries deleted, {:.1f} ms",
-              st->full ? "full" : "partial", snap.services.size(), ports, endpoints, st->changes,
-              st->conntrack_deleted, st->seconds * 1000);
+    log::info(
+        "service rules synced ({}): {} services, {} ports, {} endpoints, {} changes, {} "
+        "conntrack entries deleted, {:.1f} ms",
+        st->full ? "full" : "partial", snap_.services.size(), ports_, endpoints_, st->changes,
+        st->conntrack_deleted, st->seconds * 1000);
 }
 
 void ServiceProxy::step() {
@@ -169,7 +207,8 @@ void ServiceProxy::step() {
   for (auto* m : {&services_mirror_, &pods_mirror_})
     if (auto r = m->poll(); !r) {
       ok = false;
-      if (!store_failing_) log::warn("service proxy: {}; keeping the rules as they are", r.error().message);
+      if (!store_failing_)
+        log::warn("service proxy: {}; keeping the rules as they are", r.error().message);
     }
   if (ok && store_failing_) log::info("service proxy: store reachable again");
   store_failing_ = !ok;

@@ -231,7 +231,8 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
       e = &it->second;
     }
     if (e->gen == gen_) continue;  // duplicate in the snapshot: the first one counts
-    if (!(e->svc == svc)) {
+    const bool same = svc.version != 0 ? e->svc.version == svc.version : e->svc == svc;
+    if (!same) {
       apply(e->skipped ? nullptr : &e->svc, &svc);
       e->svc = svc;
       e->skipped = false;
