@@ -24,6 +24,7 @@ struct Context {
   std::vector<std::string> names;  // `get KIND [NAME...]`: only these (error if one is missing)
   std::string ns{cluster::default_namespace};  // -n NAMESPACE: where pods and deployments are
   bool all_namespaces = false;  // get -A: every namespace (then -n is ignored, as kubectl)
+  bool watch = false;           // get -w: after the listing, a line per change until Ctrl-C
   const CLI::Option* ns_option = nullptr;  // -n, to tell a given one from the default
 
   // -n was on the command line (apply -f refuses objects of another namespace then).
@@ -61,6 +62,7 @@ void add_node_commands(CLI::App& app, Context& ctx);      // get nodes, exec
 void add_workload_commands(CLI::App& app, Context& ctx);  // deployments, pods, inspect
 void add_service_commands(CLI::App& app, Context& ctx);   // services, endpoints, expose
 void add_apply_commands(CLI::App& app, Context& ctx);     // apply -f, delete -f
+void add_event_commands(CLI::App& app, Context& ctx);  // get events, describe pod|node|deployment
 
 void add_graph_commands(CLI::App& app, Context& ctx);       // graph: SVG/DOT of the cluster
 void add_completion_commands(CLI::App& app, Context& ctx);  // completion bash

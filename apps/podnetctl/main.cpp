@@ -13,6 +13,7 @@ namespace podnet::ctl {
 [[gnu::weak]] void add_workload_commands(CLI::App&, Context&) {}
 [[gnu::weak]] void add_service_commands(CLI::App&, Context&) {}
 [[gnu::weak]] void add_apply_commands(CLI::App&, Context&) {}
+[[gnu::weak]] void add_event_commands(CLI::App&, Context&) {}
 }  // namespace podnet::ctl
 
 int main(int argc, char** argv) {
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   add_workload_commands(app, ctx);
   add_service_commands(app, ctx);
   add_apply_commands(app, ctx);
+  add_event_commands(app, ctx);
   add_graph_commands(app, ctx);
   add_completion_commands(app, ctx);
   std::vector<std::string> args(argv, argv + argc);

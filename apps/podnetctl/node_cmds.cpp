@@ -8,19 +8,25 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "core/listing.hpp"
+#include "core/manifest.hpp"
 #include "exec_args.hpp"
 #include "node_inspect.hpp"
 #include "podnet/cluster/objects.hpp"
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/common/unique_fd.hpp"
 #include "podnet/lab/named_netns.hpp"
 #include "podnet/lab/nodes_view.hpp"
 #include "podnet/lab/state_file.hpp"
 #include "run.hpp"
+#include "watch.hpp"
 
 namespace podnet::ctl {
 
@@ -51,7 +57,9 @@ void set_exec_command(std::vector<std::string> cmd) {
 namespace {
 
 Result<> get_nodes(const Context& ctx) {
-  auto fmt_kind = PODNET_TRY(lab::parse_output(ctx.output));
+  const auto out_fmt = PODNET_TRY(parse_list_format(ctx.output));
+  const auto table_fmt =
+      out_fmt == ListFormat::wide ? lab::OutputFormat::wide : lab::OutputFormat::table;
   // Ages come from the lab (nodes have no creation time in the store).
   std::vector<std::pair<std::string, long long>> ages;
   if (ctx.store_url.empty()) {
@@ -59,6 +67,8 @@ Result<> get_nodes(const Context& ctx) {
       for (const auto& n : (*s)->nodes)
         ages.emplace_back(n.name, std::time(nullptr) - (*s)->created);
   }
+  std::optional<StopSignals> stop;
+  if (ctx.watch) stop.emplace();  // before the store's threads exist
   auto st = PODNET_TRY(ctx.open_store());
   auto list = PODNET_TRY(st->list(cluster::nodes_prefix));
   std::optional<cluster::BackendType> backend;
@@ -66,12 +76,41 @@ Result<> get_nodes(const Context& ctx) {
     if (auto c = cluster::parse_config((*cfg)->value)) backend = c->backend.type;
   auto nodes = PODNET_TRY(
       only_named(lab::parse_nodes(list), ctx.names, "nodes", [](const auto& n) { return n.name; }));
-  if (nodes.empty() && fmt_kind != lab::OutputFormat::json) {
-    std::cerr << "No resources found\n";
-    return {};
+  auto object = [](const cluster::Node& n) { return with_type(cluster::to_json(n), "v1", "Node"); };
+  if (is_object_output(ctx.output)) {
+    std::vector<nlohmann::json> items;
+    for (const auto& n : nodes) items.push_back(object(n));
+    std::cout << format_objects(std::move(items), out_fmt, "node", ctx.names.size() == 1);
+  } else if (nodes.empty()) {
+    if (!ctx.watch) std::cerr << "No resources found\n";
+  } else {
+    std::cout << lab::format_nodes(nodes, table_fmt, backend, ages);
   }
-  std::cout << lab::format_nodes(std::move(nodes), fmt_kind, backend, ages);
-  return {};
+  std::cout << std::flush;
+  if (!ctx.watch) return {};
+  std::map<std::string, cluster::Node> last;  // a removed node prints its last row
+  for (const auto& n : nodes) last[cluster::node_key(n.name)] = n;
+  return follow(*st, *stop, cluster::nodes_prefix, list.revision, [&](const store::Event& ev) {
+    std::optional<cluster::Node> node;
+    if (ev.type == store::Event::Type::put) {
+      auto j = parse_json_bounded(ev.kv.value, json_default_max_depth, json_default_max_bytes,
+                                  ev.kv.key);
+      auto n = j ? cluster::node_from_json(*j) : std::unexpected(j.error());
+      if (n) node = last[ev.kv.key] = std::move(*n);
+    } else if (auto it = last.find(ev.kv.key); it != last.end()) {
+      node = std::move(it->second);
+      last.erase(it);
+    }
+    if (!node) return;
+    if (!ctx.names.empty() &&
+        std::find(ctx.names.begin(), ctx.names.end(), node->name) == ctx.names.end())
+      return;
+    if (is_object_output(ctx.output))
+      std::cout << format_objects({object(*node)}, out_fmt, "node", true);
+    else
+      std::cout << without_header(lab::format_nodes({*node}, table_fmt, backend, ages));
+    std::cout << std::flush;
+  });
 }
 
 // fork; the child joins the namespace (it is alone in its process, so nothing else moves) and
@@ -152,7 +191,9 @@ Result<int> exec_cmd(const Context& ctx, const ExecArgs& a) {
 void add_node_commands(CLI::App& app, Context& ctx) {
   auto* nodes = app.get_subcommand("get")->add_subcommand("nodes", "list the nodes: NAME IP PODS");
   nodes->alias("node");
-  nodes->add_option("-o,--output", ctx.output, "wide or json");
+  nodes->add_option("-o,--output", ctx.output, "wide, json, yaml or name")
+      ->check(CLI::IsMember({"wide", "json", "yaml", "name"}));
+  nodes->add_flag("-w,--watch", ctx.watch, "after the listing, a line per change until Ctrl-C");
   nodes->add_option("NAME", ctx.names, "only these nodes");
   nodes->callback([&ctx] { run_command([&] { return get_nodes(ctx); }); });
   add_inspect_node_command(app, ctx);

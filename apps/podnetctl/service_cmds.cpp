@@ -12,6 +12,7 @@
 #include "core/service_args.hpp"
 #include "core/service_view.hpp"
 #include "podnet/cluster/endpoints.hpp"
+#include "podnet/events/recorder.hpp"
 #include "run.hpp"
 #include "service_access.hpp"
 #include "service_inspect.hpp"
@@ -135,10 +136,13 @@ Result<int> describe_services(const Context& ctx) {
   auto access = PODNET_TRY(open_services(ctx));
   auto sel = PODNET_TRY(select_services(ctx, *access.services, ns));
   const auto pods = PODNET_TRY(list_pods(*access.store, ns));
+  const auto listed = PODNET_TRY(events::list_events(*access.store, ns));
+  const int64_t now = std::time(nullptr);
   std::string out;
   for (const auto& s : sel.services) {
     if (!out.empty()) out += "\n\n";  // kubectl separates objects by a blank line
-    out += describe_service(s, cluster::compute_endpoints(s, pods));
+    out += describe_service(s, cluster::compute_endpoints(s, pods),
+                            cluster::events_about(listed, cluster::service_ref(s.ns, s.name)), now);
   }
   std::cout << out;
   return sel.rc;

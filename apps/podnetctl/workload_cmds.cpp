@@ -4,6 +4,8 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -16,6 +18,7 @@
 #include "podnet/lab/state_file.hpp"
 #include "podnet/lab/workload_view.hpp"
 #include "run.hpp"
+#include "watch.hpp"
 #include "workload_inspect.hpp"
 #include "workload_store.hpp"
 
@@ -65,23 +68,57 @@ Result<> scale_deployment(const Context& ctx, const DeploymentArgs& a) {
 
 Result<> get_pods(const Context& ctx) {
   const auto ns = PODNET_TRY(listing_namespace(ctx));
+  std::optional<StopSignals> stop;
+  if (ctx.watch) stop.emplace();  // before the store's threads exist
   auto s = PODNET_TRY(ctx.open_store());
-  auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s, ns)), ctx.names, "pods",
+  store::Revision rev = 0;
+  auto pods = PODNET_TRY(only_named(PODNET_TRY(list_pods(*s, ns, &rev)), ctx.names, "pods",
                                     [](const auto& p) { return p.name; }));
+  const lab::TableOptions opt{.wide = ctx.output == "wide", .namespaces = ns.empty()};
   if (is_object_output(ctx.output)) {
     std::vector<nlohmann::json> items;
     for (const auto& p : pods) items.push_back(with_type(cluster::to_json(p), "v1", "Pod"));
     std::cout << format_objects(std::move(items), PODNET_TRY(parse_list_format(ctx.output)),
                                 "pod", ctx.names.size() == 1);
-    return {};
+  } else if (pods.empty()) {
+    if (!ctx.watch) say_none_found(ns);
+  } else {
+    std::cout << lab::pods_table(pods, std::time(nullptr), opt);
   }
-  if (pods.empty()) {
-    say_none_found(ns);
-    return {};
-  }
-  std::cout << lab::pods_table(pods, std::time(nullptr),
-                               {.wide = ctx.output == "wide", .namespaces = ns.empty()});
-  return {};
+  std::cout << std::flush;
+  if (!ctx.watch) return {};
+  // The last state of each pod: a deletion prints it as Terminating, as kubectl's watch shows.
+  std::map<std::string, cluster::Pod> last;
+  for (const auto& p : pods) last[cluster::pod_key(p.ns, p.name)] = p;
+  const std::string prefix = ns.empty() ? std::string(cluster::pods_prefix)
+                                        : fmt::format("{}{}/", cluster::pods_prefix, ns);
+  const auto fmt = PODNET_TRY(parse_list_format(ctx.output));
+  return follow(*s, *stop, prefix, rev, [&](const store::Event& ev) {
+    std::optional<cluster::Pod> pod;
+    if (ev.type == store::Event::Type::put) {
+      auto j = parse_json_bounded(ev.kv.value, json_default_max_depth, json_default_max_bytes,
+                                  ev.kv.key);
+      if (!j) return;
+      auto p = cluster::pod_from_json(*j);
+      if (!p) return;
+      pod = last[ev.kv.key] = std::move(*p);
+    } else if (auto it = last.find(ev.kv.key); it != last.end()) {
+      pod = std::move(it->second);
+      pod->reason = "Terminating";
+      pod->ready = false;
+      last.erase(it);
+    }
+    if (!pod) return;
+    if (!ctx.names.empty() &&
+        std::find(ctx.names.begin(), ctx.names.end(), pod->name) == ctx.names.end())
+      return;
+    if (is_object_output(ctx.output))
+      std::cout << format_objects({with_type(cluster::to_json(*pod), "v1", "Pod")}, fmt, "pod",
+                                  true);
+    else
+      std::cout << without_header(lab::pods_table({*pod}, std::time(nullptr), opt));
+    std::cout << std::flush;
+  });
 }
 
 Result<> get_deployments(const Context& ctx) {
@@ -201,6 +238,7 @@ void add_workload_commands(CLI::App& app, Context& ctx) {
   auto* get = app.get_subcommand("get");
   auto* pods = get->add_subcommand("pods", "list pods")->alias("pod")->alias("po");
   add_listing_options(pods, ctx, true);
+  pods->add_flag("-w,--watch", ctx.watch, "after the listing, a line per change until Ctrl-C");
   pods->add_option("NAME", ctx.names, "only these pods");
   pods->callback([&ctx] { run_command([&] { return get_pods(ctx); }); });
   auto* deps =

@@ -13,8 +13,10 @@ namespace {
 // A listing with a bad entry is an error naming it: a table that silently leaves an object
 // out would mislead.
 template <typename T, typename FromJson>
-Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, FromJson from_json) {
+Result<std::vector<T>> list_of(store::Store& s, std::string_view prefix, FromJson from_json,
+                               store::Revision* revision = nullptr) {
   auto list = PODNET_TRY(s.list(prefix));
+  if (revision) *revision = list.revision;
   auto parsed = lab::parse_listing<T>(list.items, from_json);
   if (!parsed.bad.empty()) return fail(parsed.bad.front());
   return std::move(parsed.items);
@@ -26,9 +28,11 @@ std::string prefix_of(std::string_view kind_prefix, std::string_view ns) {
 
 }  // namespace
 
-Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns) {
-  return list_of<cluster::Pod>(s, prefix_of(cluster::pods_prefix, ns),
-                               [](const auto& j) { return cluster::pod_from_json(j); });
+Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns,
+                                            store::Revision* revision) {
+  return list_of<cluster::Pod>(
+      s, prefix_of(cluster::pods_prefix, ns),
+      [](const auto& j) { return cluster::pod_from_json(j); }, revision);
 }
 
 Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s, std::string_view ns) {

@@ -13,7 +13,9 @@
 namespace podnet::ctl {
 
 // The objects of namespace `ns`; of every namespace when `ns` is empty.
-Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns);
+// `revision`: set to the listing's store revision (to watch after it).
+Result<std::vector<cluster::Pod>> list_pods(store::Store& s, std::string_view ns,
+                                            store::Revision* revision = nullptr);
 Result<std::vector<cluster::Deployment>> list_deployments(store::Store& s, std::string_view ns);
 // The pod, or an error naming it: `pods "web-x" not found`.
 Result<cluster::Pod> get_pod(store::Store& s, std::string_view ns, std::string_view name);

@@ -98,3 +98,28 @@ TEST(Peers, Changes) {
 
 }  // namespace
 }  // namespace podnet::agent
+
+namespace podnet::agent {
+namespace {
+
+TEST(PeerRouteEvents, AddedChangedRemovedOncePerPeer) {
+  routes::Peer a{
+      "lxb002", *net::IpAddress::parse("10.1.1.16"), *net::Prefix::parse("192.168.1.0/24"), {}};
+  routes::Peer b{
+      "lxb003", *net::IpAddress::parse("10.1.1.17"), *net::Prefix::parse("192.168.2.0/24"), {}};
+  routes::Peer b2 = b;
+  b2.internal_ip = *net::IpAddress::parse("10.1.1.27");
+  EXPECT_EQ(peer_route_events({}, {a}),
+            (std::vector<PeerEvent>{
+                {"RouteAdded", "Route to node lxb002 added: 192.168.1.0/24 via 10.1.1.16"}}));
+  EXPECT_EQ(peer_route_events({a, b}, {b2}),
+            (std::vector<PeerEvent>{
+                {"RouteChanged",
+                 "Route to node lxb003 changed: 192.168.2.0/24 via 10.1.1.17 -> 192.168.2.0/24 "
+                 "via 10.1.1.27"},
+                {"RouteRemoved", "Route to node lxb002 removed: 192.168.1.0/24"}}));
+  EXPECT_TRUE(peer_route_events({a}, {a}).empty());
+}
+
+}  // namespace
+}  // namespace podnet::agent

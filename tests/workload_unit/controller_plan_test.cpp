@@ -126,3 +126,19 @@ TEST(ControllerPlan, PodSuffixAlphabet) {
 
 }  // namespace
 }  // namespace podnet::lab
+
+namespace podnet::lab {
+namespace {
+
+TEST(ScalingMessage, ChangesAndFirstSightOfANewDeployment) {
+  EXPECT_EQ(scaling_message("web", std::nullopt, 3, 0), "Scaled up deployment web to 3");
+  EXPECT_EQ(scaling_message("web", std::nullopt, 3, 3), std::nullopt)
+      << "a running deployment found by a restarted controller is no news";
+  EXPECT_EQ(scaling_message("web", std::nullopt, 0, 0), std::nullopt);
+  EXPECT_EQ(scaling_message("web", 3, 3, 3), std::nullopt);
+  EXPECT_EQ(scaling_message("web", 3, 5, 3), "Scaled up deployment web from 3 to 5");
+  EXPECT_EQ(scaling_message("web", 5, 1, 5), "Scaled down deployment web from 5 to 1");
+}
+
+}  // namespace
+}  // namespace podnet::lab

@@ -47,4 +47,9 @@ std::string format_objects(std::vector<nlohmann::json> items, ListFormat fmt,
   return out;
 }
 
+std::string without_header(std::string_view table) {
+  auto nl = table.find('\n');
+  return nl == std::string_view::npos ? std::string() : std::string(table.substr(nl + 1));
+}
+
 }  // namespace podnet::ctl

@@ -26,4 +26,7 @@ inline bool is_object_output(std::string_view o) {
 std::string format_objects(std::vector<nlohmann::json> items, ListFormat fmt,
                            std::string_view resource, bool single);
 
+// A table's rows without its header line (`get -w` prints rows only after the first table).
+std::string without_header(std::string_view table);
+
 }  // namespace podnet::ctl

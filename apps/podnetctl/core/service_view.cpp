@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/describe_text.hpp"
 #include "podnet/lab/table.hpp"
 
 namespace podnet::ctl {
@@ -24,28 +25,6 @@ std::string age_of(const cluster::Service& s, int64_t now) {
 // The endpoints kubectl lists for one port: "ip:port", up to 3 then " + N more...".
 std::string port_endpoints(const cluster::PortEndpoints& pe) {
   return cluster::endpoints_column({pe});
-}
-
-// kubectl's describe lines: the label, then the value at column 26 (tabwriter: the longest
-// label, "External Traffic Policy:", plus two spaces).
-constexpr size_t value_column = 26;
-void line(std::string& out, std::string_view label, std::string_view value) {
-  out += label;
-  out.append(label.size() < value_column ? value_column - label.size() : 2, ' ');
-  out += value;
-  out += '\n';
-}
-
-void labels_lines(std::string& out, std::string_view label, const cluster::Labels& labels) {
-  if (labels.empty()) {
-    line(out, label, "<none>");
-    return;
-  }
-  bool first = true;
-  for (const auto& [k, v] : labels) {
-    line(out, first ? label : "", fmt::format("{}={}", k, v));
-    first = false;
-  }
 }
 
 }  // namespace
@@ -106,37 +85,39 @@ std::string endpoints_table(const std::vector<EndpointsRow>& rows, int64_t now, 
 }
 
 std::string describe_service(const cluster::Service& s,
-                             const std::vector<cluster::PortEndpoints>& eps) {
-  std::string out;
-  line(out, "Name:", s.name);
-  line(out, "Namespace:", s.ns);
-  labels_lines(out, "Labels:", s.labels);
-  line(out, "Annotations:", "<none>");
-  line(out, "Selector:", selector_column(s.selector));
-  line(out, "Type:", cluster::to_string(s.type));
-  line(out, "IP Family Policy:", "SingleStack");
+                             const std::vector<cluster::PortEndpoints>& eps,
+                             const std::vector<cluster::StoredEvent>& events, int64_t now) {
+  // The longest label, "External Traffic Policy:", plus two spaces.
+  DescribeText d{.column = 26, .out = {}};
+  d.line("Name:", s.name);
+  d.line("Namespace:", s.ns);
+  d.labels("Labels:", s.labels);
+  d.line("Annotations:", "<none>");
+  d.line("Selector:", selector_column(s.selector));
+  d.line("Type:", cluster::to_string(s.type));
+  d.line("IP Family Policy:", "SingleStack");
   const std::string ip = s.clusterIP ? s.clusterIP->str() : "<none>";
-  line(out, "IP Families:", !s.clusterIP ? "<none>" : s.clusterIP->is_v4() ? "IPv4" : "IPv6");
-  line(out, "IP:", ip);
-  line(out, "IPs:", ip);
+  d.line("IP Families:", !s.clusterIP ? "<none>" : s.clusterIP->is_v4() ? "IPv4" : "IPv6");
+  d.line("IP:", ip);
+  d.line("IPs:", ip);
   for (size_t i = 0; i < s.ports.size(); ++i) {
     const auto& p = s.ports[i];
     const auto proto = cluster::to_string(p.protocol);
-    line(out, "Port:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.port, proto));
-    line(out, "TargetPort:", fmt::format("{}/{}", target_text(p), proto));
+    d.line("Port:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.port, proto));
+    d.line("TargetPort:", fmt::format("{}/{}", target_text(p), proto));
     if (p.nodePort)
-      line(out, "NodePort:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.nodePort, proto));
+      d.line("NodePort:", fmt::format("{}  {}/{}", port_name_or_unset(p), p.nodePort, proto));
     std::string endpoints = "<none>";
     for (const auto& pe : eps)
       if (pe.index == i) endpoints = port_endpoints(pe);
-    line(out, "Endpoints:", endpoints);
+    d.line("Endpoints:", endpoints);
   }
-  line(out, "Session Affinity:", cluster::to_string(s.sessionAffinity));
+  d.line("Session Affinity:", cluster::to_string(s.sessionAffinity));
   if (s.type == cluster::ServiceType::NodePort)
-    line(out, "External Traffic Policy:", cluster::to_string(s.externalTrafficPolicy));
-  line(out, "Internal Traffic Policy:", cluster::to_string(s.internalTrafficPolicy));
-  line(out, "Events:", "<none>");
-  return out;
+    d.line("External Traffic Policy:", cluster::to_string(s.externalTrafficPolicy));
+  d.line("Internal Traffic Policy:", cluster::to_string(s.internalTrafficPolicy));
+  d.events(events, now);
+  return std::move(d.out);
 }
 
 json endpoints_json(const cluster::Service& s, const std::vector<cluster::PortEndpoints>& eps) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "podnet/cluster/endpoints.hpp"
+#include "podnet/cluster/event.hpp"
 #include "podnet/cluster/objects.hpp"
 
 namespace podnet::ctl {
@@ -35,8 +36,10 @@ std::string endpoints_table(const std::vector<EndpointsRow>& rows, int64_t now, 
 // `describe service`: kubectl's layout (Name, Namespace, Labels, Annotations, Selector, Type,
 // IP Family Policy, IP Families, IP, IPs, Port/TargetPort/NodePort/Endpoints per port,
 // Session Affinity, External/Internal Traffic Policy, Events).
+// `events`: the Service's, oldest first; ages against `now`.
 std::string describe_service(const cluster::Service& s,
-                             const std::vector<cluster::PortEndpoints>& eps);
+                             const std::vector<cluster::PortEndpoints>& eps,
+                             const std::vector<cluster::StoredEvent>& events = {}, int64_t now = 0);
 
 // The Endpoints object kubectl shows for `get endpoints -o json|yaml`: subsets of addresses
 // (ready) / notReadyAddresses and ports, one subset per service port.

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "agent_events.hpp"
 #include "agent_lock.hpp"
 #include "http_server.hpp"
 #include "node_io.hpp"
@@ -88,6 +89,7 @@ class Agent {
   UniqueFd sfd_, tfd_, ep_;
   std::optional<AgentLock> lock_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<AgentEvents> events_;  // after store_: its thread stops before the store closes
   std::unique_ptr<HttpServer> http_;
   // What the HTTP thread may read: a copy published by the loop (publish()), under view_mu_.
   struct HttpView {
@@ -164,9 +166,10 @@ Result<> Agent::grant_and_acquire(const std::optional<net::Prefix>& prefer) {
   const char* how = got.source == cluster::SubnetChoice::Source::held       ? "kept (lease held)"
                     : got.source == cluster::SubnetChoice::Source::previous ? "kept (recorded)"
                                                                             : "leased";
-  if (!lease_logged_)
+  if (!lease_logged_) {
     log::info("subnet {} {}", got.subnet.str(), how);
-  else if (subnet_ && *subnet_ != got.subnet)
+    events_->lease_acquired(got.subnet, how);
+  } else if (subnet_ && *subnet_ != got.subnet)
     log::warn("subnet changed from {} to {}", subnet_->str(), got.subnet.str());
   lease_logged_ = true;
   subnet_ = got.subnet;
@@ -380,6 +383,7 @@ void Agent::reconcile(bool force) {
   if (st->actions() > 0)
     log::info("routes reconciled: {} added, {} replaced, {} removed ({} peers)", st->added,
               st->replaced, st->removed, ps.peers.size());
+  events_->routes_applied(applied_peers_, ps.peers);
   m_.route_changes += st->actions();
   m_.routes = w->routes.size();
   m_.fdb = w->fdb.size();
@@ -406,6 +410,7 @@ void Agent::start_service_proxy() {
 void Agent::step_service_proxy() {
   if (!svc_) return;
   svc_->step();
+  if (auto e = svc_->take_sync_error()) events_->proxy_sync_failed(*e);
   // Relists replace the watchers, and with them their fds.
   auto fds = svc_->fds();
   if (fds == svc_fds_) return;
@@ -476,15 +481,18 @@ void Agent::renew() {
   store_ok();
   if (k->count() == 0) {
     log::warn("lease {:x} for {} is gone (expired or revoked)", lease_, subnet_->str());
+    events_->lease_lost(
+        fmt::format("Lease for subnet {} is gone (expired or revoked)", subnet_->str()));
     ++m_.lease_lost;
     lease_held_ = false;
     reacquire();
     return;
   }
   ++m_.lease_renewals;
-  if (renew_failing_)
+  if (renew_failing_) {
     log::info("lease renewed ({}s): store reachable again", k->count());
-  else
+    events_->lease_renewed_after_failure();
+  } else
     log::debug("lease renewed ({}s)", k->count());
   renew_failing_ = false;
   if (!node_published_ || Clock::now() - last_heartbeat_ >= kHeartbeatEvery) {
@@ -498,10 +506,12 @@ void Agent::reacquire() {
     store_err(r.error(), "re-acquire lease");
     return;
   }
-  if (*subnet_ == before)
-    log::warn("lease lost, re-acquired {}", subnet_->str());
-  else
-    log::warn("lease lost, re-acquired {} (was {}: taken meanwhile)", subnet_->str(), before.str());
+  const std::string what = *subnet_ == before
+                               ? fmt::format("lease lost, re-acquired {}", subnet_->str())
+                               : fmt::format("lease lost, re-acquired {} (was {}: taken meanwhile)",
+                                             subnet_->str(), before.str());
+  log::warn("{}", what);
+  events_->lease_lost("Subnet " + what);
   node_published_ = false;
   if (*subnet_ != before) {
     conflist_written_ = false;
@@ -562,6 +572,10 @@ void Agent::publish() {
   v.metrics.lease_held = lease_held_;
   v.metrics.underlay_mtu = ul_.mtu;
   if (svc_) v.metrics.proxy = svc_->metrics();
+  if (events_) {
+    Readiness r = readiness(v.ready);
+    events_->readiness(r.ready, r.reason);
+  }
   std::lock_guard lk(view_mu_);
   view_ = std::move(v);
 }
@@ -615,6 +629,7 @@ int Agent::run() {
     return 2;
   }
   store_ = std::move(*st);
+  events_ = std::make_unique<AgentEvents>(*store_, o_.node);
   auto nl = sys::Netlink::open();
   if (!nl) {
     log::error("netlink: {}", nl.error().message);

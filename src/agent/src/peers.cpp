@@ -112,4 +112,25 @@ std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
   return out;
 }
 
+std::vector<PeerEvent> peer_route_events(const std::vector<routes::Peer>& before,
+                                         const std::vector<routes::Peer>& after) {
+  std::vector<PeerEvent> out;
+  auto find = [](const std::vector<routes::Peer>& v, const std::string& name) {
+    return std::find_if(v.begin(), v.end(), [&](const routes::Peer& p) { return p.name == name; });
+  };
+  for (const auto& p : after) {
+    auto it = find(before, p.name);
+    if (it == before.end())
+      out.push_back({"RouteAdded", fmt::format("Route to node {} added: {}", p.name, describe(p))});
+    else if (!same_peer(*it, p))
+      out.push_back({"RouteChanged", fmt::format("Route to node {} changed: {} -> {}", p.name,
+                                                 describe(*it), describe(p))});
+  }
+  for (const auto& p : before)
+    if (find(after, p.name) == after.end())
+      out.push_back(
+          {"RouteRemoved", fmt::format("Route to node {} removed: {}", p.name, p.pod_cidr.str())});
+  return out;
+}
+
 }  // namespace podnet::agent

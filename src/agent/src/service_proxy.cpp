@@ -181,6 +181,7 @@ void ServiceProxy::sync() {
   if (!st) {
     ++m_.sync_errors;
     log::error("service rules: {} (full resync in {}s)", st.error().message, kRetryEvery.count());
+    sync_error_ = st.error().message;
     retry_at_ = now + kRetryEvery;
     return;
   }

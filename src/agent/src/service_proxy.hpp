@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "podnet/agent/metrics.hpp"
@@ -33,6 +34,8 @@ class ServiceProxy {
   // fds that become readable when step() has news (the loop adds them to its epoll set).
   std::vector<int> fds() const;
   const ProxyMetrics& metrics() const { return m_; }
+  // The last sync's error, once (for the node's events); nullopt when none since the last call.
+  std::optional<std::string> take_sync_error() { return std::exchange(sync_error_, std::nullopt); }
 
  private:
   void on_service(const std::string& key, const std::string* value);
@@ -63,6 +66,7 @@ class ServiceProxy {
   std::optional<Clock::time_point> pending_since_;  // first change not yet in the kernel
   Clock::time_point retry_at_{};
   bool store_failing_ = false;
+  std::optional<std::string> sync_error_;
   ProxyMetrics m_;
 };
 

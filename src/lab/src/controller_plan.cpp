@@ -3,6 +3,8 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "podnet/lab/workload_plan.hpp"
 
 namespace podnet::lab {
@@ -12,6 +14,18 @@ std::string pod_suffix(const std::function<uint32_t()>& random) {
   std::string s;
   for (int i = 0; i < 5; ++i) s += alphabet[random() % alphabet.size()];
   return s;
+}
+
+std::optional<std::string> scaling_message(std::string_view deployment,
+                                           std::optional<int64_t> before, int64_t now,
+                                           size_t pods_now) {
+  if (!before) {
+    if (pods_now > 0 || now == 0) return std::nullopt;
+    return fmt::format("Scaled up deployment {} to {}", deployment, now);
+  }
+  if (*before == now) return std::nullopt;
+  return fmt::format("Scaled {} deployment {} from {} to {}", now > *before ? "up" : "down",
+                     deployment, *before, now);
 }
 
 namespace {

@@ -8,10 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "podnet/common/json_bounded.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/files.hpp"
+#include "podnet/common/json_bounded.hpp"
 #include "podnet/common/log.hpp"
+#include "podnet/events/recorder.hpp"
 #include "podnet/lab/kubelet.hpp"
 #include "podnet/lab/named_netns.hpp"
 #include "podnet/lab/plan.hpp"
@@ -65,6 +66,8 @@ class Kubelet {
 
   Result<> run(const std::atomic<bool>& stop) {
     store_ = PODNET_TRY(store::open_store(cfg_.store_url));
+    events_ =
+        std::make_unique<events::Recorder>(*store_, cluster::EventSource{"kubelet", cfg_.node});
     PODNET_TRY_VOID(make_dirs(cfg_.pods_dir, 0755));
     adopt();
     std::unique_ptr<store::Watcher> watcher;
@@ -166,6 +169,7 @@ class Kubelet {
       auto started = start(*by_key[k]);
       if (!started) {
         log::error("start pod {}: {}", k, started.error().message);
+        warning(ref, "FailedCreatePodSandBox", started.error().message);
         errors_[k] = started.error().message;
         retry_at_[k] = Clock::now() + std::chrono::seconds(2);
         continue;
@@ -209,13 +213,19 @@ class Kubelet {
       (void)delete_named_netns(r.netns);
     }
     r.pause = PODNET_TRY(start_sandbox(r.netns));
+    normal(r.ref, "SandboxCreated",
+           fmt::format("Created pod sandbox {} (netns {})", r.container_id.substr(0, 12), r.netns));
     // From here on the record exists, so a crash at any later step is cleaned up on restart.
     r.cni_added = true;  // DEL is due from the moment ADD may have done anything
     auto done = [&]() -> Result<> {
       PODNET_TRY_VOID(save_record(cfg_.pods_dir, r));
+      const auto t0 = Clock::now();
       r.cni_result = PODNET_TRY(cni_add(cni_call(r)));
+      const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       r.ip = first_ip(r.cni_result);
       if (!r.ip) return fail("CNI ADD result has no IP address");
+      normal(r.ref, "AddedInterface",
+             fmt::format("CNI ADD eth0 done in {:.0f} ms: IP {}", ms, r.ip->str()));
       PODNET_TRY_VOID(save_record(cfg_.pods_dir, r));
       return start_container(r);
     }();
@@ -223,6 +233,8 @@ class Kubelet {
       teardown(r, "start failed");
       return fail(done.error());
     }
+    normal(r.ref, "Started",
+           fmt::format("Started container app (pid {}, port {})", r.container.pid, r.port));
     log::info("started pod {}: netns {}, sandbox {}, ip {}, container pid {} on port {}",
               key_of(r.ref), r.netns, r.container_id.substr(0, 12), r.ip->str(), r.container.pid,
               r.port);
@@ -235,6 +247,8 @@ class Kubelet {
     if (r.container.pid != 0) {
       ++r.restarts;
       log::warn("container of pod {} (pid {}) exited; restart {}", k, r.container.pid, r.restarts);
+      warning(r.ref, "BackOff",
+              fmt::format("Container app (pid {}) exited; restarting it", r.container.pid));
       r.container = {};
       // Kubernetes backs off crash loops; immediate first restart, then up to 10 s apart.
       restart_at_[k] = Clock::now() + std::chrono::seconds(std::min<int64_t>(r.restarts - 1, 10));
@@ -248,6 +262,8 @@ class Kubelet {
     }
     restart_at_.erase(k);
     log::info("restarted container of pod {}: pid {}", k, r.container.pid);
+    normal(r.ref, "Started",
+           fmt::format("Restarted container app (pid {}, port {})", r.container.pid, r.port));
   }
 
   void report(const StorePod& sp) {
@@ -275,10 +291,22 @@ class Kubelet {
   void teardown(PodRecord& r, std::string_view why) {
     const std::string k = key_of(r.ref);
     log::info("stopping pod {} ({}): netns {}", k, why, r.netns);
-    if (r.container.pid) terminate(r.container, std::chrono::seconds(2));
-    if (r.cni_added)
-      if (auto d = cni_del(cni_call(r), r.cni_result); !d)
+    if (r.container.pid) {
+      normal(r.ref, "Killing", fmt::format("Stopping container app ({})", why));
+      terminate(r.container, std::chrono::seconds(2));
+    }
+    if (r.cni_added) {
+      const auto t0 = Clock::now();
+      if (auto d = cni_del(cni_call(r), r.cni_result); !d) {
         log::error("CNI DEL of pod {}: {}", k, d.error().message);
+        warning(r.ref, "FailedKillPod", "CNI DEL: " + d.error().message);
+      } else {
+        const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        normal(r.ref, "RemovedInterface",
+               fmt::format("CNI DEL eth0 done in {:.0f} ms{}", ms,
+                           r.ip ? fmt::format(": IP {} released", r.ip->str()) : ""));
+      }
+    }
     remove_sandbox(r.netns, r.pause);
     remove_record(cfg_.pods_dir, r.ref);
     std::error_code ec;
@@ -286,8 +314,19 @@ class Kubelet {
     restart_at_.erase(k);
   }
 
+  // Events about a pod; none when no store is open (remove_all_pods at lab down).
+  void normal(const PodRef& ref, std::string reason, std::string message) {
+    if (events_)
+      events_->normal(cluster::pod_ref(ref.ns, ref.name), std::move(reason), std::move(message));
+  }
+  void warning(const PodRef& ref, std::string reason, std::string message) {
+    if (events_)
+      events_->warning(cluster::pod_ref(ref.ns, ref.name), std::move(reason), std::move(message));
+  }
+
   const KubeletConfig& cfg_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<events::Recorder> events_;  // after store_: stops before it closes
   bool first_pass_logged_ = false;
   std::map<std::string, PodRecord> pods_;                // "ns/name" -> what runs here
   bool waiting_for_network_ = false;                     // logged once per wait

@@ -106,7 +106,13 @@ Result<> start_etcd(LabState& s) {
                              "--heartbeat-interval",
                              "50",
                              "--election-timeout",
-                             "250"},
+                             "250",
+                             // History bounded like the sqlite store's (history=10000): events
+                             // and heartbeats rewrite keys all the time.
+                             "--auto-compaction-mode",
+                             "revision",
+                             "--auto-compaction-retention",
+                             "10000"},
                             p.log("etcd")}));
   const ProcessRecord etcd = s.processes.back();
   LabState probe = s;

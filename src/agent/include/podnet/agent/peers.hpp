@@ -37,4 +37,15 @@ bool same_peer(const routes::Peer& a, const routes::Peer& b);
 std::vector<std::string> peer_changes(const std::vector<routes::Peer>& before,
                                       const std::vector<routes::Peer>& after, bool initial = false);
 
+// The node's events for what a reconcile programmed: RouteAdded "Route to node lxb002 added:
+// 192.168.1.0/24 via 10.1.1.16", RouteChanged "... changed: A -> B", RouteRemoved "Route to
+// node lxb002 removed: 192.168.1.0/24". A restart's first reconcile repeats its RouteAdded
+// events, which the event store folds into their count.
+struct PeerEvent {
+  std::string reason, message;
+  friend bool operator==(const PeerEvent&, const PeerEvent&) = default;
+};
+std::vector<PeerEvent> peer_route_events(const std::vector<routes::Peer>& before,
+                                         const std::vector<routes::Peer>& after);
+
 }  // namespace podnet::agent

@@ -31,6 +31,14 @@ ControllerPlan plan_controller(const std::vector<cluster::Deployment>& deploymen
                                const std::vector<std::string>& ready_nodes, int64_t now,
                                const std::function<std::string()>& suffix);
 
+// The deployment-controller's ScalingReplicaSet message, when there is one: the replica count
+// changed from `before` (the last count the controller saw; nullopt: first sight) to `now`.
+// At first sight only a deployment without pods yet is "scaled up" (just created); one the
+// controller finds running (a controller restart) says nothing.
+std::optional<std::string> scaling_message(std::string_view deployment,
+                                           std::optional<int64_t> before, int64_t now,
+                                           size_t pods_now);
+
 // 5 characters of [a-z0-9] from a source of random numbers (the pod name suffix).
 std::string pod_suffix(const std::function<uint32_t()>& random);
 
