@@ -29,8 +29,10 @@ void describe_table(std::string& out, const std::vector<std::vector<std::string>
 
 void DescribeText::line(std::string_view label, std::string_view value) {
   out += label;
-  out.append(label.size() < column ? column - label.size() : 2, ' ');
-  out += value;
+  if (!value.empty()) {  // kubectl leaves an empty value's line without trailing blanks
+    out.append(label.size() < column ? column - label.size() : 2, ' ');
+    out += value;
+  }
   out += '\n';
 }
 

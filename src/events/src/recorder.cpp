@@ -115,7 +115,9 @@ void Recorder::loop() {
       }
       write(e);
     }
-    const bool final_prune = flush_gen > flush_done_ || stopping;
+    // A flush or the exit prunes what this recorder added, unless the store is failing (an
+    // exit must not wait on it).
+    const bool final_prune = (flush_gen > flush_done_ || stopping) && !(stopping && failing_);
     if (created_since_prune_ >= opt_.prune_every || (final_prune && created_since_prune_ > 0)) {
       if (auto r = prune(); !r)
         failed(r.error(), "prune");
