@@ -181,6 +181,33 @@ TEST(CompleteEvents, LaterEventsOfAChainGetItsPacketAndNoiseGoes) {
   EXPECT_TRUE(assemble_verdict(events, Answer{}).dropped_by);
 }
 
+TEST(CompleteEvents, ChainsJumpedToGetThePacketOfTheirBaseChainRun) {
+  auto jump = ev("node", Hook::prerouting, "nat-prerouting", K::rule, "jump services",
+                 Direction::other, 203);
+  jump.table = "podnet-svc";
+  jump.trace_id = 9;
+  jump.packet.src = "192.168.0.2";
+  jump.packet.dst = "10.96.0.10";
+  jump.packet.proto = "tcp";
+  jump.packet.sport = 40000;
+  jump.packet.dport = 80;
+  jump.iif = "veth1";
+  auto dnat = jump;
+  dnat.chain = "pick-3";
+  dnat.hook = Hook::unknown;
+  dnat.rule_handle = 222;
+  dnat.verdict = "accept";
+  dnat.packet = {};
+  dnat.iif.clear();
+  std::vector<TraceEvent> events = {jump, dnat};
+  complete_events(events, Protocol::tcp, 40000);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].hook, Hook::prerouting);
+  EXPECT_EQ(events[1].packet.dst, "10.96.0.10");
+  EXPECT_EQ(events[1].iif, "veth1");
+  EXPECT_EQ(events[1].direction, Direction::request);
+}
+
 TEST(VerdictName, CodesAsNftPrintsThem) {
   EXPECT_EQ(verdict_name(0, ""), "drop");
   EXPECT_EQ(verdict_name(1, ""), "accept");

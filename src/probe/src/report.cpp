@@ -164,13 +164,16 @@ void infer_hooks(std::vector<TraceEvent>& events) {
 }
 
 void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t port) {
+  infer_hooks(events);
   for (size_t i = 0; i < events.size(); ++i) {
     auto& e = events[i];
     if (e.packet.src.empty()) {
+      // The kernel copies the headers once per base chain run (chains jumped to included): the
+      // latest event of this packet at this hook in this family has them.
       for (size_t j = i; j-- > 0;) {
         const auto& p = events[j];
-        if (p.ns == e.ns && p.trace_id == e.trace_id && p.family == e.family &&
-            p.table == e.table && p.chain == e.chain && !p.packet.src.empty()) {
+        if (p.ns == e.ns && p.trace_id == e.trace_id && p.family == e.family && p.hook == e.hook &&
+            !p.packet.src.empty()) {
           e.packet = p.packet;  // interfaces come with the headers
           if (e.iif.empty()) e.iif = p.iif;
           if (e.oif.empty()) e.oif = p.oif;
@@ -180,7 +183,6 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
     }
     e.direction = classify(e.packet, proto, port);
   }
-  infer_hooks(events);
   std::erase_if(events, [](const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::rule && e.rule_handle == 0 && e.verdict == "continue")
       return true;

@@ -64,10 +64,11 @@ std::string family_name(uint8_t nfproto);
 // the interfaces (iif only: prerouting, both: forward, oif only: postrouting).
 void infer_hooks(std::vector<TraceEvent>& events);
 
-// Turns events as read (in order, per namespace) into the report's: the kernel copies a packet's
-// headers and interfaces into the first event of each chain only, so the chain's later events get
-// them from it; then each gets its direction and hook; then what says nothing is left out (the
-// end-of-chain "continue" events without a rule, and the policy of podnet-trace's marking chains).
+// Turns events as read (in order) into the report's: each gets its hook (infer_hooks); the
+// kernel copies a packet's headers and interfaces into the first event of each base chain run
+// only, so the later events of that run (chains jumped to included) get them from it; then each
+// gets its direction; then what says nothing is left out (the end-of-chain "continue" events
+// without a rule, and the policy of podnet-trace's marking chains).
 void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t probe_port);
 
 // What came back to the probe socket.
