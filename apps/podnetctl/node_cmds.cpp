@@ -88,23 +88,12 @@ Result<> get_nodes(const Context& ctx) {
   }
   std::cout << std::flush;
   if (!ctx.watch) return {};
-  std::map<std::string, cluster::Node> last;  // a removed node prints its last row
-  for (const auto& n : nodes) last[cluster::node_key(n.name)] = n;
+  Followed<cluster::Node> followed(&cluster::node_from_json, ctx.names);
+  for (const auto& n : nodes) followed.remember(cluster::node_key(n.name), n);
   return follow(*st, *stop, cluster::nodes_prefix, list.revision, [&](const store::Event& ev) {
-    std::optional<cluster::Node> node;
-    if (ev.type == store::Event::Type::put) {
-      auto j = parse_json_bounded(ev.kv.value, json_default_max_depth, json_default_max_bytes,
-                                  ev.kv.key);
-      auto n = j ? cluster::node_from_json(*j) : std::unexpected(j.error());
-      if (n) node = last[ev.kv.key] = std::move(*n);
-    } else if (auto it = last.find(ev.kv.key); it != last.end()) {
-      node = std::move(it->second);
-      last.erase(it);
-    }
+    bool deleted = false;  // a removed node prints its last row
+    auto node = followed.apply(ev, deleted);
     if (!node) return;
-    if (!ctx.names.empty() &&
-        std::find(ctx.names.begin(), ctx.names.end(), node->name) == ctx.names.end())
-      return;
     if (is_object_output(ctx.output))
       std::cout << format_objects({object(*node)}, out_fmt, "node", true);
     else

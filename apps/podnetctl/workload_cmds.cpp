@@ -87,31 +87,19 @@ Result<> get_pods(const Context& ctx) {
   }
   std::cout << std::flush;
   if (!ctx.watch) return {};
-  // The last state of each pod: a deletion prints it as Terminating, as kubectl's watch shows.
-  std::map<std::string, cluster::Pod> last;
-  for (const auto& p : pods) last[cluster::pod_key(p.ns, p.name)] = p;
+  Followed<cluster::Pod> followed(&cluster::pod_from_json, ctx.names);
+  for (const auto& p : pods) followed.remember(cluster::pod_key(p.ns, p.name), p);
   const std::string prefix = ns.empty() ? std::string(cluster::pods_prefix)
                                         : fmt::format("{}{}/", cluster::pods_prefix, ns);
   const auto fmt = PODNET_TRY(parse_list_format(ctx.output));
   return follow(*s, *stop, prefix, rev, [&](const store::Event& ev) {
-    std::optional<cluster::Pod> pod;
-    if (ev.type == store::Event::Type::put) {
-      auto j = parse_json_bounded(ev.kv.value, json_default_max_depth, json_default_max_bytes,
-                                  ev.kv.key);
-      if (!j) return;
-      auto p = cluster::pod_from_json(*j);
-      if (!p) return;
-      pod = last[ev.kv.key] = std::move(*p);
-    } else if (auto it = last.find(ev.kv.key); it != last.end()) {
-      pod = std::move(it->second);
+    bool deleted = false;
+    auto pod = followed.apply(ev, deleted);
+    if (!pod) return;
+    if (deleted) {  // the last state, as kubectl's watch shows a pod going away
       pod->reason = "Terminating";
       pod->ready = false;
-      last.erase(it);
     }
-    if (!pod) return;
-    if (!ctx.names.empty() &&
-        std::find(ctx.names.begin(), ctx.names.end(), pod->name) == ctx.names.end())
-      return;
     if (is_object_output(ctx.output))
       std::cout << format_objects({with_type(cluster::to_json(*pod), "v1", "Pod")}, fmt, "pod",
                                   true);

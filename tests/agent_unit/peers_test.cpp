@@ -77,13 +77,22 @@ TEST(Peers, HostGwRefusesOffLink) {
   EXPECT_TRUE(routes::plan(self_node(), ps.peers, routes::Backend::host_gw));
 }
 
-TEST(Peers, Changes) {
+// Two peers, and the second one moved to another underlay address.
+struct ThreePeers {
   routes::Peer a{
       "lxb002", *net::IpAddress::parse("10.1.1.16"), *net::Prefix::parse("192.168.1.0/24"), {}};
   routes::Peer b{
       "lxb003", *net::IpAddress::parse("10.1.1.17"), *net::Prefix::parse("192.168.2.0/24"), {}};
-  routes::Peer b2 = b;
-  b2.internal_ip = *net::IpAddress::parse("10.1.1.27");
+  routes::Peer b2 = moved(b, "10.1.1.27");
+  static routes::Peer moved(routes::Peer p, const char* ip) {
+    p.internal_ip = *net::IpAddress::parse(ip);
+    return p;
+  }
+};
+
+TEST(Peers, Changes) {
+  const ThreePeers p;
+  const auto &a = p.a, &b = p.b, &b2 = p.b2;
   auto c = peer_changes({}, {a});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0], "peer lxb002 added (192.168.1.0/24 via 10.1.1.16)");
@@ -103,12 +112,8 @@ namespace podnet::agent {
 namespace {
 
 TEST(PeerRouteEvents, AddedChangedRemovedOncePerPeer) {
-  routes::Peer a{
-      "lxb002", *net::IpAddress::parse("10.1.1.16"), *net::Prefix::parse("192.168.1.0/24"), {}};
-  routes::Peer b{
-      "lxb003", *net::IpAddress::parse("10.1.1.17"), *net::Prefix::parse("192.168.2.0/24"), {}};
-  routes::Peer b2 = b;
-  b2.internal_ip = *net::IpAddress::parse("10.1.1.27");
+  const ThreePeers p;
+  const auto &a = p.a, &b = p.b, &b2 = p.b2;
   EXPECT_EQ(peer_route_events({}, {a}),
             (std::vector<PeerEvent>{
                 {"RouteAdded", "Route to node lxb002 added: 192.168.1.0/24 via 10.1.1.16"}}));
