@@ -63,6 +63,7 @@ void add_workload_commands(CLI::App& app, Context& ctx);  // deployments, pods, 
 void add_service_commands(CLI::App& app, Context& ctx);   // services, endpoints, expose
 void add_apply_commands(CLI::App& app, Context& ctx);     // apply -f, delete -f
 void add_event_commands(CLI::App& app, Context& ctx);  // get events, describe pod|node|deployment
+void add_trace_command(CLI::App& app, Context& ctx);      // trace FROM TO
 
 void add_graph_commands(CLI::App& app, Context& ctx);       // graph: SVG/DOT of the cluster
 void add_completion_commands(CLI::App& app, Context& ctx);  // completion bash

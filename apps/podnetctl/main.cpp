@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_event_commands(app, ctx);
   add_graph_commands(app, ctx);
   add_completion_commands(app, ctx);
+  add_trace_command(app, ctx);
   std::vector<std::string> args(argv, argv + argc);
   set_exec_command(take_exec_command(args));
   try {

@@ -29,6 +29,8 @@ LinkInfo to_info(rtnl_link* l) {
   i.link = rtnl_link_get_link(l);
   int32_t nsid = 0;
   if (rtnl_link_get_link_netnsid(l, &nsid) == 0) i.link_netnsid = nsid;
+  uint32_t vni = 0;
+  if (i.kind == "vxlan" && rtnl_link_vxlan_get_id(l, &vni) == 0) i.vxlan_id = vni;
   return i;
 }
 

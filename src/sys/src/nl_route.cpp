@@ -121,4 +121,58 @@ Result<std::vector<Route>> Netlink::list_routes(net::Family family, const RouteF
   return out;
 }
 
+Result<RouteAnswer> Netlink::route_get(const RouteQuery& q) {
+  std::string what = "route get " + q.dst.str();
+  if (q.src) what += " from " + q.src->str();
+  if (q.iif) what += fmt::format(" iif #{}", q.iif);
+  if (q.oif) what += fmt::format(" oif #{}", q.oif);
+  if (q.src && q.src->family() != q.dst.family())
+    return fail(Error::from_errno(EAFNOSUPPORT, what + ": source family differs"));
+  nl::MsgPtr msg(nlmsg_alloc_simple(RTM_GETROUTE, 0));
+  if (!msg) return fail(Error::from_errno(ENOMEM, what));
+  rtmsg hdr{};
+  hdr.rtm_family = static_cast<unsigned char>(nl::family_of(q.dst.family()));
+  hdr.rtm_dst_len = static_cast<unsigned char>(q.dst.byte_len() * 8);
+  if (q.src) hdr.rtm_src_len = hdr.rtm_dst_len;
+  if (q.fib_match) hdr.rtm_flags |= RTM_F_FIB_MATCH;
+  bool ok = nlmsg_append(msg.get(), &hdr, sizeof hdr, NLMSG_ALIGNTO) == 0 &&
+            nla_put(msg.get(), RTA_DST, q.dst.byte_len(), q.dst.data()) == 0 &&
+            (!q.src || nla_put(msg.get(), RTA_SRC, q.src->byte_len(), q.src->data()) == 0) &&
+            (!q.iif || nla_put_u32(msg.get(), RTA_IIF, static_cast<uint32_t>(q.iif)) == 0) &&
+            (!q.oif || nla_put_u32(msg.get(), RTA_OIF, static_cast<uint32_t>(q.oif)) == 0);
+  if (!ok) return fail(Error::from_errno(EMSGSIZE, what));
+
+  // The reply is one RTM_NEWROUTE (then the ACK) or an error; libnl parses it as a route.
+  struct Got {
+    nl::RoutePtr route;
+  } got;
+  nl_sock* sk = s_->begin();
+  if (int err = nl_send_auto(sk, msg.get()); err < 0) return fail(s_->error(err, what));
+  nl_cb* base = nl_socket_get_cb(sk);
+  nl_cb* cb = nl_cb_clone(base);
+  nl_cb_put(base);
+  if (!cb) return fail(Error::from_errno(ENOMEM, what));
+  nl_cb_set(
+      cb, NL_CB_VALID, NL_CB_CUSTOM,
+      [](nl_msg* m, void* arg) -> int {
+        auto* g = static_cast<Got*>(arg);
+        rtnl_route* rt = nullptr;
+        if (nlmsg_hdr(m)->nlmsg_type == RTM_NEWROUTE && rtnl_route_parse(nlmsg_hdr(m), &rt) >= 0)
+          g->route.reset(rt);
+        return NL_OK;
+      },
+      &got);
+  int err = nl_recvmsgs(sk, cb);
+  nl_cb_put(cb);
+  if (err < 0) return fail(s_->error(err, what));
+  if (!got.route) return fail(Error::from_errno(ENOENT, what + ": no route in the answer"));
+  if (int e = nl_wait_for_ack(sk); e < 0) return fail(s_->error(e, what));
+  auto r = to_route(got.route.get());
+  if (!r) return fail(Error::from_errno(EPROTO, what + ": unreadable answer"));
+  RouteAnswer a{.route = std::move(*r)};
+  a.prefsrc = nl::to_ip(rtnl_route_get_pref_src(got.route.get()));
+  if (a.prefsrc && a.prefsrc->is_unspecified()) a.prefsrc.reset();
+  return a;
+}
+
 }  // namespace podnet::sys

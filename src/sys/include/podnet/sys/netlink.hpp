@@ -33,6 +33,7 @@ struct LinkInfo {
   std::string kind;                 // "veth", "bridge", "vxlan", ...; empty for lo/physical links
   int link = 0;                     // IFLA_LINK: a veth's peer ifindex (in the peer's netns)
   std::optional<int> link_netnsid;  // set when `link` is in another namespace
+  uint32_t vxlan_id = 0;            // vxlan: its VNI
 };
 
 struct VethSpec {
@@ -79,6 +80,22 @@ struct Route {
   bool onlink = false;               // gateway reachable on ifindex without a covering route
 
   friend bool operator==(const Route&, const Route&) = default;
+};
+
+// One RTM_GETROUTE question: where the kernel would send a packet (`ip route get`).
+struct RouteQuery {
+  net::IpAddress dst;
+  std::optional<net::IpAddress> src;  // the packet's source address; none: the kernel picks
+  int iif = 0;  // as if received on this link (the forwarding decision); 0: sent from here
+  int oif = 0;  // restrict to this output link; 0: any
+  // Answer with the FIB entry that matched (its prefix, gateway, device, protocol: the route
+  // as listed) instead of the resolved per-destination result (RTM_F_FIB_MATCH).
+  bool fib_match = false;
+};
+
+struct RouteAnswer {
+  Route route;                            // fib_match: the matching route; else dst/32 resolved
+  std::optional<net::IpAddress> prefsrc;  // the source the kernel picked (RTA_PREFSRC)
 };
 
 struct RouteFilter {
@@ -166,6 +183,11 @@ class Netlink {
   // All tables unless filtered; kernel cache clones excluded; a multipath route is reported with
   // its first nexthop.
   Result<std::vector<Route>> list_routes(net::Family family, const RouteFilter& filter = {});
+
+  // The kernel's route decision for one packet. Errors carry the kernel's answer as sys_errno:
+  // ENETUNREACH (no route), EHOSTUNREACH (unreachable route, or forwarding off for iif),
+  // EINVAL (blackhole), EACCES (prohibit), EXDEV (reverse path filter), ENODEV (no such iif).
+  Result<RouteAnswer> route_get(const RouteQuery& q);
 
   // ---- neighbours and bridge/vxlan FDB
   Result<> replace_neigh(int ifindex, const net::IpAddress& ip, const Mac& mac,
