@@ -34,8 +34,10 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
   if (!to.ip) usage_or(Result<>(fail(fmt::format("TO: \"{}\" has no address", a.to))));
 
   trace::TraceQuery q{.from_netns = from.netns,
-                      .packet = {.dst = *to.ip, .src = from.kind == "pod" ? from.ip : std::nullopt,
-                                 .proto = proto, .port = port}};
+                      .packet = {.dst = *to.ip,
+                                 .src = from.kind == "pod" ? from.ip : std::nullopt,
+                                 .proto = proto,
+                                 .port = port}};
   if (from.kind == "ip") q.packet.src = from.ip;
   trace::Facts facts{.cluster = world.cluster};
   trace::KernelReader reader(world.reader);
@@ -43,11 +45,12 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
 
   const trace::TraceHeader h{from, to, proto, port};
   if (ctx.output == "json") {
-    nlohmann::json j{{"from", trace::endpoint_json(from)},
-                     {"to", trace::endpoint_json(to)},
-                     {"protocol", std::string(trace::to_string(proto))},
-                     {"port", port},
-                     {"predicted", trace::predicted_json(path)}};
+    nlohmann::json j{
+        {"from", trace::endpoint_json(from)},
+        {"to", trace::endpoint_json(to)},
+        {"protocol", std::string(trace::to_string(proto))},
+        {"port", proto == trace::Proto::icmp ? nlohmann::json(nullptr) : nlohmann::json(port)},
+        {"predicted", trace::predicted_json(path)}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << trace::predicted_text(h, path);
@@ -60,8 +63,7 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
 void add_trace_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<TraceArgs>();
   auto* cmd = app.add_subcommand(
-      "trace",
-      "the path of one packet FROM -> TO, hop by hop from the kernel of each namespace");
+      "trace", "the path of one packet FROM -> TO, hop by hop from the kernel of each namespace");
   cmd->add_option("FROM", args->from, "pod name (-n), node name, IP address or ext")->required();
   cmd->add_option("TO", args->to, "pod name (-n), node name, IP address, svc/NAME or ext")
       ->required();

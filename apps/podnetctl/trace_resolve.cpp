@@ -55,8 +55,8 @@ Result<TraceWorld> read_world(const std::string& lab_name, const lab::LabState& 
     if (state.find_node(n.name))
       w.cluster.pod_subnets[n.podCIDR.masked()] = lab::netns_node(lab_name, n.name);
   const std::string ext = lab::netns_ext(lab_name);
-  nss[ext] = trace::Namespace{
-      .netns = ext, .label = "ext", .role = trace::Role::ext, .underlay = "eth0"};
+  nss[ext] =
+      trace::Namespace{.netns = ext, .label = "ext", .role = trace::Role::ext, .underlay = "eth0"};
   w.cluster.underlay[*net::IpAddress::parse(lab::gateway_ip)] = ext;
   for (const auto& p : w.pods) {
     const std::string netns = lab::netns_pod(lab_name, p.ns, p.name);
@@ -90,8 +90,7 @@ Result<trace::Endpoint> resolve_endpoint(const TraceWorld& w, std::string_view f
     if (is_from) return fail(fmt::format("{}: a service cannot send (\"{}\")", field, text));
     const auto* s = find_service(w, ns, name);
     if (!s) return fail(fmt::format("{}: no service \"{}\" in namespace {}", field, name, ns));
-    if (!s->clusterIP)
-      return fail(fmt::format("{}: service \"{}\" has no clusterIP", field, name));
+    if (!s->clusterIP) return fail(fmt::format("{}: service \"{}\" has no clusterIP", field, name));
     return trace::Endpoint{.kind = "service", .name = name, .ip = s->clusterIP};
   }
   if (auto ip = net::IpAddress::parse(text)) {
@@ -104,8 +103,8 @@ Result<trace::Endpoint> resolve_endpoint(const TraceWorld& w, std::string_view f
     } else if (text == lab::ext_lo_ip) {
       e.netns = lab::netns_ext(w.lab);
     } else if (is_from) {
-      return fail(fmt::format("{}: no pod, node or ext host of lab {} has address {}", field,
-                              w.lab, text));
+      return fail(
+          fmt::format("{}: no pod, node or ext host of lab {} has address {}", field, w.lab, text));
     }
     return e;
   }
@@ -164,7 +163,8 @@ Result<uint16_t> pick_port(const TraceWorld& w, const TraceArgs& a, const trace:
     return static_cast<uint16_t>(a.port);
   }
   if (ports.empty())
-    return fail(fmt::format("--proto: service {} has no {} port", to.name, trace::to_string(proto)));
+    return fail(
+        fmt::format("--proto: service {} has no {} port", to.name, trace::to_string(proto)));
   return ports.front();
 }
 

@@ -29,8 +29,8 @@ struct TraceWorld {
   trace::ReaderOptions reader;
 };
 
-Result<TraceWorld> read_world(const std::string& lab, const lab::LabState& state,
-                              store::Store& st, svcstore::ServiceStore& services);
+Result<TraceWorld> read_world(const std::string& lab, const lab::LabState& state, store::Store& st,
+                              svcstore::ServiceStore& services);
 
 // Errors name the argument ("TO: no pod \"x\" in namespace default, no node, no service").
 Result<trace::Endpoint> resolve_endpoint(const TraceWorld& w, std::string_view field,

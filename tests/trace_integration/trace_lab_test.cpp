@@ -126,7 +126,8 @@ class Lab {
 
 std::string steps(const nlohmann::json& j) {
   std::string s;
-  for (const auto& h : j["predicted"]["hops"]) s += (s.empty() ? "" : " ") + h["step"].get<std::string>();
+  for (const auto& h : j["predicted"]["hops"])
+    s += (s.empty() ? "" : " ") + h["step"].get<std::string>();
   return s;
 }
 const nlohmann::json& verdict(const nlohmann::json& j) {
@@ -163,15 +164,22 @@ class TraceTest : public ::testing::Test {
   void pod_to_pod_same_node(Lab& lab) {
     nlohmann::json j;
     std::string text;
-    ASSERT_EQ(lab.trace(fmt::format("{} {} --port 80", p_.a.name, p_.b.name), &j, &text), 0) << text;
+    ASSERT_EQ(lab.trace(fmt::format("{} {} --port 80", p_.a.name, p_.b.name), &j, &text), 0)
+        << text;
     EXPECT_EQ(steps(j), "route veth route veth deliver") << text;
     EXPECT_EQ(verdict(j)["where"], "pod/" + p_.b.name);
     EXPECT_EQ(j["predicted"]["hops"][2]["where"], "node/" + p_.a.node);
-    EXPECT_EQ(j["predicted"]["hops"][3]["what"].get<std::string>().find("-> eth0 in pod/" + p_.b.name) != std::string::npos, true) << text;
+    EXPECT_EQ(j["predicted"]["hops"][3]["what"].get<std::string>().find(
+                  "-> eth0 in pod/" + p_.b.name) != std::string::npos,
+              true)
+        << text;
     // The human form: one line per hop and the verdict.
     std::string human;
-    ASSERT_EQ(lab.ctl(fmt::format("trace {} {} --port 80", p_.a.name, p_.b.name), &human), 0) << human;
-    EXPECT_NE(human.find("predicted: delivered to " + p_.b.ip + ":80 in pod/" + p_.b.name), std::string::npos) << human;
+    ASSERT_EQ(lab.ctl(fmt::format("trace {} {} --port 80", p_.a.name, p_.b.name), &human), 0)
+        << human;
+    EXPECT_NE(human.find("predicted: delivered to " + p_.b.ip + ":80 in pod/" + p_.b.name),
+              std::string::npos)
+        << human;
   }
 
   Placement p_;
@@ -198,10 +206,13 @@ TEST_F(TraceVxlan, PodToPodSameNode) {
 TEST_F(TraceVxlan, PodToPodAcrossNodes) {
   nlohmann::json j;
   std::string text;
-  ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.far.name), &j, &text), 0) << text;
+  ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.far.name), &j, &text), 0)
+      << text;
   EXPECT_EQ(steps(j), "route veth route vxlan underlay vxlan route veth deliver") << text;
   const auto& hops = j["predicted"]["hops"];
-  EXPECT_NE(hops[2]["decidedBy"].get<std::string>().find("dev podnet.1 proto 80 onlink"), std::string::npos) << text;
+  EXPECT_NE(hops[2]["decidedBy"].get<std::string>().find("dev podnet.1 proto 80 onlink"),
+            std::string::npos)
+      << text;
   EXPECT_NE(hops[3]["decidedBy"].get<std::string>().find("; fdb "), std::string::npos) << text;
   EXPECT_EQ(hops[5]["where"], "node/" + p_.far.node);
   EXPECT_EQ(verdict(j)["where"], "pod/" + p_.far.name);
@@ -233,13 +244,19 @@ TEST_F(TraceVxlan, PodToOutsideIsMasqueraded) {
 TEST_F(TraceVxlan, OutsideToNodePort) {
   nlohmann::json j;
   std::string text;
-  ASSERT_EQ(lab_->trace(fmt::format("ext lxb001 --port {}", lab_->node_port), &j, &text), 0) << text;
+  ASSERT_EQ(lab_->trace(fmt::format("ext lxb001 --port {}", lab_->node_port), &j, &text), 0)
+      << text;
   ASSERT_GE(j["predicted"]["hops"].size(), 3u) << text;
   const auto& dnat = j["predicted"]["hops"][2];
   EXPECT_EQ(dnat["step"], "dnat") << text;
   EXPECT_EQ(dnat["where"], "node/lxb001");
-  EXPECT_NE(dnat["decidedBy"].get<std::string>().find(fmt::format("svc-nodeports: tcp . {} : goto np-pick-3", lab_->node_port)), std::string::npos) << text;
-  EXPECT_NE(dnat["what"].get<std::string>().find("service default/web (picks one of 3"), std::string::npos) << text;
+  EXPECT_NE(dnat["decidedBy"].get<std::string>().find(
+                fmt::format("svc-nodeports: tcp . {} : goto np-pick-3", lab_->node_port)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(dnat["what"].get<std::string>().find("service default/web (picks one of 3"),
+            std::string::npos)
+      << text;
   EXPECT_TRUE(verdict(j)["delivered"].get<bool>());
   EXPECT_TRUE(verdict(j)["where"].get<std::string>().starts_with("pod/web-")) << text;
 }
@@ -252,7 +269,10 @@ TEST_F(TraceVxlan, PodToClusterIp) {
   EXPECT_EQ(j["port"], 80);
   const auto& dnat = j["predicted"]["hops"][2];
   EXPECT_EQ(dnat["step"], "dnat") << text;
-  EXPECT_NE(dnat["decidedBy"].get<std::string>().find("service-ips: " + lab_->cluster_ip + " . tcp . 80 : goto pick-3"), std::string::npos) << text;
+  EXPECT_NE(dnat["decidedBy"].get<std::string>().find("service-ips: " + lab_->cluster_ip +
+                                                      " . tcp . 80 : goto pick-3"),
+            std::string::npos)
+      << text;
   EXPECT_TRUE(verdict(j)["delivered"].get<bool>()) << text;
   EXPECT_TRUE(verdict(j)["where"].get<std::string>().starts_with("pod/web-")) << text;
   EXPECT_EQ(j["predicted"]["lastSeenAs"]["src"], p_.a.ip);  // a pod client keeps its address
@@ -264,7 +284,8 @@ TEST_F(TraceVxlan, BadArgumentsExit2) {
   EXPECT_NE(out.find("error: FROM: \"nosuchpod\" is no pod"), std::string::npos) << out;
   EXPECT_EQ(lab_->ctl(fmt::format("trace {} ext --proto sctp", p_.a.name), &out), 2) << out;
   EXPECT_EQ(lab_->ctl(fmt::format("trace svc/web {}", p_.a.name), &out), 2) << out;
-  EXPECT_EQ(lab_->ctl(fmt::format("trace {} {} --proto tcp", p_.a.name, p_.b.name), &out), 2) << out;
+  EXPECT_EQ(lab_->ctl(fmt::format("trace {} {} --proto tcp", p_.a.name, p_.b.name), &out), 2)
+      << out;
 }
 
 TEST_F(TraceVxlan, DeletedPeerRouteIsReportedAtTheNode) {
@@ -290,7 +311,10 @@ TEST_F(TraceVxlan, DeletedPeerRouteIsReportedAtTheNode) {
   EXPECT_EQ(steps(j), "route veth drop") << text;
   EXPECT_EQ(verdict(j)["hop"], 3);
   EXPECT_EQ(verdict(j)["where"], "node/" + p_.a.node);
-  EXPECT_NE(verdict(j)["reason"].get<std::string>().find(fmt::format("no route for node/{}'s pod subnet {}", p_.far.node, subnet)), std::string::npos) << text;
+  EXPECT_NE(verdict(j)["reason"].get<std::string>().find(
+                fmt::format("no route for node/{}'s pod subnet {}", p_.far.node, subnet)),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(TraceVxlan, PodVethDownIsReportedAtItsNode) {
@@ -312,7 +336,8 @@ TEST_F(TraceVxlan, PodVethDownIsReportedAtItsNode) {
   for (const auto& p : lab_->pods("web")) (p.node == v.node ? from_same : from_far) = p.name;
   nlohmann::json j;
   std::string text;
-  const int rc_same = from_same.empty() ? -1 : lab_->trace(fmt::format("{} {}", from_same, v.name), &j, &text);
+  const int rc_same =
+      from_same.empty() ? -1 : lab_->trace(fmt::format("{} {}", from_same, v.name), &j, &text);
   nlohmann::json j_far;
   std::string text_far;
   const int rc_far = lab_->trace(fmt::format("{} {}", from_far, v.name), &j_far, &text_far);
@@ -352,10 +377,14 @@ TEST_F(TraceHostGw, PodToPodSameNode) {
 TEST_F(TraceHostGw, PodToPodAcrossNodes) {
   nlohmann::json j;
   std::string text;
-  ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.far.name), &j, &text), 0) << text;
+  ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.far.name), &j, &text), 0)
+      << text;
   EXPECT_EQ(steps(j), "route veth route underlay route veth deliver") << text;
   const std::string far_ip = p_.far.node == "lxb001" ? "10.1.1.15" : "10.1.1.16";
-  EXPECT_NE(j["predicted"]["hops"][2]["decidedBy"].get<std::string>().find("via " + far_ip + " dev eth0 proto 80"), std::string::npos) << text;
+  EXPECT_NE(j["predicted"]["hops"][2]["decidedBy"].get<std::string>().find("via " + far_ip +
+                                                                           " dev eth0 proto 80"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(verdict(j)["where"], "pod/" + p_.far.name);
 }
 

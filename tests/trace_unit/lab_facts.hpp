@@ -50,7 +50,11 @@ struct LabFacts {
     peers(kC, 2, kN2, 5);
     Namespace ext{.netns = kExt, .label = "ext", .role = Role::ext, .underlay = "eth0"};
     ext.links = {Link{.index = 1, .name = "lo", .up = true, .addrs = {pfx("203.0.113.1/32")}},
-                 Link{.index = 2, .name = "eth0", .kind = "veth", .up = true, .peer = 20,
+                 Link{.index = 2,
+                      .name = "eth0",
+                      .kind = "veth",
+                      .up = true,
+                      .peer = 20,
                       .addrs = {pfx("10.1.1.1/24")}}};
     f.namespaces[kExt] = ext;
     masq(kN1, "192.168.1.0/24");
@@ -59,9 +63,12 @@ struct LabFacts {
 
   void pod(const char* netns, const char* label, const char* node, const char* addr, int peer) {
     Namespace ns{.netns = netns, .label = label, .role = Role::pod, .node = node};
-    ns.links = {Link{.index = 1, .name = "lo", .up = true},
-                Link{.index = 2, .name = "eth0", .kind = "veth", .up = true, .peer = peer,
-                     .addrs = {pfx(addr)}}};
+    ns.links = {Link{.index = 1, .name = "lo", .up = true}, Link{.index = 2,
+                                                                 .name = "eth0",
+                                                                 .kind = "veth",
+                                                                 .up = true,
+                                                                 .peer = peer,
+                                                                 .addrs = {pfx(addr)}}};
     f.namespaces[netns] = ns;
   }
   struct HostVeth {
@@ -73,13 +80,26 @@ struct LabFacts {
             const char* mac, std::vector<HostVeth> veths) {
     Namespace ns{.netns = netns, .label = label, .role = Role::node, .underlay = "eth0"};
     ns.links = {Link{.index = 1, .name = "lo", .up = true},
-                Link{.index = 2, .name = "eth0", .kind = "veth", .up = true, .peer = 30,
+                Link{.index = 2,
+                     .name = "eth0",
+                     .kind = "veth",
+                     .up = true,
+                     .peer = 30,
                      .addrs = {pfx(eth0)}},
-                Link{.index = 3, .name = "podnet.1", .kind = "vxlan", .up = true, .mac = mac,
-                     .vni = 1, .addrs = {pfx(vtep_addr)}}};
+                Link{.index = 3,
+                     .name = "podnet.1",
+                     .kind = "vxlan",
+                     .up = true,
+                     .mac = mac,
+                     .vni = 1,
+                     .addrs = {pfx(vtep_addr)}}};
     for (const auto& v : veths)
-      ns.links.push_back(Link{.index = v.index, .name = v.name, .kind = "veth", .up = true,
-                              .peer = 2, .addrs = {pfx(v.addr)}});
+      ns.links.push_back(Link{.index = v.index,
+                              .name = v.name,
+                              .kind = "veth",
+                              .up = true,
+                              .peer = 2,
+                              .addrs = {pfx(v.addr)}});
     f.namespaces[netns] = ns;
   }
   void peers(const char* a, int ai, const char* b, int bi) {
@@ -99,18 +119,19 @@ struct LabFacts {
   }
 
   // A route lookup's answer: `text` as ip route prints it; prefix and gateway from it.
-  void route(const char* netns, const char* dst, std::optional<const char*> src,
-             const char* iif, const char* prefix, std::optional<const char*> gw, int oif,
-             const char* text, std::optional<const char*> prefsrc = std::nullopt) {
+  void route(const char* netns, const char* dst, std::optional<const char*> src, const char* iif,
+             const char* prefix, std::optional<const char*> gw, int oif, const char* text,
+             std::optional<const char*> prefsrc = std::nullopt) {
     RouteFact r{.prefix = pfx(prefix), .oif = oif, .text = text};
     if (gw) r.gw = ip(*gw);
     if (prefsrc) r.prefsrc = ip(*prefsrc);
     f.routes[key(netns, dst, src, iif)] = r;
   }
   void local(const char* netns, const char* dst, std::optional<const char*> src, const char* iif) {
-    f.routes[key(netns, dst, src, iif)] =
-        RouteFact{.prefix = pfx(std::string(dst) + "/32"), .local = true,
-                  .text = fmt::format("local {} dev eth0 table local proto kernel scope host", dst)};
+    f.routes[key(netns, dst, src, iif)] = RouteFact{
+        .prefix = pfx(std::string(dst) + "/32"),
+        .local = true,
+        .text = fmt::format("local {} dev eth0 table local proto kernel scope host", dst)};
   }
   void route_error(const char* netns, const char* dst, std::optional<const char*> src,
                    const char* iif, const char* err) {
@@ -124,10 +145,10 @@ struct LabFacts {
   }
   // lxb001's VXLAN entries for lxb002 (and back).
   void vxlan_peers() {
-    f.vxlan[{kN1, "podnet.1"}] = VxlanFact{{{ip("192.168.2.0"), kMac2}},
-                                           {{kMac2, ip("10.1.1.16")}}};
-    f.vxlan[{kN2, "podnet.1"}] = VxlanFact{{{ip("192.168.1.0"), kMac1}},
-                                           {{kMac1, ip("10.1.1.15")}}};
+    f.vxlan[{kN1, "podnet.1"}] =
+        VxlanFact{{{ip("192.168.2.0"), kMac2}}, {{kMac2, ip("10.1.1.16")}}};
+    f.vxlan[{kN2, "podnet.1"}] =
+        VxlanFact{{{ip("192.168.1.0"), kMac1}}, {{kMac1, ip("10.1.1.15")}}};
     route(kN1, "10.1.1.16", std::nullopt, "", "10.1.1.0/24", std::nullopt, 2,
           "10.1.1.0/24 dev eth0 proto kernel scope link", "10.1.1.15");
   }

@@ -29,8 +29,9 @@ TEST(MasqMatch, OtherSourcesMatchNothing) {
 }
 
 TEST(MasqMatch, NegationCountersAndUnknownRules) {
-  std::vector<std::string> rules = {"meta mark 0x1 masquerade",  // not understood: skipped
-                                    "ip daddr != 192.168.0.0/16 counter packets 3 bytes 180 masquerade fully-random"};
+  std::vector<std::string> rules = {
+      "meta mark 0x1 masquerade",  // not understood: skipped
+      "ip daddr != 192.168.0.0/16 counter packets 3 bytes 180 masquerade fully-random"};
   auto m = match_masq(rules, ip("192.168.1.2"), ip("8.8.8.8"));
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->masquerade);

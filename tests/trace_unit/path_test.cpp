@@ -120,13 +120,14 @@ TEST_F(PathTest, NodePortFromOutside) {
             "10.1.1.0/24 dev eth0 proto kernel scope link", "10.1.1.1");
   lab.route(kExt, "10.1.1.15", "10.1.1.1", "", "10.1.1.0/24", std::nullopt, 2,
             "10.1.1.0/24 dev eth0 proto kernel scope link", "10.1.1.1");
-  lab.f.nat[NatKey{kN1, ip("10.1.1.15"), Proto::tcp, 31000}] = NatFact{
-      .action = NatAction::dnat,
-      .service = "default/web",
-      .element = "svc-nodeports: tcp . 31000 : goto np-pick-1",
-      .chain = "np-pick-1",
-      .nodeport = true,
-      .endpoints = {{ip("192.168.2.2"), 8080, "np-endpoints: tcp . 31000 . 0 : 192.168.2.2 . 8080"}}};
+  lab.f.nat[NatKey{kN1, ip("10.1.1.15"), Proto::tcp, 31000}] =
+      NatFact{.action = NatAction::dnat,
+              .service = "default/web",
+              .element = "svc-nodeports: tcp . 31000 : goto np-pick-1",
+              .chain = "np-pick-1",
+              .nodeport = true,
+              .endpoints = {
+                  {ip("192.168.2.2"), 8080, "np-endpoints: tcp . 31000 . 0 : 192.168.2.2 . 8080"}}};
   lab.route(kN1, "192.168.2.2", "10.1.1.1", "eth0", "192.168.2.0/24", "192.168.2.0", 3,
             "192.168.2.0/24 via 192.168.2.0 dev podnet.1 proto 80 onlink");
   lab.vxlan_peers();
@@ -148,15 +149,15 @@ TEST_F(PathTest, NodePortFromOutside) {
 
 TEST_F(PathTest, ClusterIpDnatToAnEndpoint) {
   pod_a_default("10.96.0.10");
-  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] = NatFact{
-      .action = NatAction::dnat,
-      .service = "default/web",
-      .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
-      .chain = "pick-2",
-      .endpoints = {
-          {ip("192.168.1.3"), 8080, "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.3 . 8080"},
-          {ip("192.168.2.2"), 8080,
-           "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.2.2 . 8080"}}};
+  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] =
+      NatFact{.action = NatAction::dnat,
+              .service = "default/web",
+              .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
+              .chain = "pick-2",
+              .endpoints = {{ip("192.168.1.3"), 8080,
+                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.3 . 8080"},
+                            {ip("192.168.2.2"), 8080,
+                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.2.2 . 8080"}}};
   lab.route(kN1, "192.168.1.3", "192.168.1.2", "pnbA", "192.168.1.3/32", std::nullopt, 6,
             "192.168.1.3 dev pnbB scope link");
   lab.local(kB, "192.168.1.3", "192.168.1.2", "eth0");
@@ -257,8 +258,8 @@ TEST_F(PathTest, WrongVtepMacIsDroppedByTheFarNode) {
 }
 
 TEST_F(PathTest, AMissingFactIsAskedFor) {
-  auto r = assemble(TraceQuery{.from_netns = kA, .packet = icmp("192.168.1.3", "192.168.1.2")},
-                    lab.f);
+  auto r =
+      assemble(TraceQuery{.from_netns = kA, .packet = icmp("192.168.1.3", "192.168.1.2")}, lab.f);
   ASSERT_TRUE(std::holds_alternative<FactRequest>(r));
   EXPECT_EQ(describe(std::get<FactRequest>(r)), "route t-pod-a 192.168.1.3 from 192.168.1.2");
 }

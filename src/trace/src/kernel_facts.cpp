@@ -59,15 +59,23 @@ const char* type_word(uint8_t t) {
 std::string route_text(const sys::Route& r, const Namespace& ns) {
   std::string s = type_word(r.type);
   if (!s.empty()) s += " ";
-  s += r.dst.length() == 0 ? std::string("default") : r.dst.masked().str();
+  if (r.dst.length() == 0)
+    s += "default";
+  else if (r.dst.length() == r.dst.address().bits())
+    s += r.dst.address().str();  // a host route, shown as `ip route` does
+  else
+    s += r.dst.masked().str();
   if (r.gw) s += " via " + r.gw->str();
   if (r.ifindex) {
     const Link* l = ns.link(r.ifindex);
     s += " dev " + (l ? l->name : fmt::format("if{}", r.ifindex));
   }
-  if (r.table == RT_TABLE_LOCAL) s += " table local";
-  else if (r.table && r.table != RT_TABLE_MAIN) s += fmt::format(" table {}", r.table);
-  if (r.protocol == RTPROT_KERNEL) s += " proto kernel";
+  if (r.table == RT_TABLE_LOCAL)
+    s += " table local";
+  else if (r.table && r.table != RT_TABLE_MAIN)
+    s += fmt::format(" table {}", r.table);
+  if (r.protocol == RTPROT_KERNEL)
+    s += " proto kernel";
   else if (r.protocol != RTPROT_BOOT && r.protocol != RTPROT_UNSPEC)
     s += fmt::format(" proto {}", r.protocol);
   if (r.scope && *r.scope == RT_SCOPE_LINK) s += " scope link";
@@ -136,9 +144,12 @@ Result<NatFact> read_nat(const NatKey& k, bool dst_local, const ReaderOptions& o
   auto dispatch = [&](const nft::SetElement& e) {
     out.element = text(e);
     out.chain = e.chain;
-    if (e.verdict && *e.verdict == NF_DROP) out.action = NatAction::drop;
-    else if (e.chain == "reject-service") out.action = NatAction::reject;
-    else out.action = NatAction::dnat;
+    if (e.verdict && *e.verdict == NF_DROP)
+      out.action = NatAction::drop;
+    else if (e.chain == "reject-service")
+      out.action = NatAction::reject;
+    else
+      out.action = NatAction::dnat;
   };
   if (!k.dst.is_v4()) return out;
   if (auto it = o.service_names.find(k.dst); it != o.service_names.end()) out.service = it->second;

@@ -123,8 +123,7 @@ class Walk {
                                 pkt_.src ? " from " + pkt_.src->str() : "",
                                 iif.empty() ? "" : " iif " + iif));
       if (r.local) {
-        hop(ns, "deliver", fmt::format("{} is a local address: delivered", pkt_.dst.str()),
-            "local route: " + r.text);
+        hop(ns, "deliver", fmt::format("{} is a local address: delivered", pkt_.dst.str()), r.text);
         return finish(true, fmt::format("delivered to {} in {}",
                                         endpoint_str(pkt_.dst, pkt_.proto, pkt_.port), ns.label));
       }
@@ -133,7 +132,8 @@ class Walk {
         return drop(ns, "route", fmt::format("the route names ifindex {}, not a link here", r.oif),
                     r.text);
       const net::IpAddress nexthop = r.gw ? *r.gw : pkt_.dst;
-      if (auto broken = cluster_route_problem(ns, r, *out)) return drop(ns, "route", *broken, r.text);
+      if (auto broken = cluster_route_problem(ns, r, *out))
+        return drop(ns, "route", *broken, r.text);
       hop(ns, "route",
           fmt::format("to {}{} dev {}", pkt_.dst.str(), r.gw ? " via " + r.gw->str() : "",
                       out->name),
@@ -151,7 +151,7 @@ class Walk {
             by = "ip podnet postrouting: " + hit->rule;
         }
         if (by) {
-          auto addr = first_v4(*out);
+          auto addr = masquerade_source(ns, *out);
           if (!addr)
             return drop(ns, "snat",
                         fmt::format("masquerade, but {} has no IPv4 address to use", out->name),
@@ -168,10 +168,10 @@ class Walk {
         // Across the lab switch to the host that holds the next hop.
         auto host = f_.cluster.underlay.find(nexthop);
         if (host == f_.cluster.underlay.end())
-          return drop(ns, "underlay",
-                      fmt::format("next hop {} is no lab host: the packet leaves the lab",
-                                  nexthop.str()),
-                      r.text);
+          return drop(
+              ns, "underlay",
+              fmt::format("next hop {} is no lab host: the packet leaves the lab", nexthop.str()),
+              r.text);
         const Namespace& next = get_.ns(host->second);
         const Link* in = next.link(next.underlay);
         if (!in || !in->up)
@@ -197,10 +197,11 @@ class Walk {
       if (out->kind == "veth") {
         const PeerFact& p = get_.peer(PeerKey{netns, out->index});
         if (p.netns.empty())
-          return drop(ns, "veth",
-                      fmt::format("the peer of veth {} (ifindex {}) is in no namespace podnet knows",
-                                  out->name, out->peer),
-                      fmt::format("{}@if{}", out->name, out->peer));
+          return drop(
+              ns, "veth",
+              fmt::format("the peer of veth {} (ifindex {}) is in no namespace podnet knows",
+                          out->name, out->peer),
+              fmt::format("{}@if{}", out->name, out->peer));
         const Namespace& next = get_.ns(p.netns);
         const Link* in = next.link(p.ifindex);
         if (!in)
@@ -240,6 +241,18 @@ class Walk {
     return std::nullopt;
   }
 
+  // The address masquerade gives the packet: the output link's, else (as the kernel's
+  // inet_select_addr) one of the namespace's other links, the underlay first.
+  static std::optional<net::IpAddress> masquerade_source(const Namespace& ns, const Link& out) {
+    if (auto a = first_v4(out)) return a;
+    if (const Link* u = ns.link(ns.underlay); u && u->up)
+      if (auto a = first_v4(*u)) return a;
+    for (const auto& l : ns.links)
+      if (l.up && l.name != "lo")
+        if (auto a = first_v4(l)) return a;
+    return std::nullopt;
+  }
+
   static std::string down_links(const Namespace& ns) {
     std::string s;
     for (const auto& l : ns.links)
@@ -275,10 +288,8 @@ class Walk {
       return why + fmt::format(": no route to {}'s host veth {}", pns.label, host->name);
     }
     if (r.prefix.length() < owner->first.length()) {
-      const auto& owner_ns = f_.namespaces.find(owner->second);
       return fmt::format("no route for {}'s pod subnet {}: the lookup fell through to \"{}\"",
-                         owner_ns == f_.namespaces.end() ? owner->second : owner_ns->second.label,
-                         owner->first.str(), r.text);
+                         get_.ns(owner->second).label, owner->first.str(), r.text);
     }
     return std::nullopt;
   }
@@ -328,10 +339,9 @@ class Walk {
     const net::IpAddress unh = u.gw ? *u.gw : vtep;
     auto host = f_.cluster.underlay.find(unh);
     auto owner = f_.cluster.underlay.find(vtep);
-    if (host == f_.cluster.underlay.end() || owner == f_.cluster.underlay.end() ||
-        host != owner) {
-      drop(ns, "underlay", fmt::format("VTEP {} is no lab node (next hop {})", vtep.str(), unh.str()),
-           u.text);
+    if (host == f_.cluster.underlay.end() || owner == f_.cluster.underlay.end() || host != owner) {
+      drop(ns, "underlay",
+           fmt::format("VTEP {} is no lab node (next hop {})", vtep.str(), unh.str()), u.text);
       return std::nullopt;
     }
     const Namespace& next = get_.ns(host->second);
@@ -357,7 +367,8 @@ class Walk {
       return std::nullopt;
     }
     if (remote->vni != dev.vni) {
-      drop(next, "vxlan", fmt::format("{} has vni {}, the packet {}", remote->name, remote->vni, dev.vni),
+      drop(next, "vxlan",
+           fmt::format("{} has vni {}, the packet {}", remote->name, remote->vni, dev.vni),
            remote->name);
       return std::nullopt;
     }
@@ -368,8 +379,8 @@ class Walk {
            fmt::format("neigh {} lladdr {} on {}", nexthop.str(), n->mac, ns.label));
       return std::nullopt;
     }
-    hop(next, "vxlan", fmt::format("decapsulated by {} (vni {}, MAC {})", remote->name, remote->vni,
-                                   remote->mac),
+    hop(next, "vxlan",
+        fmt::format("decapsulated by {} (vni {}, MAC {})", remote->name, remote->vni, remote->mac),
         fmt::format("{} vxlan id {}", remote->name, remote->vni));
     return next.netns;
   }
@@ -435,9 +446,12 @@ std::string describe(const FactRequest& r) {
         if constexpr (std::is_same_v<T, NeedNamespace>) return "namespace " + x.netns;
         if constexpr (std::is_same_v<T, RouteKey>)
           return fmt::format("route {} {}{}{}", x.netns, x.dst.str(),
-                             x.src ? " from " + x.src->str() : "", x.iif.empty() ? "" : " iif " + x.iif);
-        if constexpr (std::is_same_v<T, PeerKey>) return fmt::format("veth peer {} #{}", x.netns, x.ifindex);
-        if constexpr (std::is_same_v<T, NeedVxlan>) return fmt::format("vxlan {} {}", x.netns, x.device);
+                             x.src ? " from " + x.src->str() : "",
+                             x.iif.empty() ? "" : " iif " + x.iif);
+        if constexpr (std::is_same_v<T, PeerKey>)
+          return fmt::format("veth peer {} #{}", x.netns, x.ifindex);
+        if constexpr (std::is_same_v<T, NeedVxlan>)
+          return fmt::format("vxlan {} {}", x.netns, x.device);
         if constexpr (std::is_same_v<T, NatKey>)
           return fmt::format("nat {} {} {} {}", x.netns, x.dst.str(), to_string(x.proto), x.port);
         if constexpr (std::is_same_v<T, NeedMasq>) return "masquerade " + x.netns;

@@ -39,8 +39,8 @@ std::string Endpoint::label() const {
 }
 
 std::string predicted_text(const TraceHeader& h, const Path& p) {
-  std::string out = fmt::format("trace {} -> {}  {}", h.from.label(), h.to.label(),
-                                to_string(h.proto));
+  std::string out =
+      fmt::format("trace {} -> {}  {}", h.from.label(), h.to.label(), to_string(h.proto));
   if (h.proto != Proto::icmp) out += fmt::format("/{}", h.port);
   out += "\n\nPREDICTED PATH (read from the kernel)\n";
   std::vector<std::vector<std::string>> rows{{"HOP", "WHERE", "STEP", "WHAT", "DECIDED BY"}};

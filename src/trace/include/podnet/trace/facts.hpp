@@ -31,8 +31,8 @@ struct Link {
   int peer = 0;  // veth: the peer's ifindex (in the peer namespace)
   std::string mac;
   uint32_t mtu = 0;
-  uint32_t vni = 0;                  // vxlan
-  std::vector<net::Prefix> addrs;    // IPv4 addresses with their length
+  uint32_t vni = 0;                // vxlan
+  std::vector<net::Prefix> addrs;  // IPv4 addresses with their length
 };
 
 struct Namespace {
@@ -63,7 +63,8 @@ struct RouteFact {
   bool local = false;  // RTN_LOCAL: the address is this namespace's own
   std::optional<net::IpAddress> gw;
   int oif = 0;
-  std::string text;  // the route as `ip route` lists it: "192.168.2.0/24 via ... dev podnet.1 onlink"
+  std::string
+      text;  // the route as `ip route` lists it: "192.168.2.0/24 via ... dev podnet.1 onlink"
   std::optional<net::IpAddress> prefsrc;  // the source the kernel picks (sent from here)
 };
 
@@ -127,9 +128,9 @@ struct MasqFact {
 struct Cluster {
   std::optional<net::Prefix> cluster_cidr;
   std::optional<net::Prefix> service_cidr;
-  std::map<net::Prefix, std::string> pod_subnets;    // node subnet -> node netns
-  std::map<net::IpAddress, std::string> underlay;   // underlay address -> node/ext netns
-  std::map<net::IpAddress, std::string> pods;       // pod IP -> pod netns
+  std::map<net::Prefix, std::string> pod_subnets;  // node subnet -> node netns
+  std::map<net::IpAddress, std::string> underlay;  // underlay address -> node/ext netns
+  std::map<net::IpAddress, std::string> pods;      // pod IP -> pod netns
 };
 
 struct Facts {
@@ -152,8 +153,7 @@ struct NeedVxlan {
 struct NeedMasq {
   std::string netns;
 };
-using FactRequest =
-    std::variant<NeedNamespace, RouteKey, PeerKey, NeedVxlan, NatKey, NeedMasq>;
+using FactRequest = std::variant<NeedNamespace, RouteKey, PeerKey, NeedVxlan, NatKey, NeedMasq>;
 std::string describe(const FactRequest& r);
 
 }  // namespace podnet::trace

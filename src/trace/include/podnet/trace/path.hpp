@@ -25,12 +25,12 @@ struct TraceQuery {
 };
 
 struct Hop {
-  int n = 0;           // 1-based
-  std::string netns;   // kernel name
-  std::string where;   // the namespace as the user names it: pod/web-x, node/lxb001, ext
-  std::string step;    // route, veth, vxlan, underlay, dnat, snat, deliver, drop
-  std::string what;    // what happened
-  std::string by;      // the object that decided it
+  int n = 0;          // 1-based
+  std::string netns;  // kernel name
+  std::string where;  // the namespace as the user names it: pod/web-x, node/lxb001, ext
+  std::string step;   // route, veth, vxlan, underlay, dnat, snat, deliver, drop
+  std::string what;   // what happened
+  std::string by;     // the object that decided it
 };
 
 struct Verdict {

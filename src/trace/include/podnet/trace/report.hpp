@@ -15,7 +15,7 @@ struct Endpoint {
   std::string name;  // pod/node/service name, the address for ip, "ext"
   std::string netns;
   std::optional<net::IpAddress> ip;
-  std::string node;  // pods
+  std::string node;           // pods
   std::string label() const;  // "pod/web-x (192.168.1.2 on lxb001)", "svc/web (10.96.0.10)"
 };
 
