@@ -171,6 +171,25 @@ TEST_F(PathTest, ClusterIpDnatToAnEndpoint) {
   EXPECT_EQ(p.delivered_as.src, ip("192.168.1.2"));  // a pod client keeps its address
 }
 
+TEST_F(PathTest, HairpinThroughAServiceIsMasqueraded) {
+  pod_a_default("10.96.0.10");
+  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] =
+      NatFact{.action = NatAction::dnat,
+              .service = "default/web",
+              .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1",
+              .chain = "pick-1",
+              .endpoints = {{ip("192.168.1.2"), 8080,
+                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.2 . 8080"}}};
+  lab.route(kN1, "192.168.1.2", "192.168.1.2", "pnbA", "192.168.1.2/32", std::nullopt, 5,
+            "192.168.1.2 dev pnbA scope link");
+  lab.local(kA, "192.168.1.2", "192.168.1.1", "eth0");
+  Path p = lab.run(kA, tcp("10.96.0.10", 80, "192.168.1.2"));
+  EXPECT_EQ(steps(p), "route veth dnat route snat veth deliver");
+  EXPECT_EQ(p.hops[4].what, "source 192.168.1.2 -> 192.168.1.1 (masquerade out pnbA)");
+  EXPECT_TRUE(p.verdict.delivered);
+  EXPECT_EQ(p.verdict.where, "pod/a");
+}
+
 TEST_F(PathTest, ServiceWithoutEndpointsRejects) {
   pod_a_default("10.96.0.11");
   lab.f.nat[NatKey{kN1, ip("10.96.0.11"), Proto::tcp, 80}] =

@@ -143,7 +143,12 @@ class Walk {
       // Masquerade in nat postrouting of a node: the Service mark first, then podnetd's table.
       if (ns.role == Role::node && pkt_.src) {
         std::optional<std::string> by;
-        if (masq_mark) {
+        if (dnat_done && *pkt_.src == pkt_.dst) {
+          // A pod reaching itself through a Service: its own address would come back to it.
+          by = "nat-postrouting: ct status dnat ip saddr . ip daddr @hairpin masquerade "
+               "fully-random";
+          masq_mark = false;
+        } else if (masq_mark) {
           by = "nat-postrouting: meta mark & 0x00004000 == 0x00004000 masquerade (service mark)";
           masq_mark = false;
         } else if (const MasqFact& m = get_.masq(netns); m.table) {
