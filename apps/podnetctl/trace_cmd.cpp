@@ -1,6 +1,8 @@
 // podnetctl trace FROM TO [--port P] [--proto tcp|udp|icmp] [-o json]: the path one packet
-// takes, predicted from the kernel of every namespace it crosses (src/trace). The store and the
-// lab only name things: which netns a pod is in, which node holds which subnet and address.
+// takes, predicted from the kernel of every namespace it crosses (src/trace), then one real
+// packet sent with nftables tracing in those namespaces (src/probe). The store and the lab only
+// name things: which netns a pod is in, which node holds which subnet and address.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -9,15 +11,50 @@
 #include "commands.hpp"
 #include "podnet/lab/plan.hpp"
 #include "podnet/lab/state_file.hpp"
+#include "podnet/probe/probe.hpp"
 #include "podnet/trace/kernel_facts.hpp"
 #include "podnet/trace/report.hpp"
 #include "run.hpp"
 #include "service_access.hpp"
 #include "trace_resolve.hpp"
-#include "workload_store.hpp"
 
 namespace podnet::ctl {
 namespace {
+
+// The probe of the traced packet. It watches the namespaces the prediction crosses, in order,
+// then those the real packet may reach instead: the pods DNAT may pick (the kernel may pick
+// another endpoint than the one the prediction follows), every node and ext (a broken path
+// sends the packet elsewhere).
+probe::ProbeSpec probe_spec(const TraceWorld& w, const trace::Endpoint& from,
+                            const trace::Endpoint& to, trace::Proto proto, uint16_t port,
+                            const trace::Path& path, const trace::Facts& facts) {
+  auto label = [&](const std::string& netns) {
+    auto it = w.reader.namespaces.find(netns);
+    return it == w.reader.namespaces.end() ? netns : it->second.label;
+  };
+  probe::ProbeSpec s;
+  s.source = {label(from.netns), from.netns};
+  if (from.kind == "ip" && from.ip) s.source_address = from.ip->str();
+  s.destination = to.ip->str();
+  s.port = port;
+  s.protocol = proto == trace::Proto::tcp   ? probe::Protocol::tcp
+               : proto == trace::Proto::udp ? probe::Protocol::udp
+                                            : probe::Protocol::icmp;
+  std::vector<std::string> order;
+  auto add = [&](const std::string& netns) {
+    if (!netns.empty() && std::find(order.begin(), order.end(), netns) == order.end())
+      order.push_back(netns);
+  };
+  for (const auto& h : path.hops) add(h.netns);
+  add(to.netns);
+  for (const auto& [key, nat] : facts.nat)
+    for (const auto& ep : nat.endpoints)
+      if (auto it = w.cluster.pods.find(ep.ip); it != w.cluster.pods.end()) add(it->second);
+  for (const auto& n : w.state.nodes) add(lab::netns_node(w.lab, n.name));
+  add(lab::netns_ext(w.lab));
+  for (const auto& n : order) s.namespaces.push_back({label(n), n});
+  return s;
+}
 
 Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
   if (!ctx.output.empty() && ctx.output != "json")
@@ -43,6 +80,9 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
   trace::KernelReader reader(world.reader);
   auto path = PODNET_TRY(trace::predict(q, facts, reader));
 
+  std::optional<Result<probe::ProbeReport>> probed;
+  if (!a.no_probe) probed = probe::run_probe(probe_spec(world, from, to, proto, port, path, facts));
+
   const trace::TraceHeader h{from, to, proto, port};
   if (ctx.output == "json") {
     nlohmann::json j{
@@ -51,11 +91,17 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
         {"protocol", std::string(trace::to_string(proto))},
         {"port", proto == trace::Proto::icmp ? nlohmann::json(nullptr) : nlohmann::json(port)},
         {"predicted", trace::predicted_json(path)}};
+    if (probed && *probed) j["probe"] = probe::to_json(**probed);
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << trace::predicted_text(h, path);
+    if (probed && *probed)
+      std::cout << "\nPROBE (one real packet, traced by nftables)\n"
+                << probe::format_report(**probed);
   }
-  return path.verdict.delivered ? 0 : exit_failure;
+  if (!probed) return path.verdict.delivered ? 0 : exit_failure;
+  if (!*probed) return fail((*probed).error().context("trace: probe"));
+  return (*probed)->verdict.delivered ? 0 : exit_failure;
 }
 
 }  // namespace
@@ -71,6 +117,8 @@ void add_trace_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--proto", args->proto,
                   "tcp, udp or icmp (default: tcp with --port or svc/NAME, else icmp)");
   cmd->add_option("-o,--output", ctx.output, "output format: json");
+  cmd->add_flag("--no-probe", args->no_probe,
+                "the predicted path only (no packet sent; exit status from the prediction)");
   cmd->callback([&ctx, args] { run_command_rc([&] { return trace_cmd(ctx, *args); }); });
 }
 

@@ -15,8 +15,9 @@ namespace podnet::ctl {
 
 struct TraceArgs {
   std::string from, to;
-  std::string proto;  // empty: tcp with a port, else icmp
-  int port = -1;      // -1: none given
+  std::string proto;      // empty: tcp with a port, else icmp
+  int port = -1;          // -1: none given
+  bool no_probe = false;  // the prediction only
 };
 
 struct TraceWorld {

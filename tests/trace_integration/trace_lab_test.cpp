@@ -133,6 +133,10 @@ std::string steps(const nlohmann::json& j) {
 const nlohmann::json& verdict(const nlohmann::json& j) {
   return j["predicted"]["verdict"];
 }
+// The real probe's verdict: delivered or not.
+bool probed(const nlohmann::json& j) {
+  return j.contains("probe") && j["probe"]["verdict"].value("delivered", false);
+}
 
 // Two web pods on one node and a web pod on the other node.
 struct Placement {
@@ -168,6 +172,7 @@ class TraceTest : public ::testing::Test {
         << text;
     EXPECT_EQ(steps(j), "route veth route veth deliver") << text;
     EXPECT_EQ(verdict(j)["where"], "pod/" + p_.b.name);
+    EXPECT_TRUE(probed(j)) << text;
     EXPECT_EQ(j["predicted"]["hops"][2]["where"], "node/" + p_.a.node);
     EXPECT_EQ(j["predicted"]["hops"][3]["what"].get<std::string>().find(
                   "-> eth0 in pod/" + p_.b.name) != std::string::npos,
@@ -217,6 +222,7 @@ TEST_F(TraceVxlan, PodToPodAcrossNodes) {
   EXPECT_EQ(hops[5]["where"], "node/" + p_.far.node);
   EXPECT_EQ(verdict(j)["where"], "pod/" + p_.far.name);
   EXPECT_EQ(j["predicted"]["lastSeenAs"]["src"], p_.a.ip);
+  EXPECT_TRUE(probed(j)) << text;
 }
 
 TEST_F(TraceVxlan, NodeToPod) {
@@ -226,6 +232,7 @@ TEST_F(TraceVxlan, NodeToPod) {
   EXPECT_EQ(j["protocol"], "icmp");
   EXPECT_EQ(steps(j), "route vxlan underlay vxlan route veth deliver") << text;
   EXPECT_EQ(verdict(j)["where"], "pod/" + p_.far.name);
+  EXPECT_TRUE(probed(j)) << text;
 }
 
 TEST_F(TraceVxlan, PodToOutsideIsMasqueraded) {
@@ -239,6 +246,7 @@ TEST_F(TraceVxlan, PodToOutsideIsMasqueraded) {
   EXPECT_EQ(verdict(j)["where"], "ext");
   const std::string node_ip = p_.a.node == "lxb001" ? "10.1.1.15" : "10.1.1.16";
   EXPECT_EQ(j["predicted"]["lastSeenAs"]["src"], node_ip) << text;
+  EXPECT_TRUE(probed(j)) << text;
 }
 
 TEST_F(TraceVxlan, OutsideToNodePort) {
@@ -259,6 +267,7 @@ TEST_F(TraceVxlan, OutsideToNodePort) {
       << text;
   EXPECT_TRUE(verdict(j)["delivered"].get<bool>());
   EXPECT_TRUE(verdict(j)["where"].get<std::string>().starts_with("pod/web-")) << text;
+  EXPECT_TRUE(probed(j)) << text;
 }
 
 TEST_F(TraceVxlan, PodToClusterIp) {
@@ -275,7 +284,23 @@ TEST_F(TraceVxlan, PodToClusterIp) {
       << text;
   EXPECT_TRUE(verdict(j)["delivered"].get<bool>()) << text;
   EXPECT_TRUE(verdict(j)["where"].get<std::string>().starts_with("pod/web-")) << text;
-  EXPECT_EQ(j["predicted"]["lastSeenAs"]["src"], p_.a.ip);  // a pod client keeps its address
+  if (verdict(j)["where"] != "pod/" + p_.a.name)  // else a hairpin: masqueraded to itself
+    EXPECT_EQ(j["predicted"]["lastSeenAs"]["src"], p_.a.ip);  // a pod client keeps its address
+  EXPECT_TRUE(probed(j)) << text;
+}
+
+TEST_F(TraceVxlan, PredictionOnlyAndNothingLeftBehind) {
+  nlohmann::json j;
+  std::string text;
+  ASSERT_EQ(lab_->trace(fmt::format("{} {} --no-probe", p_.a.name, p_.far.name), &j, &text), 0)
+      << text;
+  EXPECT_FALSE(j.contains("probe")) << text;
+  // The probes of the other tests removed their trace tables.
+  for (const auto& n : {"lxb001", "lxb002", "ext"}) {
+    std::string tables;
+    sh(fmt::format("ip netns exec {} nft list tables", lab_->netns(n)), &tables);
+    EXPECT_EQ(tables.find("podnet-trace"), std::string::npos) << n << ": " << tables;
+  }
 }
 
 TEST_F(TraceVxlan, BadArgumentsExit2) {
@@ -311,6 +336,8 @@ TEST_F(TraceVxlan, DeletedPeerRouteIsReportedAtTheNode) {
   EXPECT_EQ(steps(j), "route veth drop") << text;
   EXPECT_EQ(verdict(j)["hop"], 3);
   EXPECT_EQ(verdict(j)["where"], "node/" + p_.a.node);
+  EXPECT_TRUE(j.contains("probe")) << text;
+  EXPECT_FALSE(probed(j)) << text;
   EXPECT_NE(verdict(j)["reason"].get<std::string>().find(
                 fmt::format("no route for node/{}'s pod subnet {}", p_.far.node, subnet)),
             std::string::npos)
@@ -351,6 +378,8 @@ TEST_F(TraceVxlan, PodVethDownIsReportedAtItsNode) {
     EXPECT_NE(verdict(j)["reason"].get<std::string>().find(why), std::string::npos) << text;
   }
   EXPECT_EQ(rc_far, 1) << text_far;
+  EXPECT_TRUE(j_far.contains("probe")) << text_far;
+  EXPECT_FALSE(probed(j_far)) << text_far;
   EXPECT_EQ(steps(j_far), "route veth route vxlan underlay vxlan drop") << text_far;
   EXPECT_EQ(verdict(j_far)["where"], "node/" + v.node);
   EXPECT_NE(verdict(j_far)["reason"].get<std::string>().find(why), std::string::npos) << text_far;
