@@ -57,6 +57,14 @@ class Lab {
   }
   std::string netns(const std::string& suffix) const { return name_ + "-" + suffix; }
   const std::string& error() const { return error_; }
+  // `podnetctl trace ARGS -o json`: exit status, the document.
+  int trace(const std::string& args, nlohmann::json* j) const {
+    std::string out;
+    int rc = testing::sh(fmt::format("{} --lab {} trace {} -o json 2>/dev/null", ctl_, name_, args),
+                         &out);
+    *j = nlohmann::json::parse(out, nullptr, false);
+    return rc;
+  }
   // A pod on `node`, and one on another node.
   std::pair<const cluster::Pod*, const cluster::Pod*> across() const {
     for (const auto& a : pods_)
@@ -188,6 +196,32 @@ TEST_F(ProbeLabTest, DropInTheFarNodeIsNamed) {
   EXPECT_EQ(r->verdict.where_ns, "node/" + to_->node);
   EXPECT_EQ(r->verdict.where_hook, Hook::forward);
   EXPECT_EQ(r->verdict.dropped_by->table, "prbbreak");
+  expect_no_trace_tables();
+}
+
+TEST_F(ProbeLabTest, PodnetctlTraceShowsTheProbe) {
+  nlohmann::json j;
+  ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", from_->name, to_->name), &j), 0) << j;
+  ASSERT_TRUE(j.contains("probe")) << j;
+  EXPECT_EQ(j["probe"]["verdict"]["delivered"], true) << j["probe"];
+  EXPECT_EQ(j["probe"]["verdict"]["namespace"], "pod/" + to_->name) << j["probe"];
+  EXPECT_EQ(j["probe"]["answer"]["kind"], "syn-ack");
+  // A drop rule in the far node: the probe names it and the command exits 1.
+  auto far = lab_->netns(to_->node);
+  std::string out;
+  ASSERT_EQ(
+      testing::sh(fmt::format("ip netns exec {} nft 'add table inet prbbreak; add chain inet "
+                              "prbbreak forward_filter {{ type filter hook forward priority "
+                              "0; }}; add rule inet prbbreak forward_filter ip daddr {} drop'",
+                              far, to_->podIP->str()),
+                  &out),
+      0)
+      << out;
+  int rc = lab_->trace(fmt::format("{} {} --port 80", from_->name, to_->name), &j);
+  testing::sh(fmt::format("ip netns exec {} nft delete table inet prbbreak", far));
+  EXPECT_EQ(rc, 1) << j;
+  EXPECT_EQ(j["probe"]["verdict"]["delivered"], false) << j["probe"];
+  EXPECT_EQ(j["probe"]["verdict"]["droppedBy"]["table"], "prbbreak") << j["probe"];
   expect_no_trace_tables();
 }
 
