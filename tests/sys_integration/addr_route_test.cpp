@@ -213,5 +213,32 @@ TEST_F(AddrRoute, BlackholeRoute) {
   EXPECT_TRUE(VALUE_OR_FAIL(pnl_->del_route(bh)));
 }
 
+// RTM_GETROUTE as `ip route get` asks it: the matching route (FIB match) with its prefix and
+// gateway, the source the kernel picks, local addresses, and the kernel's errors.
+TEST_F(AddrRoute, RouteGet) {
+  ASSERT_OK(pnl_->add_address(eth0_, P("10.244.1.5/24")));
+  ASSERT_OK(pnl_->add_route(Route{
+      .dst = P("10.96.0.0/12"), .gw = A("10.244.1.1"), .ifindex = eth0_, .protocol = kProto}));
+  auto m = pnl_->route_get(RouteQuery{.dst = A("10.100.0.7"), .fib_match = true});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->route.dst, P("10.96.0.0/12"));
+  EXPECT_EQ(m->route.gw, A("10.244.1.1"));
+  EXPECT_EQ(m->route.ifindex, eth0_);
+  EXPECT_EQ(m->route.protocol, kProto);
+  auto plain = pnl_->route_get(RouteQuery{.dst = A("10.100.0.7")});
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->prefsrc, A("10.244.1.5"));
+  auto local = pnl_->route_get(
+      RouteQuery{.dst = A("10.244.1.5"), .src = A("10.244.1.9"), .iif = eth0_, .fib_match = true});
+  ASSERT_TRUE(local) << local.error().message;
+  EXPECT_EQ(local->route.type, RTN_LOCAL);
+  auto none = pnl_->route_get(RouteQuery{.dst = A("192.0.2.1"), .fib_match = true});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().sys_errno, ENETUNREACH) << none.error().message;
+  // The socket still answers after an error (sequence numbers in step).
+  EXPECT_TRUE(pnl_->route_get(RouteQuery{.dst = A("10.244.1.7"), .fib_match = true}));
+  EXPECT_EQ(VALUE_OR_FAIL(pnl_->forwarding(net::Family::v4)), 0);
+}
+
 }  // namespace
 }  // namespace podnet::sys::test

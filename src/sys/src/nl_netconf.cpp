@@ -31,20 +31,8 @@ Result<int> Netlink::forwarding(net::Family family) {
   if (!msg || nlmsg_append(msg.get(), &ncm, sizeof ncm, NLMSG_ALIGNTO) < 0 ||
       nla_put_s32(msg.get(), NETCONFA_IFINDEX, NETCONFA_IFINDEX_ALL) < 0)
     return fail(Error::from_errno(ENOMEM, what));
-  nl_sock* sk = s_->begin();
-  if (int err = nl_send_auto(sk, msg.get()); err < 0) return fail(s_->error(err, what));
-  nl_cb* base = nl_socket_get_cb(sk);
-  nl_cb* cb = nl_cb_clone(base);
-  nl_cb_put(base);
-  if (!cb) return fail(Error::from_errno(ENOMEM, what));
   std::optional<int> value;
-  nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_netconf, &value);
-  int err = nl_recvmsgs(sk, cb);  // the reply (or the kernel's error)
-  nl_cb_put(cb);
-  if (err < 0) return fail(s_->error(err, what));
-  // The request asked for an ACK (libnl's default); read it so the next request's sequence
-  // numbers line up, as libnl's own single-object gets do.
-  if (err = nl_wait_for_ack(sk); err < 0) return fail(s_->error(err, what));
+  PODNET_TRY_VOID(s_->ask(std::move(msg), on_netconf, &value, what));
   if (!value) return fail(Error::from_errno(EOPNOTSUPP, what + ": no forwarding attribute"));
   return *value;
 }

@@ -146,14 +146,8 @@ Result<RouteAnswer> Netlink::route_get(const RouteQuery& q) {
   struct Got {
     nl::RoutePtr route;
   } got;
-  nl_sock* sk = s_->begin();
-  if (int err = nl_send_auto(sk, msg.get()); err < 0) return fail(s_->error(err, what));
-  nl_cb* base = nl_socket_get_cb(sk);
-  nl_cb* cb = nl_cb_clone(base);
-  nl_cb_put(base);
-  if (!cb) return fail(Error::from_errno(ENOMEM, what));
-  nl_cb_set(
-      cb, NL_CB_VALID, NL_CB_CUSTOM,
+  PODNET_TRY_VOID(s_->ask(
+      std::move(msg),
       [](nl_msg* m, void* arg) -> int {
         auto* g = static_cast<Got*>(arg);
         rtnl_route* rt = nullptr;
@@ -161,12 +155,8 @@ Result<RouteAnswer> Netlink::route_get(const RouteQuery& q) {
           g->route.reset(rt);
         return NL_OK;
       },
-      &got);
-  int err = nl_recvmsgs(sk, cb);
-  nl_cb_put(cb);
-  if (err < 0) return fail(s_->error(err, what));
+      &got, what));
   if (!got.route) return fail(Error::from_errno(ENOENT, what + ": no route in the answer"));
-  if (int e = nl_wait_for_ack(sk); e < 0) return fail(s_->error(e, what));
   auto r = to_route(got.route.get());
   if (!r) return fail(Error::from_errno(EPROTO, what + ": unreadable answer"));
   RouteAnswer a{.route = std::move(*r)};

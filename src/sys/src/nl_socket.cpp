@@ -97,6 +97,24 @@ Result<> Netlink::State::request(nl::MsgPtr msg, std::string_view what) {
   return call(what, [&](nl_sock* sk) { return nl_send_sync(sk, msg.release()); });
 }
 
+Result<> Netlink::State::ask(nl::MsgPtr msg, nl_recvmsg_msg_cb_t on_reply, void* arg,
+                             std::string_view what) {
+  nl_sock* sk = begin();
+  if (int err = nl_send_auto(sk, msg.get()); err < 0) return std::unexpected(error(err, what));
+  nl_cb* base = nl_socket_get_cb(sk);
+  nl_cb* cb = nl_cb_clone(base);
+  nl_cb_put(base);
+  if (!cb) return std::unexpected(Error::from_errno(ENOMEM, std::string(what)));
+  nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_reply, arg);
+  int err = nl_recvmsgs(sk, cb);  // the reply (or the kernel's error)
+  nl_cb_put(cb);
+  if (err < 0) return std::unexpected(error(err, what));
+  // The request asked for an ACK (libnl's default); read it so the next request's sequence
+  // numbers line up, as libnl's own single-object gets do.
+  if (err = nl_wait_for_ack(sk); err < 0) return std::unexpected(error(err, what));
+  return {};
+}
+
 Result<> Netlink::State::dump(int type, const void* hdr, size_t hdr_len, const nl::ObjectFn& fn,
                               const std::function<void()>& restart, std::string_view what) {
   for (int attempt = 0;; ++attempt) {

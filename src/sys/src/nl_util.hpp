@@ -74,6 +74,9 @@ struct Netlink::State {
                 const std::function<void()>& restart, std::string_view what);
   // Sends a prebuilt request and waits for the kernel's ACK.
   Result<> request(nl::MsgPtr msg, std::string_view what);
+  // Sends a prebuilt get request whose answer is one message (not a dump): on_reply sees it
+  // (with arg), then the ACK libnl asked for is read so later sequence numbers line up.
+  Result<> ask(nl::MsgPtr msg, nl_recvmsg_msg_cb_t on_reply, void* arg, std::string_view what);
 };
 
 }  // namespace podnet::sys
