@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/service_inspect_view.hpp"
+#include "core/yaml_out.hpp"
 #include "podnet/agent/proxy_snapshot.hpp"
 #include "podnet/cluster/endpoints.hpp"
 #include "podnet/lab/plan.hpp"
@@ -58,8 +59,8 @@ NodeKernelView read_node(const std::string& lab, const lab::NodePlan& node,
 }
 
 Result<int> inspect_service(const Context& ctx, const InspectArgs& a) {
-  if (!ctx.output.empty() && ctx.output != "json")
-    usage_or(Result<>(fail(fmt::format("-o: \"{}\" is not one of: json", ctx.output))));
+  if (!ctx.output.empty() && ctx.output != "json" && ctx.output != "yaml")
+    usage_or(Result<>(fail(fmt::format("-o: \"{}\" is not one of: json, yaml", ctx.output))));
   const auto ns = usage_or(ctx.namespace_arg());
   auto state = PODNET_TRY(lab::require_state(ctx.lab));
   std::vector<lab::NodePlan> nodes = state.nodes;
@@ -89,6 +90,8 @@ Result<int> inspect_service(const Context& ctx, const InspectArgs& a) {
   const std::string cip = svc.clusterIP ? svc.clusterIP->str() : "<none>";
   if (ctx.output == "json")
     std::cout << inspect_service_json(ns, a.name, cip, views).dump(2) << "\n";
+  else if (ctx.output == "yaml")
+    std::cout << to_yaml(inspect_service_json(ns, a.name, cip, views));
   else
     std::cout << inspect_service_text(ns, a.name, cip, views);
   return inspect_exit_code(views);
@@ -105,7 +108,7 @@ void add_inspect_service_command(CLI::App& app, Context& ctx) {
                   ->alias("svc");
   cmd->add_option("NAME", args->name, "service name")->required();
   cmd->add_option("--node", args->node, "only this node (default: every node)");
-  cmd->add_option("-o,--output", ctx.output, "output format: json");
+  cmd->add_option("-o,--output", ctx.output, "output format: json or yaml");
   cmd->callback([&ctx, args] { run_command_rc([&] { return inspect_service(ctx, *args); }); });
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "core/yaml_out.hpp"
 #include "podnet/lab/plan.hpp"
 #include "podnet/lab/state_file.hpp"
 #include "podnet/probe/probe.hpp"
@@ -57,8 +58,8 @@ probe::ProbeSpec probe_spec(const TraceWorld& w, const trace::Endpoint& from,
 }
 
 Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
-  if (!ctx.output.empty() && ctx.output != "json")
-    usage_or(Result<>(fail(fmt::format("-o: \"{}\" is not one of: json", ctx.output))));
+  if (!ctx.output.empty() && ctx.output != "json" && ctx.output != "yaml")
+    usage_or(Result<>(fail(fmt::format("-o: \"{}\" is not one of: json, yaml", ctx.output))));
   auto proto = usage_or(parse_trace_proto(a));
   const auto ns = usage_or(ctx.namespace_arg());
   auto state = PODNET_TRY(lab::require_state(ctx.lab));
@@ -84,7 +85,7 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
   if (!a.no_probe) probed = probe::run_probe(probe_spec(world, from, to, proto, port, path, facts));
 
   const trace::TraceHeader h{from, to, proto, port};
-  if (ctx.output == "json") {
+  if (ctx.output == "json" || ctx.output == "yaml") {
     nlohmann::json j{
         {"from", trace::endpoint_json(from)},
         {"to", trace::endpoint_json(to)},
@@ -92,7 +93,7 @@ Result<int> trace_cmd(const Context& ctx, const TraceArgs& a) {
         {"port", proto == trace::Proto::icmp ? nlohmann::json(nullptr) : nlohmann::json(port)},
         {"predicted", trace::predicted_json(path)}};
     if (probed && *probed) j["probe"] = probe::to_json(**probed);
-    std::cout << j.dump(2) << "\n";
+    std::cout << (ctx.output == "yaml" ? to_yaml(j) : j.dump(2) + "\n");
   } else {
     std::cout << trace::predicted_text(h, path);
     if (probed && *probed)
@@ -116,7 +117,7 @@ void add_trace_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--port", args->port, "TCP/UDP destination port (svc/NAME: which of its ports)");
   cmd->add_option("--proto", args->proto,
                   "tcp, udp or icmp (default: tcp with --port or svc/NAME, else icmp)");
-  cmd->add_option("-o,--output", ctx.output, "output format: json");
+  cmd->add_option("-o,--output", ctx.output, "output format: json or yaml");
   cmd->add_flag("--no-probe", args->no_probe,
                 "the predicted path only (no packet sent; exit status from the prediction)");
   cmd->callback([&ctx, args] { run_command_rc([&] { return trace_cmd(ctx, *args); }); });

@@ -45,8 +45,26 @@ TEST(CtlYaml, StringsQuotedOnlyWhenPlainWouldChangeThem) {
             {"f", "line\nx"}, {"g", "-x"},   {"h", "web-1"}, {"i", "~"},        {"j", " x"},
             {"k", "a #b"},    {"l", "1.5"},  {"m", "http"},  {"n", "10.96.0.1"}};
   EXPECT_EQ(to_yaml(j),
-            "a: '80'\nb: 'true'\nc: ''\nd: 'a: b'\ne: it's\nf: \"line\\nx\"\ng: '-x'\n"
+            "a: '80'\nb: 'true'\nc: ''\nd: 'a: b'\ne: it's\nf: |-\n  line\n  x\ng: '-x'\n"
             "h: web-1\ni: '~'\nj: ' x'\nk: 'a #b'\nl: '1.5'\nm: http\n'n': 10.96.0.1\n");
+}
+
+// Multi-line text as literal blocks, chomping as the text ends; text a literal block cannot
+// hold exactly (a leading blank, control characters) stays quoted.
+TEST(CtlYaml, MultiLineTextAsLiteralBlocks) {
+  json j = {{"chain", "table ip t {\n\tchain c {\n\t}\n}\n"},
+            {"lines", json::array({"a\nb", "a\n\n"})},
+            {"quoted", " a\nb"},
+            {"ctl", "a\nb\x01"}};
+  EXPECT_EQ(to_yaml(j),
+            "chain: |\n  table ip t {\n  \tchain c {\n  \t}\n  }\n"
+            "ctl: \"a\\nb\\u0001\"\n"
+            "lines:\n- |-\n  a\n  b\n- |+\n  a\n\n"
+            "quoted: \" a\\nb\"\n");
+  auto back = yaml_documents(to_yaml(j), "literal");
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0], j);
 }
 
 // What we print reads back as the same value (through our own YAML reader).

@@ -471,7 +471,13 @@ TEST_F(ServiceLab, InspectServiceShowsKernelStateAndMissingElements) {
   EXPECT_EQ(ctl("inspect service web --node lxb001", &out), 0) << out;
   // Bad arguments: one line, status 2.
   EXPECT_EQ(ctl("inspect service web --node nosuch", &out), 2) << out;
-  EXPECT_EQ(ctl("inspect service web -o yaml", &out), 2) << out;
+  EXPECT_EQ(ctl("inspect service web -o table", &out), 2) << out;
+  // -o yaml: the JSON document's shape as YAML (kubectl's -o yaml beside -o json).
+  EXPECT_EQ(ctl("inspect service web --node lxb002 -o yaml", &out), 1) << out;
+  EXPECT_NE(out.find("name: web\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("clusterIP: " + ip + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  node: lxb002\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing:\n"), std::string::npos) << out;
 }
 
 TEST_F(ServiceLab, MultiportAndUpAndDownRepeatedly) {

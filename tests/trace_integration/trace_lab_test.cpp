@@ -311,6 +311,17 @@ TEST_F(TraceVxlan, BadArgumentsExit2) {
   EXPECT_EQ(lab_->ctl(fmt::format("trace svc/web {}", p_.a.name), &out), 2) << out;
   EXPECT_EQ(lab_->ctl(fmt::format("trace {} {} --proto tcp", p_.a.name, p_.b.name), &out), 2)
       << out;
+  EXPECT_EQ(lab_->ctl(fmt::format("trace {} ext -o table", p_.a.name), &out), 2) << out;
+}
+
+// -o yaml is the -o json document in YAML (kubectl's pair).
+TEST_F(TraceVxlan, YamlOutput) {
+  std::string out;
+  ASSERT_EQ(lab_->ctl(fmt::format("trace {} ext --no-probe -o yaml", p_.a.name), &out), 0) << out;
+  EXPECT_NE(out.find("protocol: icmp\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("predicted:\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("step: route\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find('{'), std::string::npos) << out;
 }
 
 TEST_F(TraceVxlan, DeletedPeerRouteIsReportedAtTheNode) {

@@ -72,11 +72,48 @@ void append_string(std::string& out, const std::string& s) {
   out += json(s).dump();  // JSON's escapes are valid in a double-quoted YAML scalar
 }
 
-void append_scalar(std::string& out, const json& v) {
-  if (v.is_string())
-    append_string(out, v.get_ref<const std::string&>());
-  else
+// Multi-line text as a literal block (`|`), as kubectl prints a ConfigMap's file or a chain
+// listing: readable lines instead of one quoted string of \n and \t. Only text that reads
+// back exactly: printable (tabs allowed), a first line not starting with a blank.
+bool literal_ok(std::string_view s) {
+  if (s.find('\n') == std::string_view::npos || s.front() == ' ' || s.front() == '\t' ||
+      s.front() == '\n')
+    return false;
+  return std::none_of(s.begin(), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+  });
+}
+
+// "|" keeps one final newline, "|-" none, "|+" all of them.
+void append_literal(std::string& out, std::string_view s, size_t content_indent) {
+  size_t body_end = s.find_last_not_of('\n') + 1;
+  const size_t trailing = s.size() - body_end;
+  out += trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+";
+  std::string_view body = s.substr(0, trailing > 1 ? s.size() - 1 : body_end);
+  size_t start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    out += '\n';
+    if (end > start) {
+      out.append(content_indent, ' ');
+      out.append(body.substr(start, end - start));
+    }
+    start = end + 1;
+  }
+}
+
+void append_scalar(std::string& out, const json& v, size_t content_indent) {
+  if (!v.is_string()) {
     out += v.dump();  // numbers, true/false, null
+    return;
+  }
+  const auto& s = v.get_ref<const std::string&>();
+  if (literal_ok(s))
+    append_literal(out, s, content_indent);
+  else
+    append_string(out, s);
 }
 
 bool is_block(const json& v) {
@@ -111,7 +148,7 @@ void append_members(std::string& out, const json& o, size_t ind, bool first_posi
       else if (v.is_array())
         out += "[]";
       else
-        append_scalar(out, v);
+        append_scalar(out, v, ind + 2);
       out += '\n';
     }
   }
@@ -139,7 +176,7 @@ void append_value(std::string& out, const json& v, size_t ind) {
         else if (item.is_array())
           out += "[]";
         else
-          append_scalar(out, item);
+          append_scalar(out, item, ind + 2);
         out += '\n';
       }
     }
@@ -151,7 +188,7 @@ void append_value(std::string& out, const json& v, size_t ind) {
   else if (v.is_array())
     out += "[]";
   else
-    append_scalar(out, v);
+    append_scalar(out, v, ind + 2);
   out += '\n';
 }
 
