@@ -136,6 +136,48 @@ TEST_F(AgentTest, VxlanPodsAcrossNodesMasqueradeMetricsAndLeave) {
   EXPECT_EQ(AgentCluster::in(c_->pod_ns("p1"), "ping -c1 -W2 " + ip2), 0);
 }
 
+// The full pass every --resync-period re-asserts the masquerade table as it repairs routes: a
+// rule deleted by hand, or the whole ruleset flushed, comes back, and pods leave from the node's
+// address again. The node entry deleted from the store comes back at once (the watch sees it).
+TEST_F(AgentTest, RepairsMasqueradeAndNodeEntryDeletedByHand) {
+  start_all(1, {"--backend", "host-gw", "--listen", "127.0.0.1:9402", "--resync-period", "2"});
+  const std::string ns = c_->node(0).ns->name();
+  auto table = [&] {
+    std::string out;
+    sh(fmt::format("ip netns exec {} nft list table ip podnet", ns), &out);
+    return out;
+  };
+  const std::string rule = fmt::format("ip saddr {} masquerade", c_->subnet(0));
+  ASSERT_TRUE(AgentCluster::eventually([&] { return has(table(), rule); }, 5000)) << table();
+  c_->add_pod(0, "p1");
+  EXPECT_EQ(tcp_source("p1", c_->ext().path(), "203.0.113.1", 7201), "10.1.1.11");
+
+  ASSERT_EQ(sh(fmt::format("ip netns exec {} nft flush chain ip podnet postrouting", ns)), 0);
+  ASSERT_FALSE(has(table(), rule)) << table();
+  EXPECT_TRUE(AgentCluster::eventually([&] { return has(table(), rule); }, 10000)) << table();
+
+  ASSERT_EQ(sh(fmt::format("ip netns exec {} nft flush ruleset", ns)), 0);
+  ASSERT_FALSE(has(table(), rule)) << table();
+  EXPECT_TRUE(AgentCluster::eventually([&] { return has(table(), rule); }, 10000)) << table();
+  EXPECT_EQ(tcp_source("p1", c_->ext().path(), "203.0.113.1", 7202), "10.1.1.11");
+  // Repairs are quiet: "masquerade applied" is logged once, when the table was first made.
+  std::string log = slurp(c_->node(0).log());
+  size_t applied = 0;
+  for (auto p = log.find("masquerade applied"); p != std::string::npos;
+       p = log.find("masquerade applied", p + 1))
+    ++applied;
+  EXPECT_EQ(applied, 1u) << log;
+
+  auto store = store::open_store(c_->store_url());
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE((*store)->del(cluster::node_key("lxb001")));
+  EXPECT_TRUE(AgentCluster::eventually([&] {
+    auto n = (*store)->get(cluster::node_key("lxb001"));
+    return n && *n && has((*n)->value, c_->subnet(0));
+  }));
+  EXPECT_TRUE(has(slurp(c_->node(0).log()), "own node entry /podnet/nodes/lxb001 was deleted"));
+}
+
 TEST_F(AgentTest, KillRestartKeepsSubnetAndTcpConnection) {
   start_all(2, {"--backend", "vxlan", "--listen", "127.0.0.1:9402"});
   for (int i = 0; i < 2; ++i)

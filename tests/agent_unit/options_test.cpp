@@ -21,7 +21,8 @@ TEST(Options, DefaultsAndRequired) {
   EXPECT_EQ(o->cni_conf_dir, "/etc/cni/net.d");
   EXPECT_EQ(o->state_dir, "/var/lib/podnetd");
   EXPECT_EQ(o->lease_ttl, std::chrono::seconds(30));
-  EXPECT_EQ(o->mode, cluster::PodMode::ptp);  // routed pods unless --mode bridge
+  EXPECT_EQ(o->resync_period, std::chrono::seconds(30));  // kube-proxy's --sync-period default
+  EXPECT_EQ(o->mode, cluster::PodMode::ptp);              // routed pods unless --mode bridge
   auto bridge = parse({"--node", "a", "--store", "sqlite:///x", "--mode", "bridge"});
   ASSERT_TRUE(bridge) << bridge.error().message;
   EXPECT_EQ(bridge->mode, cluster::PodMode::bridge);
@@ -53,6 +54,7 @@ TEST(Options, AllFlagsBothSpellings) {
                   "",
                   "--lease-ttl",
                   "6",
+                  "--resync-period=5",
                   "--cluster-cidr",
                   "10.244.0.0/16",
                   "--node-subnet-len",
@@ -77,6 +79,7 @@ TEST(Options, AllFlagsBothSpellings) {
   EXPECT_EQ(o->mode, cluster::PodMode::ptp);
   EXPECT_FALSE(o->listen);
   EXPECT_EQ(o->lease_ttl, std::chrono::seconds(6));
+  EXPECT_EQ(o->resync_period, std::chrono::seconds(5));
   EXPECT_EQ(o->cluster_cidr->str(), "10.244.0.0/16");
   EXPECT_EQ(*o->node_subnet_len, 26);
   EXPECT_EQ(*o->backend, cluster::BackendType::host_gw);
@@ -97,6 +100,8 @@ TEST(Options, ErrorsNameTheFlag) {
   EXPECT_EQ(with({"--lease-ttl"}), "--lease-ttl: needs a value");
   EXPECT_EQ(with({"--lease-ttl", "abc"}), "--lease-ttl: \"abc\" must be seconds in 2..86400");
   EXPECT_EQ(with({"--lease-ttl", "1"}), "--lease-ttl: \"1\" must be seconds in 2..86400");
+  EXPECT_EQ(with({"--resync-period", "0"}), "--resync-period: \"0\" must be seconds in 1..86400");
+  EXPECT_EQ(with({"--resync-period", "1m"}), "--resync-period: \"1m\" must be seconds in 1..86400");
   EXPECT_EQ(with({"--backend", "geneve"}), "--backend: \"geneve\" is not vxlan or host-gw");
   EXPECT_EQ(with({"--mode", "macvlan"}), "--mode: \"macvlan\" is not bridge or ptp");
   EXPECT_EQ(with({"--pod-gso-max-size", "1000"}),

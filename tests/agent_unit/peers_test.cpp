@@ -49,7 +49,8 @@ TEST(Peers, SkipsSelfAndMalformed) {
   EXPECT_EQ(ps.peers[0].vtep_mac->str(), "0a:00:00:00:00:01");
   EXPECT_EQ(ps.peers[1].name, "lxb009");
   ASSERT_EQ(ps.skipped.size(), 6u);
-  EXPECT_TRUE(ps.skipped[0].starts_with("node entry /podnet/nodes/lxb003: not valid JSON: ")) << ps.skipped[0];
+  EXPECT_TRUE(ps.skipped[0].starts_with("node entry /podnet/nodes/lxb003: not valid JSON: "))
+      << ps.skipped[0];
   EXPECT_NE(ps.skipped[1].find("does not match the key"), std::string::npos);
   EXPECT_NE(ps.skipped[2].find("outside the cluster CIDR"), std::string::npos);
   EXPECT_NE(ps.skipped[3].find("overlaps this node's"), std::string::npos);
@@ -103,6 +104,38 @@ TEST(Peers, Changes) {
   EXPECT_EQ(c[1], "peer lxb002 removed (192.168.1.0/24)");
   EXPECT_TRUE(peer_changes({a}, {a}).empty());
   EXPECT_EQ(peer_changes({}, {a}, true)[0], "peer lxb002 present (192.168.1.0/24 via 10.1.1.16)");
+}
+
+TEST(Peers, SamePeersIsOrderAndFieldExact) {
+  const ThreePeers p;
+  EXPECT_TRUE(same_peers({}, {}));
+  EXPECT_TRUE(same_peers({p.a, p.b}, {p.a, p.b}));
+  EXPECT_FALSE(same_peers({p.a, p.b}, {p.a, p.b2}));  // an address moved: apply again
+  EXPECT_FALSE(same_peers({p.a, p.b}, {p.a}));
+  EXPECT_FALSE(same_peers({p.a, p.b}, {p.b, p.a}));
+}
+
+// Each skip or refusal is logged once while it lasts, and again when it comes back.
+TEST(Peers, SkipLogReportsOnlyNewReasons) {
+  SkipLog log;
+  PeerSet ps{.skipped = {"node entry /podnet/nodes/x: not valid JSON"},
+             .refused = {"peer far 10.2.2.2 is not on-link"}};
+  auto n = log.update(ps);
+  EXPECT_EQ(n.skipped, ps.skipped);
+  EXPECT_EQ(n.refused, ps.refused);
+  n = log.update(ps);
+  EXPECT_TRUE(n.skipped.empty());
+  EXPECT_TRUE(n.refused.empty());
+  PeerSet more = ps;
+  more.skipped.push_back("node entry /podnet/nodes/y: metadata.name");
+  n = log.update(more);
+  EXPECT_EQ(n.skipped, std::vector<std::string>{"node entry /podnet/nodes/y: metadata.name"});
+  EXPECT_TRUE(n.refused.empty());
+  n = log.update(PeerSet{});  // all fixed
+  EXPECT_TRUE(n.skipped.empty() && n.refused.empty());
+  n = log.update(ps);  // back again: logged again
+  EXPECT_EQ(n.skipped.size(), 1u);
+  EXPECT_EQ(n.refused.size(), 1u);
 }
 
 }  // namespace

@@ -135,6 +135,15 @@ const std::map<std::string, Flag, std::less<>>& flags() {
           o.lease_ttl = std::chrono::seconds(*n);
           return {};
         }}},
+      {"--resync-period",
+       {true,
+        [](Options& o, std::string_view v) -> Result<> {
+          auto n = to_uint<unsigned>(v);
+          if (!n || *n < 1 || *n > 86400)
+            return fail(fmt::format("--resync-period: \"{}\" must be seconds in 1..86400", v));
+          o.resync_period = std::chrono::seconds(*n);
+          return {};
+        }}},
       {"--cluster-cidr",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
@@ -301,6 +310,8 @@ std::string usage() {
                            default 0 = the kernel's 65536)
   --listen ADDR:PORT       /metrics /healthz /readyz (default 127.0.0.1:9402; "" = off)
   --lease-ttl SECONDS      subnet/node lease TTL (default 30, renewed every TTL/3)
+  --resync-period SECONDS  every route reconciled against the kernel and the masquerade table
+                           replaced this often, repairing changes made by hand (default 30)
   --cluster-cidr C --node-subnet-len N --service-cidr C --backend vxlan|host-gw
   --vni N --vxlan-port P   only used to create /podnet/config when it is absent
   --direct-routing         vxlan: peers on the underlay's own subnet get direct routes

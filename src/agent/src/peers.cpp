@@ -1,5 +1,5 @@
-#include "podnet/common/json_bounded.hpp"
 #include "podnet/agent/peers.hpp"
+#include "podnet/common/json_bounded.hpp"
 
 #include <algorithm>
 
@@ -82,6 +82,22 @@ PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
 bool same_peer(const routes::Peer& a, const routes::Peer& b) {
   return a.name == b.name && a.internal_ip == b.internal_ip && a.pod_cidr == b.pod_cidr &&
          a.vtep_mac == b.vtep_mac;
+}
+
+bool same_peers(const std::vector<routes::Peer>& a, const std::vector<routes::Peer>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_peer);
+}
+
+SkipLog::News SkipLog::update(const PeerSet& ps) {
+  News n;
+  std::set<std::string> now(ps.skipped.begin(), ps.skipped.end());
+  now.insert(ps.refused.begin(), ps.refused.end());
+  for (const auto& s : ps.skipped)
+    if (!last_.contains(s)) n.skipped.push_back(s);
+  for (const auto& s : ps.refused)
+    if (!last_.contains(s)) n.refused.push_back(s);
+  last_ = std::move(now);
+  return n;
 }
 
 namespace {

@@ -42,6 +42,9 @@ struct Options {
   uint32_t pod_gso_max_size = 0;
   std::optional<ListenAddr> listen = ListenAddr{*net::IpAddress::parse("127.0.0.1"), 9402};
   std::chrono::seconds lease_ttl{30};
+  // The full pass (every route reconciled against the kernel, the masquerade table replaced):
+  // how long a change made by hand (a route or nft rule deleted) stays, at most.
+  std::chrono::seconds resync_period{30};
   // Cluster flags: only used to create /podnet/config when absent; set = given explicitly.
   std::optional<net::Prefix> cluster_cidr;
   std::optional<int> node_subnet_len;

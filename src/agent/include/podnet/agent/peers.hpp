@@ -3,6 +3,7 @@
 // break the route plan (malformed, overlapping, missing VTEP MAC) are skipped here with a
 // reason, so one bad entry never stops the others from being programmed.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,21 @@ PeerSet peers_from_nodes(const NodeEntries& nodes, const routes::Self& self,
                          const cluster::ClusterConfig& cfg);
 
 bool same_peer(const routes::Peer& a, const routes::Peer& b);
+// Same peers in the same order (a reconcile that would program nothing new).
+bool same_peers(const std::vector<routes::Peer>& a, const std::vector<routes::Peer>& b);
+
+// Skip and refusal reasons are logged once while they last: update() returns the reasons of
+// this PeerSet that the previous one did not have (a reason that went and came back is new).
+class SkipLog {
+ public:
+  struct News {
+    std::vector<std::string> skipped, refused;
+  };
+  News update(const PeerSet& ps);
+
+ private:
+  std::set<std::string> last_;
+};
 // What changed between two peer lists, for the log: "peer lxb002 added (192.168.1.0/24 via
 // 10.1.1.16)", "peer lxb002 removed (192.168.1.0/24)", "peer lxb002 changed (...)". `initial`:
 // the first reconcile of this process, whose peers are "present" (a restart adds nothing).
