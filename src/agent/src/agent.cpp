@@ -231,10 +231,12 @@ void Agent::step_service_proxy() {
   if (!svc_) return;
   svc_->step();
   if (auto e = svc_->take_sync_error()) events_->proxy_sync_failed(*e);
-  // Relists replace the watchers, and with them their fds.
+  // Relists replace the watchers, and with them their fds. A new watcher can get the number
+  // of the one it replaced (whose close took it out of the epoll set), so an unchanged list
+  // of numbers does not mean registered: every fd is added again (EEXIST while it still is).
   auto fds = svc_->fds();
-  if (fds == svc_fds_) return;
-  for (int fd : svc_fds_) epoll_del(fd);
+  for (int fd : svc_fds_)
+    if (std::find(fds.begin(), fds.end(), fd) == fds.end()) epoll_del(fd);
   for (int fd : fds) epoll_add(fd);
   svc_fds_ = std::move(fds);
 }
