@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake pkg-config clang
   libnl-route-3-dev libmnl-dev libnftables-dev libnftnl-dev libnetfilter-conntrack-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
-  libyaml-cpp-dev libssl-dev  # podnetctl apply -f (YAML); bench_services (kube-proxy chain-name hashes)
+  libyaml-dev libssl-dev  # podnetctl apply -f (YAML); bench_services (kube-proxy chain-name hashes)
   # podnetctl graph lays out its SVG with libgvc in-process (libgraphviz-dev, its plugins in
   # graphviz); its test renders the SVG to PNG with rsvg-convert (librsvg2-bin)
   libgraphviz-dev graphviz librsvg2-bin

@@ -45,9 +45,7 @@ Result<Manifest> read_manifest(const Context& ctx, const std::string& path) {
   const auto ns = usage_or(ctx.namespace_arg());
   auto text = PODNET_TRY(read_input(path));
   const std::string what = path == "-" ? "STDIN" : path;
-  auto docs = PODNET_TRY(read_documents(text, what));
-  text = {};
-  return manifest_from_documents(std::move(docs), what, ns, ctx.namespace_given());
+  return manifest_from_text(text, what, ns, ctx.namespace_given());
 }
 
 // Create or update one deployment; kubectl's word for what happened.

@@ -116,6 +116,105 @@ TEST(CtlDocuments, HostileInputIsBounded) {
   EXPECT_NE(big.error().message.find("more than the limit of 50"), std::string::npos);
 }
 
+TEST(CtlDocuments, YamlStylesTagsAnchorsAndAliases) {
+  auto docs = yaml_documents(
+      "base: &b {app: web, tier: '1'}\n"
+      "copy: *b\n"
+      "flow: [1, \"2\", three, {k: v}]\n"
+      "lit: |\n  line one\n  line two\n"
+      "fold: >\n  a\n  b\n"
+      "str: !!str 80\n"
+      "int: !!int \"81\"\n"
+      "nonspecific: ! 82\n"
+      "empty:\n"
+      "tilde: ~\n"
+      "quoted_null: 'null'\n"
+      "name: &n web\n"
+      "*n : aliased key\n"
+      "big: 18446744073709551616\n"
+      "neg: -9223372036854775808\n"
+      "oct: 0o17\n",
+      "t");
+  ASSERT_TRUE(docs) << docs.error().message;
+  ASSERT_EQ(docs->size(), 1u);
+  const json& d = (*docs)[0];
+  EXPECT_EQ(d["base"], (json{{"app", "web"}, {"tier", "1"}}));
+  EXPECT_EQ(d["copy"], d["base"]);
+  EXPECT_EQ(d["flow"], (json{1, "2", "three", {{"k", "v"}}}));
+  EXPECT_EQ(d["lit"], "line one\nline two\n");
+  EXPECT_EQ(d["fold"], "a b\n");
+  EXPECT_EQ(d["str"], "80");
+  EXPECT_EQ(d["int"], 81);
+  EXPECT_EQ(d["nonspecific"], "82");
+  EXPECT_TRUE(d["empty"].is_null());
+  EXPECT_TRUE(d["tilde"].is_null());
+  EXPECT_EQ(d["quoted_null"], "null");
+  EXPECT_EQ(d["web"], "aliased key");
+  EXPECT_TRUE(d["big"].is_number_float());
+  EXPECT_EQ(d["neg"], INT64_MIN);
+  EXPECT_EQ(d["oct"], 15);
+}
+
+TEST(CtlDocuments, YamlDocumentsOfAStream) {
+  // Anchors belong to their document; `...` ends one; an empty stream has none.
+  auto docs = yaml_documents("a: &x 1\n...\n---\nb: 2\n--- 3\n", "s");
+  ASSERT_TRUE(docs) << docs.error().message;
+  ASSERT_EQ(docs->size(), 3u);
+  EXPECT_EQ((*docs)[0]["a"], 1);
+  EXPECT_EQ((*docs)[1]["b"], 2);
+  EXPECT_EQ((*docs)[2], 3);
+  auto none = yaml_documents("# nothing\n", "s");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  auto cross = yaml_documents("a: &x 1\n---\nb: *x\n", "c.yaml");
+  ASSERT_FALSE(cross);
+  EXPECT_EQ(cross.error().message, "c.yaml: line 3: alias *x names no anchor before it");
+}
+
+TEST(CtlDocuments, YamlErrorsNameLineAndWhat) {
+  auto tab = yaml_documents("kind: Service\n\tmetadata: {}\n", "t.yaml");
+  ASSERT_FALSE(tab);
+  EXPECT_TRUE(tab.error().message.starts_with("t.yaml: line 2, column 1: ")) << tab.error().message;
+  auto quote = yaml_documents("a:\n  b: \"open\n", "q.yaml");
+  ASSERT_FALSE(quote);
+  EXPECT_NE(quote.error().message.find("quoted scalar at line 2"), std::string::npos)
+      << quote.error().message;
+  auto complex_key = yaml_documents("? [a, b]\n: 1\n", "k.yaml");
+  ASSERT_FALSE(complex_key);
+  EXPECT_EQ(complex_key.error().message, "k.yaml: line 1: a map key must be a plain value");
+  auto tag = yaml_documents("a: !custom x\n", "g.yaml");
+  ASSERT_FALSE(tag);
+  EXPECT_EQ(tag.error().message, "g.yaml: line 1: unsupported tag !custom on \"x\"");
+  auto bad_int = yaml_documents("a: !!int web\n", "i.yaml");
+  ASSERT_FALSE(bad_int);
+  EXPECT_EQ(bad_int.error().message,
+            "i.yaml: line 1: unsupported tag tag:yaml.org,2002:int on \"web\"");
+  auto dup = yaml_documents("x: 1\nm:\n  a: 1\n  b: 2\n  a: 3\n", "d.yaml");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().message, "d.yaml: line 3: key \"a\" appears twice");
+}
+
+TEST(CtlDocuments, ManyYamlDocumentsAsJsonWouldGive) {
+  // The shape `bench_services --e2e` writes: the YAML and JSON readings agree.
+  std::string yaml, json_items;
+  for (int i = 0; i < 200; ++i) {
+    yaml += fmt::format(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s{}\nspec:\n  clusterIP: 10.96.0.{}\n"
+        "  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 80\n---\n",
+        i, i + 1);
+    json_items += fmt::format(
+        R"({}{{"apiVersion": "v1", "kind": "Service", "metadata": {{"name": "s{}"}}, "spec":
+           {{"clusterIP": "10.96.0.{}", "selector": {{"app": "web"}},
+             "ports": [{{"port": 80, "targetPort": 80}}]}}}})",
+        i ? "," : "", i, i + 1);
+  }
+  auto y = read_documents(yaml, "y");
+  auto j = read_documents(R"({"kind": "List", "items": [)" + json_items + "]}", "j");
+  ASSERT_TRUE(y) << y.error().message;
+  ASSERT_TRUE(j) << j.error().message;
+  EXPECT_EQ(*y, *j);
+}
+
 TEST(CtlDocuments, ByteOrderMarkAndLeadingSpaceBeforeJson) {
   auto docs = read_documents("\xEF\xBB\xBF  \n{\"kind\": \"Service\", \"metadata\": {}}", "b");
   ASSERT_TRUE(docs) << docs.error().message;

@@ -6,11 +6,28 @@
 namespace podnet::ctl {
 namespace {
 
+// Both ways of reading a file (all documents first, or object by object as apply -f does)
+// must give the same objects and the same error.
 Result<Manifest> manifest(std::string_view text, std::string_view ns = "default",
                           bool explicit_ns = false) {
+  auto streamed = manifest_from_text(text, "f.yaml", ns, explicit_ns);
   auto docs = read_documents(text, "f.yaml");
-  if (!docs) return fail(docs.error());
-  return manifest_from_documents(std::move(*docs), "f.yaml", ns, explicit_ns);
+  Result<Manifest> whole =
+      docs ? manifest_from_documents(std::move(*docs), "f.yaml", ns, explicit_ns)
+           : Result<Manifest>(std::unexpected(docs.error()));
+  EXPECT_EQ(bool(streamed), bool(whole));
+  if (streamed && whole) {
+    EXPECT_EQ(streamed->services, whole->services);
+    EXPECT_EQ(streamed->deployments, whole->deployments);
+    EXPECT_EQ(streamed->order.size(), whole->order.size());
+    for (size_t i = 0; i < std::min(streamed->order.size(), whole->order.size()); ++i) {
+      EXPECT_EQ(streamed->order[i].kind, whole->order[i].kind);
+      EXPECT_EQ(streamed->order[i].index, whole->order[i].index);
+    }
+  } else if (!streamed && !whole) {
+    EXPECT_EQ(streamed.error().message, whole.error().message);
+  }
+  return whole;
 }
 
 constexpr std::string_view two = R"(apiVersion: v1
@@ -102,6 +119,30 @@ TEST(CtlManifest, ErrorsNameTheObjectAndField) {
   auto n = manifest("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n", "y", true);
   ASSERT_TRUE(n);
   EXPECT_EQ(n->services[0].ns, "y");
+}
+
+TEST(CtlManifest, ReadingErrorsComeBeforeAnEarlierBadObject) {
+  // Object by object, the bad first Service is met before the syntax error further on; the
+  // file's reading error is still the one reported, as when the file is read whole first.
+  const std::string text =
+      "kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}\n---\n"
+      "kind: Service\nmetadata: [\n";
+  auto m = manifest(text);
+  ASSERT_FALSE(m);
+  EXPECT_TRUE(m.error().message.starts_with("f.yaml: line 7, column 1: ")) << m.error().message;
+  // A misshapen document after a bad object: the shape error, named by its document.
+  auto shape =
+      manifest("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}\n---\n- 1\n");
+  ASSERT_FALSE(shape);
+  EXPECT_EQ(shape.error().message,
+            "f.yaml: document 2: want an object with apiVersion, kind and metadata");
+  // One bad object followed by good ones is "object 1", as the file has several.
+  auto first = manifest(
+      "kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}\n---\n"
+      "kind: Service\nmetadata: {name: b}\nspec: {ports: [{port: 80}]}\n");
+  ASSERT_FALSE(first);
+  EXPECT_TRUE(first.error().message.starts_with("f.yaml: object 1 (Service a): spec.ports[0].port"))
+      << first.error().message;
 }
 
 }  // namespace

@@ -4,9 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include "podnet/common/json_bounded.hpp"
 
@@ -92,56 +95,228 @@ json plain_scalar(const std::string& s) {
   return s;
 }
 
-struct Converter {
-  std::string_view what;
-  size_t max_depth;
-  size_t max_values;
-  size_t values = 0;
+// The YAML reader: libyaml's event parser (a state machine with its own stack, so a hostile
+// nesting cannot overflow ours) building JSON values as the events come. Anchored values are
+// kept and copied where an alias names them, counted against the value limit first.
+class YamlReader {
+ public:
+  YamlReader(std::string_view what, size_t max_depth, size_t max_values)
+      : what_(what), max_depth_(max_depth), max_values_(max_values) {
+    yaml_parser_initialize(&parser_);
+  }
+  ~YamlReader() { yaml_parser_delete(&parser_); }
+  YamlReader(const YamlReader&) = delete;
+  YamlReader& operator=(const YamlReader&) = delete;
 
-  Result<json> convert(const YAML::Node& n, size_t depth) {
-    if (++values > max_values)
-      return fail(
-          fmt::format("{}: more than {} values (aliases expanding too far?)", what, max_values));
-    auto where = [&] { return fmt::format("{}: line {}", what, n.Mark().line + 1); };
-    switch (n.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return json(nullptr);
-      case YAML::NodeType::Scalar: {
-        const std::string& tag = n.Tag();
-        if (tag == "?") return plain_scalar(n.Scalar());
-        if (tag == "!" || tag == "tag:yaml.org,2002:str") return json(n.Scalar());
-        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-            tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
-          json v = plain_scalar(n.Scalar());
-          if (!v.is_string()) return v;
-        }
-        return fail(fmt::format("{}: unsupported tag {} on \"{}\"", where(), tag, n.Scalar()));
-      }
-      case YAML::NodeType::Sequence: {
-        if (depth + 1 > max_depth)
-          return fail(fmt::format("{}: nesting deeper than {} levels", where(), max_depth));
-        json a = json::array();
-        for (const auto& item : n) a.push_back(PODNET_TRY(convert(item, depth + 1)));
-        return a;
-      }
-      case YAML::NodeType::Map: {
-        if (depth + 1 > max_depth)
-          return fail(fmt::format("{}: nesting deeper than {} levels", where(), max_depth));
-        json o = json::object();
-        for (const auto& kv : n) {
-          if (!kv.first.IsScalar())
-            return fail(fmt::format("{}: a map key must be a plain value", where()));
-          const std::string& key = kv.first.Scalar();
-          if (o.contains(key))
-            return fail(fmt::format("{}: key \"{}\" appears twice", where(), key));
-          o[key] = PODNET_TRY(convert(kv.second, depth + 1));
-        }
-        return o;
+  // Gives each document to `each` as soon as it is complete.
+  Result<> read(std::string_view text, const std::function<void(json&&)>& each) {
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
+    for (;;) {
+      yaml_event_t ev;
+      if (!yaml_parser_parse(&parser_, &ev)) return fail(syntax_error());
+      Event owned(ev);
+      switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+          return {};
+        case YAML_DOCUMENT_START_EVENT:
+          root_ = json();
+          anchors_.clear();  // anchors are per document
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+          each(std::move(root_));
+          break;
+        case YAML_SCALAR_EVENT:
+          PODNET_TRY_VOID(on_scalar(ev));
+          break;
+        case YAML_ALIAS_EVENT:
+          PODNET_TRY_VOID(on_alias(ev));
+          break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+          PODNET_TRY_VOID(on_start(ev));
+          break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+          PODNET_TRY_VOID(on_end());
+          break;
+        default:
+          break;
       }
     }
-    return json(nullptr);
   }
+
+ private:
+  struct Event {  // frees the event's strings
+    yaml_event_t& ev;
+    explicit Event(yaml_event_t& e) : ev(e) {}
+    ~Event() { yaml_event_delete(&ev); }
+  };
+  struct Frame {
+    json value;  // the array or object being filled
+    bool is_map = false;
+    bool have_key = false;
+    std::string key;
+    std::string anchor;
+    size_t values_at_start = 0;
+    size_t line = 0;  // of the collection's start, 0-based
+  };
+  struct Anchored {
+    json value;
+    size_t values = 0;
+    std::optional<std::string> text;  // a scalar's own text (a map key may be an alias of it)
+  };
+
+  std::string where(size_t line) const { return fmt::format("{}: line {}", what_, line + 1); }
+
+  Error syntax_error() const {
+    const auto& p = parser_;
+    const char* problem = p.problem ? p.problem : "invalid YAML";
+    if (p.error == YAML_READER_ERROR)
+      return Error::msg(fmt::format("{}: byte {}: {}", what_, p.problem_offset, problem));
+    std::string m = fmt::format("{}: line {}, column {}: {}", what_, p.problem_mark.line + 1,
+                                p.problem_mark.column + 1, problem);
+    if (p.context)
+      m += fmt::format(" ({} at line {}, column {})", p.context, p.context_mark.line + 1,
+                       p.context_mark.column + 1);
+    return Error::msg(std::move(m));
+  }
+
+  Result<> count(size_t n) {
+    values_ += n;
+    if (values_ > max_values_)
+      return fail(
+          fmt::format("{}: more than {} values (aliases expanding too far?)", what_, max_values_));
+    return {};
+  }
+
+  // The top frame is a map waiting for its key: `v` is that key, not a value.
+  bool wants_key() const {
+    return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key;
+  }
+
+  Result<> take_key(std::string key) {
+    Frame& f = stack_.back();
+    f.key = std::move(key);
+    f.have_key = true;
+    return {};
+  }
+
+  // A finished value goes to its parent (or is the document).
+  Result<> add(json v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return {};
+    }
+    Frame& f = stack_.back();
+    if (!f.is_map) {
+      f.value.get_ref<json::array_t&>().push_back(std::move(v));
+      return {};
+    }
+    auto& obj = f.value.get_ref<json::object_t&>();
+    if (!obj.emplace(f.key, std::move(v)).second)
+      return fail(fmt::format("{}: key \"{}\" appears twice", where(f.line), f.key));
+    f.have_key = false;
+    return {};
+  }
+
+  void remember(const yaml_char_t* anchor, const json& v, size_t values,
+                std::optional<std::string> text = std::nullopt) {
+    if (anchor)
+      anchors_[reinterpret_cast<const char*>(anchor)] = Anchored{v, values, std::move(text)};
+  }
+
+  static bool null_text(std::string_view s) {
+    return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+  }
+
+  Result<> on_scalar(const yaml_event_t& ev) {
+    const auto& sc = ev.data.scalar;
+    std::string text(reinterpret_cast<const char*>(sc.value), sc.length);
+    const bool plain = sc.style == YAML_PLAIN_SCALAR_STYLE;
+    const std::string_view tag = sc.tag ? reinterpret_cast<const char*>(sc.tag) : "";
+    if (wants_key()) {
+      if (plain && tag.empty() && null_text(text))
+        return fail(fmt::format("{}: a map key must be a plain value", where(ev.start_mark.line)));
+      if (sc.anchor) remember(sc.anchor, json(text), 0, text);
+      return take_key(std::move(text));
+    }
+    PODNET_TRY_VOID(count(1));
+    json v;
+    if (tag.empty()) {
+      // Untagged: plain scalars are typed by the core schema, quoted and block ones are text.
+      if (!plain)
+        v = json(text);
+      else if (null_text(text))
+        v = json(nullptr);
+      else
+        v = plain_scalar(text);
+    } else if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+      v = json(text);
+    } else if (tag == "tag:yaml.org,2002:null" && null_text(text)) {
+      v = json(nullptr);
+    } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+               tag == "tag:yaml.org,2002:bool") {
+      v = plain_scalar(text);
+      if (v.is_string())
+        return fail(
+            fmt::format("{}: unsupported tag {} on \"{}\"", where(ev.start_mark.line), tag, text));
+    } else {
+      return fail(
+          fmt::format("{}: unsupported tag {} on \"{}\"", where(ev.start_mark.line), tag, text));
+    }
+    if (sc.anchor) remember(sc.anchor, v, 1, text);
+    return add(std::move(v));
+  }
+
+  Result<> on_alias(const yaml_event_t& ev) {
+    const char* name = reinterpret_cast<const char*>(ev.data.alias.anchor);
+    auto it = anchors_.find(name);
+    if (it == anchors_.end())
+      return fail(
+          fmt::format("{}: alias *{} names no anchor before it", where(ev.start_mark.line), name));
+    if (wants_key()) {
+      if (!it->second.text)
+        return fail(fmt::format("{}: a map key must be a plain value", where(ev.start_mark.line)));
+      return take_key(*it->second.text);
+    }
+    PODNET_TRY_VOID(count(it->second.values));
+    return add(it->second.value);
+  }
+
+  Result<> on_start(const yaml_event_t& ev) {
+    const size_t line = ev.start_mark.line;
+    if (wants_key()) return fail(fmt::format("{}: a map key must be a plain value", where(line)));
+    if (stack_.size() + 1 > max_depth_)
+      return fail(fmt::format("{}: nesting deeper than {} levels", where(line), max_depth_));
+    PODNET_TRY_VOID(count(1));
+    Frame f;
+    f.is_map = ev.type == YAML_MAPPING_START_EVENT;
+    f.value = f.is_map ? json::object() : json::array();
+    const yaml_char_t* anchor =
+        f.is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
+    if (anchor) f.anchor = reinterpret_cast<const char*>(anchor);
+    f.values_at_start = values_ - 1;
+    f.line = line;
+    stack_.push_back(std::move(f));
+    return {};
+  }
+
+  Result<> on_end() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (!f.anchor.empty())
+      anchors_[f.anchor] = Anchored{f.value, values_ - f.values_at_start, std::nullopt};
+    return add(std::move(f.value));
+  }
+
+  std::string_view what_;
+  size_t max_depth_, max_values_;
+  size_t values_ = 0;
+  yaml_parser_t parser_;
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, Anchored> anchors_;
+  json root_;
 };
 
 // The document's `kind` ends in "List" and it has items: kubectl's test for a list.
@@ -151,81 +326,82 @@ bool is_list(const json& doc) {
          doc.contains("items");
 }
 
-Result<> flatten(json&& doc, std::string_view where, std::vector<json>& out) {
+// A document's objects (a List's items, nested Lists too) to `each`. Errors name the place
+// after the document's own name, which the caller puts in front: ": items[2]: want ...".
+Result<> flatten(json&& doc, const std::string& place, const std::function<void(json&&)>& each) {
   if (doc.is_null()) return {};
   if (!doc.is_object())
-    return fail(fmt::format("{}: want an object with apiVersion, kind and metadata", where));
+    return fail(fmt::format("{}: want an object with apiVersion, kind and metadata", place));
   if (!is_list(doc)) {
-    out.push_back(std::move(doc));
+    each(std::move(doc));
     return {};
   }
   json& items = doc["items"];
   if (items.is_null()) return {};
-  if (!items.is_array()) return fail(fmt::format("{}: items: must be a list", where));
+  if (!items.is_array()) return fail(fmt::format("{}: items: must be a list", place));
   for (size_t i = 0; i < items.size(); ++i)
-    PODNET_TRY_VOID(flatten(std::move(items[i]), fmt::format("{}: items[{}]", where, i), out));
+    PODNET_TRY_VOID(flatten(std::move(items[i]), fmt::format("{}: items[{}]", place, i), each));
   return {};
+}
+
+Result<> yaml_stream(std::string_view text, std::string_view what, const DocumentLimits& limits,
+                     const std::function<void(json&&)>& each) {
+  if (text.size() > limits.max_bytes)
+    return fail(fmt::format("{}: {} bytes, more than the limit of {}", what, text.size(),
+                            limits.max_bytes));
+  YamlReader reader(what, limits.max_depth,
+                    limits.max_values ? limits.max_values : text.size() * 16 + 1024);
+  return reader.read(text, each);
 }
 
 }  // namespace
 
 Result<std::vector<json>> yaml_documents(std::string_view text, std::string_view what,
                                          const DocumentLimits& limits) {
-  if (text.size() > limits.max_bytes)
-    return fail(fmt::format("{}: {} bytes, more than the limit of {}", what, text.size(),
-                            limits.max_bytes));
-  // Documents are split at their `---` lines (always markers at column 0) and parsed one by
-  // one: yaml-cpp's LoadAll over 30000 documents is several times slower than this.
-  std::vector<YAML::Node> nodes;
-  size_t start = 0, line = 0, start_line = 0;
-  auto parse = [&](std::string_view doc) -> Result<> {
-    // yaml-cpp reports syntax errors (and its own recursion guard) only by exception.
-    try {
-      for (auto& n : YAML::LoadAll(std::string(doc))) nodes.push_back(std::move(n));
-    } catch (const YAML::Exception& e) {
-      return fail(fmt::format("{}: line {}, column {}: {}", what, start_line + e.mark.line + 1,
-                              e.mark.column + 1, e.msg));
-    }
-    return {};
-  };
-  for (size_t pos = 0; pos <= text.size(); ++line) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view l = text.substr(pos, eol - pos);
-    if (pos > start && (l == "---" || l.starts_with("--- ") || l == "---\r")) {
-      PODNET_TRY_VOID(parse(text.substr(start, pos - start)));
-      start = pos;
-      start_line = line;
-    }
-    pos = eol + 1;
-  }
-  if (start < text.size()) PODNET_TRY_VOID(parse(text.substr(start)));
-  Converter c{what, limits.max_depth,
-              limits.max_values ? limits.max_values : text.size() * 16 + 1024};
   std::vector<json> out;
-  out.reserve(nodes.size());
-  for (const auto& n : nodes) out.push_back(PODNET_TRY(c.convert(n, 0)));
+  PODNET_TRY_VOID(yaml_stream(text, what, limits, [&](json&& d) { out.push_back(std::move(d)); }));
   return out;
+}
+
+Result<size_t> for_each_object(std::string_view text, std::string_view what,
+                               const std::function<void(json&&)>& each,
+                               const DocumentLimits& limits) {
+  std::string_view t = text;
+  if (t.starts_with("\xEF\xBB\xBF")) t.remove_prefix(3);  // a UTF-8 byte order mark
+  size_t first = t.find_first_not_of(" \t\r\n");
+  size_t docs = 0, objects = 0;
+  // The first misshapen document stops the objects; its message needs to know whether the
+  // file has one document or several, and a syntax error anywhere in the file comes first.
+  std::optional<std::pair<size_t, Error>> bad;
+  auto count = [&](json&& o) {
+    ++objects;
+    each(std::move(o));
+  };
+  auto on_document = [&](json&& d) {
+    const size_t i = docs++;
+    if (bad) return;
+    if (auto r = flatten(std::move(d), "", count); !r) bad.emplace(i, r.error());
+  };
+  if (first != std::string_view::npos && (t[first] == '{' || t[first] == '[')) {
+    // JSON: nlohmann's parser is much faster than a YAML parser on big files.
+    on_document(PODNET_TRY(parse_json_bounded(t, limits.max_depth, limits.max_bytes, what)));
+  } else {
+    PODNET_TRY_VOID(yaml_stream(t, what, limits, on_document));
+  }
+  if (bad) {
+    Error e = bad->second;
+    e.message = docs == 1 ? fmt::format("{}{}", what, e.message)
+                          : fmt::format("{}: document {}{}", what, bad->first + 1, e.message);
+    return std::unexpected(std::move(e));
+  }
+  return objects;
 }
 
 Result<std::vector<json>> read_documents(std::string_view text, std::string_view what,
                                          const DocumentLimits& limits) {
-  std::string_view t = text;
-  if (t.starts_with("\xEF\xBB\xBF")) t.remove_prefix(3);  // a UTF-8 byte order mark
-  size_t first = t.find_first_not_of(" \t\r\n");
-  std::vector<json> docs;
-  if (first != std::string_view::npos && (t[first] == '{' || t[first] == '[')) {
-    // JSON: nlohmann's parser is much faster than yaml-cpp on big files.
-    docs.push_back(PODNET_TRY(parse_json_bounded(t, limits.max_depth, limits.max_bytes, what)));
-  } else {
-    docs = PODNET_TRY(yaml_documents(t, what, limits));
-  }
   std::vector<json> out;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    std::string where =
-        docs.size() == 1 ? std::string(what) : fmt::format("{}: document {}", what, i + 1);
-    PODNET_TRY_VOID(flatten(std::move(docs[i]), where, out));
-  }
+  PODNET_TRY_VOID(for_each_object(
+      text, what, [&](json&& o) { out.push_back(std::move(o)); }, limits));
   return out;
 }
 

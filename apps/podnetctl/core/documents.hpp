@@ -4,6 +4,7 @@
 // its size, nesting depth and (YAML aliases) expanded size are bounded, so a small hostile file
 // cannot exhaust the stack or memory. Pure, no I/O.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,13 @@ struct DocumentLimits {
 // and where: "web.yaml: document 2: line 4: ...".
 Result<std::vector<nlohmann::json>> read_documents(std::string_view text, std::string_view what,
                                                    const DocumentLimits& limits = {});
+
+// The same objects one at a time, in file order, each given to `each` as soon as it is read,
+// so a large file is never held whole as JSON. Returns how many there were. When the file
+// cannot be read the error is the one read_documents gives, whatever `each` was given before.
+Result<size_t> for_each_object(std::string_view text, std::string_view what,
+                               const std::function<void(nlohmann::json&&)>& each,
+                               const DocumentLimits& limits = {});
 
 // One YAML text (possibly several documents) as JSON values, scalars typed by YAML 1.2's core
 // schema (plain 80 is a number, "80" and '80' strings, true/false, null/~). Exposed for tests.

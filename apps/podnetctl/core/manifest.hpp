@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/documents.hpp"
 #include "podnet/cluster/deployment.hpp"
 #include "podnet/cluster/objects.hpp"
 #include "podnet/common/error.hpp"
@@ -32,6 +33,12 @@ struct Manifest {
 // name the file and the object: "web.yaml: object 2 (Service web): spec.ports[0].port: ...".
 Result<Manifest> manifest_from_documents(std::vector<nlohmann::json> docs, std::string_view what,
                                          std::string_view ns, bool explicit_ns);
+
+// The same from the file's text (read_documents' formats and limits), converting each object
+// as it is read rather than holding the whole file as JSON first.
+Result<Manifest> manifest_from_text(std::string_view text, std::string_view what,
+                                    std::string_view ns, bool explicit_ns,
+                                    const DocumentLimits& limits = {});
 
 // One Deployment in either shape (see above); `doc` has its namespace already.
 Result<cluster::Deployment> deployment_from_manifest(const nlohmann::json& doc);
