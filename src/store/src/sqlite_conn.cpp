@@ -19,7 +19,9 @@ std::int64_t now_ms() {
   return std::int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-std::string notify_path(const std::string& db_path) { return db_path + "-notify"; }
+std::string notify_path(const std::string& db_path) {
+  return db_path + "-notify";
+}
 
 namespace {
 constexpr const char* kSchema = R"sql(
@@ -55,10 +57,13 @@ Result<> check_store_file(const std::string& path) {
     return {};
   }
   const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
   (void)PODNET_TRY(open_trusted_dir(dir, false));
   if (!S_ISREG(st.st_mode))
-    return fail(fmt::format("{}: not a regular file (a link or special file): refusing to use it", path));
+    return fail(
+        fmt::format("{}: not a regular file (a link or special file): refusing to use it", path));
   if (st.st_uid != ::geteuid() || st.st_nlink != 1)
     return fail(fmt::format("{}: owned by uid {} with {} links: refusing to use it", path,
                             st.st_uid, st.st_nlink));
@@ -79,7 +84,8 @@ Result<Conn> Conn::open(const SqliteOptions& opts) {
   for (;;) {
     auto r = c.init_schema(opts.sync_full);
     if (r) break;
-    if (!r.error().is(ErrorKind::busy) || std::chrono::steady_clock::now() > deadline) return fail(r.error());
+    if (!r.error().is(ErrorKind::busy) || std::chrono::steady_clock::now() > deadline)
+      return fail(r.error());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return c;
@@ -104,17 +110,25 @@ Result<> Conn::init_schema(bool sync_full) {
 
 Result<> Conn::begin(bool immediate) {
   dirty_ = false;
+  rev_.reset();
   return db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 void Conn::rollback() {
   (void)db_.exec("ROLLBACK");
   dirty_ = false;
+  rev_.reset();
 }
 
 Result<> Conn::finish_write() {
   if (dirty_) {
-    Revision rev = PODNET_TRY(revision());
+    // The revisions this transaction assigned were counted in memory: stored once here.
+    Revision rev = *rev_;
+    {
+      auto q = PODNET_TRY(db_.query("UPDATE meta SET value = ?1 WHERE name = 'revision'"));
+      q.bind(1, rev);
+      PODNET_TRY_VOID(q.run());
+    }
     Revision compacted = PODNET_TRY(compact_revision());
     std::int64_t slack = std::max<std::int64_t>(1, history_ / 4);
     if (rev - compacted > history_ + slack) PODNET_TRY_VOID(compact(rev - history_));
@@ -124,10 +138,14 @@ Result<> Conn::finish_write() {
     // Wakes watchers (IN_MODIFY). Done after COMMIT: a woken reader sees the new data.
     (void)!::pwrite(notify_.get(), "w", 1, 0);
   }
+  // Then the WAL checkpoint, which sqlite would have run inside COMMIT: after a commit of
+  // 10000 Services it took 0.4 s on this VM, which watchers no longer wait for.
+  db_.checkpoint_if_due();
   return {};
 }
 
 Result<Revision> Conn::revision() {
+  if (rev_) return *rev_;
   auto q = PODNET_TRY(db_.query("SELECT value FROM meta WHERE name = 'revision'"));
   if (!PODNET_TRY(q.step())) return fail(db_.error("meta has no revision"));
   return q.int64(0);
@@ -140,11 +158,12 @@ Result<Revision> Conn::compact_revision() {
 }
 
 Result<Revision> Conn::bump() {
-  auto q = PODNET_TRY(
-      db_.query("UPDATE meta SET value = value + 1 WHERE name = 'revision' RETURNING value"));
-  if (!PODNET_TRY(q.step())) return fail(db_.error("meta has no revision"));
+  // Writers are serialised (BEGIN IMMEDIATE): the revision is read once per transaction and
+  // counted here; finish_write() stores the last one. One statement per write saved: a bulk
+  // commit of 20000 puts spent a tenth of its time in this UPDATE.
+  if (!rev_) rev_ = PODNET_TRY(revision());
   dirty_ = true;
-  return q.int64(0);
+  return ++*rev_;
 }
 
 Result<std::optional<KeyValue>> Conn::get(std::string_view key) {
@@ -155,10 +174,17 @@ Result<std::optional<KeyValue>> Conn::get(std::string_view key) {
 }
 
 Result<std::vector<KeyValue>> Conn::range(std::string_view prefix) {
-  auto q = PODNET_TRY(db_.query(
-      "SELECT key, value, create_rev, mod_rev, lease FROM kv "
-      "WHERE key >= ?1 AND (length(?2) = 0 OR key < ?2) ORDER BY key"));
-  q.bind(1, prefix).bind(2, prefix_end(prefix));
+  // Two statements, not one with "(length(?2) = 0 OR key < ?2)": sqlite cannot bound an index
+  // search by such an OR, so every listing read on to the end of the table (listing the few
+  // nodePorts of a store of 10000 Services took 12 ms).
+  const std::string end = prefix_end(prefix);
+  auto q =
+      PODNET_TRY(end.empty() ? db_.query("SELECT key, value, create_rev, mod_rev, lease FROM kv "
+                                         "WHERE key >= ?1 ORDER BY key")
+                             : db_.query("SELECT key, value, create_rev, mod_rev, lease FROM kv "
+                                         "WHERE key >= ?1 AND key < ?2 ORDER BY key"));
+  q.bind(1, prefix);
+  if (!end.empty()) q.bind(2, end);
   std::vector<KeyValue> out;
   while (PODNET_TRY(q.step()))
     out.push_back(KeyValue{q.blob(0), q.blob(1), q.int64(2), q.int64(3), q.int64(4)});
@@ -173,19 +199,24 @@ Result<> Conn::log_event(Revision rev, Event::Type type, std::string_view key, c
   q.bind(1, rev).bind(2, std::int64_t{type == Event::Type::put ? 0 : 1}).bind(3, key);
   if (now) q.bind(4, now->value).bind(5, now->create_revision).bind(6, now->lease);
   if (prev)
-    q.bind(7, prev->value).bind(8, prev->create_revision).bind(9, prev->mod_revision).bind(10, prev->lease);
+    q.bind(7, prev->value)
+        .bind(8, prev->create_revision)
+        .bind(9, prev->mod_revision)
+        .bind(10, prev->lease);
   return q.run();
 }
 
-Result<Revision> Conn::put(std::string_view key, std::string_view value, LeaseId lease) {
+Result<Revision> Conn::put(std::string_view key, std::string_view value, LeaseId lease,
+                           std::optional<KeyValue>* known_prev) {
   if (lease != 0 && !PODNET_TRY(lease_exists(lease)))
     return fail(ErrorKind::lease_not_found,
                 fmt::format("put {}: lease {} not found (expired or revoked)", key, lease));
-  auto prev = PODNET_TRY(get(key));
+  std::optional<KeyValue> prev = known_prev ? std::move(*known_prev) : PODNET_TRY(get(key));
   Revision rev = PODNET_TRY(bump());
   KeyValue kv{std::string(key), std::string(value), prev ? prev->create_revision : rev, rev, lease};
-  auto q = PODNET_TRY(db_.query(
-      "INSERT OR REPLACE INTO kv(key, value, create_rev, mod_rev, lease) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  auto q =
+      PODNET_TRY(db_.query("INSERT OR REPLACE INTO kv(key, value, create_rev, mod_rev, lease) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)"));
   q.bind(1, key).bind(2, value).bind(3, kv.create_revision).bind(4, rev).bind(5, lease);
   PODNET_TRY_VOID(q.run());
   PODNET_TRY_VOID(log_event(rev, Event::Type::put, key, &kv, prev));
@@ -216,8 +247,8 @@ Result<bool> Conn::lease_exists(LeaseId id) {
 }
 
 Result<LeaseId> Conn::lease_grant(std::int64_t ttl_ms) {
-  auto q = PODNET_TRY(
-      db_.query("INSERT INTO leases(ttl_ms, expiry_ms) VALUES (?1, ?2) RETURNING id"));
+  auto q =
+      PODNET_TRY(db_.query("INSERT INTO leases(ttl_ms, expiry_ms) VALUES (?1, ?2) RETURNING id"));
   q.bind(1, ttl_ms).bind(2, now_ms() + ttl_ms);
   if (!PODNET_TRY(q.step())) return fail(db_.error("lease insert returned no id"));
   return q.int64(0);
@@ -247,7 +278,8 @@ Result<> Conn::lease_revoke(LeaseId id) {
 Result<> Conn::reap_expired(std::int64_t now) {
   std::vector<LeaseId> expired;
   {
-    auto q = PODNET_TRY(db_.query("SELECT id FROM leases WHERE expiry_ms <= ?1 ORDER BY expiry_ms"));
+    auto q =
+        PODNET_TRY(db_.query("SELECT id FROM leases WHERE expiry_ms <= ?1 ORDER BY expiry_ms"));
     q.bind(1, now);
     while (PODNET_TRY(q.step())) expired.push_back(q.int64(0));
   }
@@ -286,10 +318,10 @@ Result<> Conn::compact(Revision rev) {
 Result<std::vector<std::pair<Revision, Event>>> Conn::events_after(Revision after,
                                                                    std::string_view lo,
                                                                    std::string_view hi, int limit) {
-  auto q = PODNET_TRY(db_.query(
-      "SELECT rev, type, key, value, create_rev, lease, prev_value, prev_create_rev, "
-      "prev_mod_rev, prev_lease FROM log WHERE rev > ?1 AND key >= ?2 "
-      "AND (length(?3) = 0 OR key < ?3) ORDER BY rev LIMIT ?4"));
+  auto q = PODNET_TRY(
+      db_.query("SELECT rev, type, key, value, create_rev, lease, prev_value, prev_create_rev, "
+                "prev_mod_rev, prev_lease FROM log WHERE rev > ?1 AND key >= ?2 "
+                "AND (length(?3) = 0 OR key < ?3) ORDER BY rev LIMIT ?4"));
   q.bind(1, after).bind(2, lo).bind(3, hi).bind(4, std::int64_t{limit});
   std::vector<std::pair<Revision, Event>> out;
   while (PODNET_TRY(q.step())) {
@@ -303,8 +335,7 @@ Result<std::vector<std::pair<Revision, Event>>> Conn::events_after(Revision afte
       e.kv.create_revision = q.int64(4);
       e.kv.lease = q.int64(5);
     }
-    if (!q.is_null(8))
-      e.prev = KeyValue{e.kv.key, q.blob(6), q.int64(7), q.int64(8), q.int64(9)};
+    if (!q.is_null(8)) e.prev = KeyValue{e.kv.key, q.blob(6), q.int64(7), q.int64(8), q.int64(9)};
     out.emplace_back(rev, std::move(e));
   }
   return out;

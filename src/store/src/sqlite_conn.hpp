@@ -74,7 +74,10 @@ class Conn {
   Result<Revision> compact_revision();
   Result<std::optional<KeyValue>> get(std::string_view key);
   Result<std::vector<KeyValue>> range(std::string_view prefix);
-  Result<Revision> put(std::string_view key, std::string_view value, LeaseId lease);
+  // `known_prev`: the key's current state when the caller has just read it in this
+  // transaction (moved from), saving the read.
+  Result<Revision> put(std::string_view key, std::string_view value, LeaseId lease,
+                       std::optional<KeyValue>* known_prev = nullptr);
   // Returns the deletion's revision, 0 when the key did not exist.
   Result<Revision> remove(std::string_view key);
   Result<std::int64_t> remove_prefix(std::string_view prefix);
@@ -102,14 +105,15 @@ class Conn {
   void rollback();
   Result<> finish_write();
   Result<Revision> bump();
-  Result<> log_event(Revision rev, Event::Type type, std::string_view key,
-                     const KeyValue* now, const std::optional<KeyValue>& prev);
+  Result<> log_event(Revision rev, Event::Type type, std::string_view key, const KeyValue* now,
+                     const std::optional<KeyValue>& prev);
   Result<> reap_expired(std::int64_t now);
 
   Db db_;
   UniqueFd notify_;
   std::int64_t history_;
-  bool dirty_ = false;  // this transaction assigned a revision
+  bool dirty_ = false;           // this transaction assigned a revision
+  std::optional<Revision> rev_;  // in a write transaction: the revision, once read or assigned
 };
 
 }  // namespace podnet::store::sqlite

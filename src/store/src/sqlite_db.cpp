@@ -3,7 +3,13 @@
 namespace podnet::store::sqlite {
 namespace {
 const char kEmpty[] = "";
+constexpr int kCheckpointFrames = 1000;  // sqlite's own auto-checkpoint threshold
+
+int record_wal_frames(void* frames, sqlite3*, const char*, int n) {
+  *static_cast<int*>(frames) = n;
+  return SQLITE_OK;
 }
+}  // namespace
 
 ErrorKind classify(int rc) {
   switch (rc & 0xff) {  // primary code of an extended one
@@ -62,19 +68,29 @@ Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
   Db d;
   d.path_ = std::make_unique<std::string>(path);
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   d.db_.reset(raw);
   if (rc != SQLITE_OK)
     return fail(classify(rc), fmt::format("sqlite open {}: {}", path,
                                           raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
+  d.wal_frames_ = std::make_unique<int>(0);
+  sqlite3_wal_hook(raw, record_wal_frames, d.wal_frames_.get());  // replaces auto-checkpoint
   return d;
 }
 
 Db::~Db() {
   for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+}
+
+void Db::checkpoint_if_due() {
+  if (!wal_frames_ || *wal_frames_ < kCheckpointFrames) return;
+  *wal_frames_ = 0;
+  // Best effort, as sqlite's own: a checkpoint that cannot finish now is done by a later one.
+  (void)sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 Error Db::error(std::string_view what) const {
@@ -97,7 +113,8 @@ Result<Query> Db::query(const char* sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK)
       return fail(error(fmt::format("prepare {}", sql)));
     it = cache_.emplace(sql, st).first;
   }

@@ -54,6 +54,13 @@ class Db {
   const std::string& path() const { return *path_; }
   Error error(std::string_view what) const;
 
+  // sqlite checkpoints the WAL inside COMMIT once it holds 1000 frames, so a big commit's
+  // checkpoint (copying and syncing megabytes) would delay whatever the caller does after the
+  // commit: waking watchers. Here COMMIT only records the WAL's size; the caller wakes its
+  // watchers and then calls this, which checkpoints (PASSIVE: never waits for readers) when
+  // the WAL has grown past that same threshold.
+  void checkpoint_if_due();
+
  private:
   Db() = default;
   struct Closer {
@@ -62,6 +69,7 @@ class Db {
   std::unique_ptr<std::string> path_;  // stable address for Query's messages
   std::unique_ptr<sqlite3, Closer> db_;
   std::map<const char*, sqlite3_stmt*> cache_;
+  std::unique_ptr<int> wal_frames_;  // set by the WAL hook (stable address for it)
 };
 
 }  // namespace podnet::store::sqlite

@@ -1,5 +1,7 @@
 #include "sqlite_store.hpp"
 
+#include <unordered_map>
+
 namespace podnet::store {
 
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& opts) {
@@ -54,7 +56,8 @@ Result<CondResult> SqliteStore::put_if(std::string_view key, std::string_view va
   });
 }
 
-Result<CondResult> SqliteStore::create(std::string_view key, std::string_view value, LeaseId lease) {
+Result<CondResult> SqliteStore::create(std::string_view key, std::string_view value,
+                                       LeaseId lease) {
   return put_if(key, value, 0, lease);
 }
 
@@ -93,16 +96,25 @@ Result<TxnResult> SqliteStore::commit(const Txn& txn) {
   std::lock_guard lk(mu_);
   return conn_.write([&]() -> Result<TxnResult> {
     TxnResult r;
+    // What the compares read is what a put of the same key replaces: kept, not read again.
+    std::unordered_map<std::string_view, std::optional<KeyValue>> seen;
+    seen.reserve(txn.compares.size());
     for (const auto& c : txn.compares) {
       auto cur = PODNET_TRY(conn_.get(c.key));
       if ((cur ? cur->mod_revision : 0) != c.mod_revision) {
         r.revision = PODNET_TRY(conn_.revision());
         return r;  // nothing written: the transaction commits empty
       }
+      seen.emplace(c.key, std::move(cur));
     }
     for (const auto& op : txn.ops) {
-      if (op.type == TxnOp::Type::put) PODNET_TRY_VOID(conn_.put(op.key, op.value, op.lease));
-      else PODNET_TRY_VOID(conn_.remove(op.key));
+      auto it = seen.find(op.key);
+      if (op.type == TxnOp::Type::put)
+        PODNET_TRY_VOID(
+            conn_.put(op.key, op.value, op.lease, it != seen.end() ? &it->second : nullptr));
+      else
+        PODNET_TRY_VOID(conn_.remove(op.key));
+      if (it != seen.end()) seen.erase(it);  // a second op on the key reads what the first left
     }
     r.revision = PODNET_TRY(conn_.revision());
     r.succeeded = true;
@@ -111,7 +123,8 @@ Result<TxnResult> SqliteStore::commit(const Txn& txn) {
 }
 
 Result<LeaseId> SqliteStore::grant_lease(std::chrono::seconds ttl) {
-  if (ttl.count() <= 0) return fail(fmt::format("grant lease: TTL {}s must be positive", ttl.count()));
+  if (ttl.count() <= 0)
+    return fail(fmt::format("grant lease: TTL {}s must be positive", ttl.count()));
   std::lock_guard lk(mu_);
   return conn_.write([&] { return conn_.lease_grant(ttl.count() * 1000); });
 }
