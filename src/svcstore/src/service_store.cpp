@@ -38,6 +38,15 @@ store::Txn txn_of(const Plan& p) {
   return store::Txn{p.compares, p.ops};
 }
 
+// Appends a plan's compares and ops to a transaction (moved: a plan is committed once; a lost
+// one is planned again).
+void move_into(store::Txn& txn, Plan& p) {
+  for (auto& c : p.compares) txn.compares.push_back(std::move(c));
+  for (auto& o : p.ops) txn.ops.push_back(std::move(o));
+  p.compares.clear();
+  p.ops.clear();
+}
+
 }  // namespace
 
 Result<cluster::ClusterConfig> read_config(store::Store& st) {
@@ -212,18 +221,16 @@ Result<BulkResult> ServiceStore::apply_many(std::vector<Service> services) {
     }
     // Pack whole Services into transactions of at most max_ops compares and ops each.
     std::vector<size_t> lost;
-    size_t k = 0;
-    while (k < plans.size()) {
+    for (size_t k = 0; k < plans.size();) {
       store::Txn txn;
       size_t first = k;
       for (; k < plans.size(); ++k) {
-        const Plan& p = plans[k].second;
+        Plan& p = plans[k].second;
         if (p.action == Action::unchanged) continue;
         if (k > first && (txn.compares.size() + p.compares.size() > max_ops ||
                           txn.ops.size() + p.ops.size() > max_ops))
           break;
-        txn.compares.insert(txn.compares.end(), p.compares.begin(), p.compares.end());
-        txn.ops.insert(txn.ops.end(), p.ops.begin(), p.ops.end());
+        move_into(txn, p);
       }
       bool ok = true;
       if (!txn.ops.empty()) {
@@ -264,16 +271,25 @@ Result<size_t> ServiceStore::remove_many(
   size_t removed = 0;
   std::vector<std::pair<std::string, std::string>> pending = names;
   for (int attempt = 0; attempt < kAttempts && !pending.empty(); ++attempt) {
-    // Few names: read each; many: one listing.
+    // Few names: read each; many: one listing (a `delete -f` of 10000 read them one by one).
     std::vector<StoredService> found;
     Known known(config_);
     std::set<std::string> want_keys;
-    for (const auto& [ns, name] : pending) {
-      auto kv = PODNET_TRY(st_.get(cluster::service_key(ns, name)));
-      if (!kv) continue;
-      auto p = parse_stored(*kv);
+    std::vector<store::KeyValue> current;
+    if (pending.size() <= kReadByKeyUpTo) {
+      for (const auto& [ns, name] : pending)
+        if (auto kv = PODNET_TRY(st_.get(cluster::service_key(ns, name))))
+          current.push_back(std::move(*kv));
+    } else {
+      std::set<std::string> keys;
+      for (const auto& [ns, name] : pending) keys.insert(cluster::service_key(ns, name));
+      for (auto& kv : PODNET_TRY(st_.list(cluster::services_prefix)).items)
+        if (keys.contains(kv.key)) current.push_back(std::move(kv));
+    }
+    for (const auto& kv : current) {
+      auto p = parse_stored(kv);
       if (!p) {  // unparsable: delete the key alone
-        auto r = PODNET_TRY(st_.del_if(kv->key, kv->mod_revision));
+        auto r = PODNET_TRY(st_.del_if(kv.key, kv.mod_revision));
         removed += r.succeeded;
         continue;
       }
@@ -291,8 +307,7 @@ Result<size_t> ServiceStore::remove_many(
         if (auto a = PODNET_TRY(st_.get(k))) known.add(*a);
     }
     std::vector<std::pair<std::string, std::string>> lost;
-    size_t k = 0;
-    while (k < found.size()) {
+    for (size_t k = 0; k < found.size();) {
       store::Txn txn;
       size_t first = k;
       for (; k < found.size(); ++k) {
@@ -300,8 +315,7 @@ Result<size_t> ServiceStore::remove_many(
         if (k > first && (txn.compares.size() + p.compares.size() > max_ops ||
                           txn.ops.size() + p.ops.size() > max_ops))
           break;
-        txn.compares.insert(txn.compares.end(), p.compares.begin(), p.compares.end());
-        txn.ops.insert(txn.ops.end(), p.ops.begin(), p.ops.end());
+        move_into(txn, p);
       }
       auto r = PODNET_TRY(st_.commit(txn));
       for (size_t m = first; m < k; ++m) {
