@@ -30,12 +30,17 @@ proxy::Service to_proxy(const BenchService& s) {
   return out;
 }
 
+// Versions numbered as podnetd numbers its views (one counter over all Services; a changed
+// Service gets the next value), so a sync skips unchanged Services as it does in podnetd.
 proxy::Snapshot snapshot_of(const std::vector<BenchService>& svcs) {
   proxy::Snapshot snap;
   snap.node.cluster_cidr = *net::Prefix::parse(kClusterCidr);
   snap.node.service_cidr = *net::Prefix::parse(kServiceCidr);
   snap.services.reserve(svcs.size());
-  for (const auto& s : svcs) snap.services.push_back(to_proxy(s));
+  for (const auto& s : svcs) {
+    snap.services.push_back(to_proxy(s));
+    snap.services.back().version = snap.services.size();
+  }
   return snap;
 }
 
@@ -74,6 +79,7 @@ struct PodnetProxy::Impl {
   sys::Netns ns;
   proxy::Proxier proxier;
   proxy::Snapshot snap;
+  uint64_t last_version = 0;
 };
 
 bool PodnetProxy::available() {
@@ -84,13 +90,14 @@ PodnetProxy::PodnetProxy(const std::string& netns_path) {
   auto ns = open_ns(netns_path);
   auto p = sys::run_here_in(ns, [] { return proxy::Proxier::open(); });
   if (!p) throw std::runtime_error("podnet Proxier::open: " + p.error().message);
-  impl_ = std::make_unique<Impl>(Impl{std::move(ns), std::move(*p), {}});
+  impl_ = std::make_unique<Impl>(Impl{std::move(ns), std::move(*p), {}, 0});
 }
 
 PodnetProxy::~PodnetProxy() = default;
 
 PodnetProxy::Timing PodnetProxy::full(const std::vector<BenchService>& svcs) {
   impl_->snap = snapshot_of(svcs);
+  impl_->last_version = impl_->snap.services.size();
   Timing t;
   auto r = sys::run_here_in(impl_->ns, [&]() -> Result<> {
     auto c0 = thread_cpu_ms();
@@ -111,6 +118,7 @@ double PodnetProxy::update(size_t i, const std::vector<SvcEndpoint>& eps) {
   auto& port = impl_->snap.services.at(i).ports.at(0);
   port.endpoints.clear();
   for (const auto& e : eps) port.endpoints.push_back({net::IpAddress::v4(e.ip), e.port, true});
+  impl_->snap.services.at(i).version = ++impl_->last_version;
   double dt = 0;
   auto r = sys::run_here_in(impl_->ns, [&]() -> Result<> {
     double t0 = now_ms();

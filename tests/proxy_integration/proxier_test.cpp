@@ -232,9 +232,7 @@ class ProxierTest : public ::testing::Test {
     proxier_.reset();
   }
 
-  NodeInfo node_info() const {
-    return {*net::Prefix::parse("192.168.0.0/16"), *net::Prefix::parse("10.96.0.0/12")};
-  }
+  NodeInfo node_info() const { return {cluster_cidr_, *net::Prefix::parse("10.96.0.0/12")}; }
   Endpoint ep(int pod, uint16_t port, bool local = true) {
     return Endpoint{ip(pod_addr_[pod]), port, local};
   }
@@ -261,6 +259,7 @@ class ProxierTest : public ::testing::Test {
     return out;
   }
 
+  net::Prefix cluster_cidr_ = *net::Prefix::parse("192.168.0.0/16");
   std::string prefix_;
   std::unique_ptr<ScopedNetns> node_, ext_;
   std::vector<std::unique_ptr<ScopedNetns>> pods_;
@@ -450,6 +449,40 @@ TEST_F(ProxierTest, FullResyncRemovesStaleState) {
   // remove_all leaves nothing.
   ASSERT_TRUE(sys::run_in(*node_ns_, [&] { return proxier_->remove_all(); }));
   EXPECT_EQ(nft("list table ip podnet-svc").find("chain"), std::string::npos);
+}
+
+// A restart (a new Proxier's full sync over the table it finds) keeps the shared pick chains
+// when they were made for the same cluster CIDR, read from pick-1's rule whatever bytes nft
+// compares for the prefix length (a /10 under a mask, a /16 as two bytes), and remakes them
+// for another CIDR.
+TEST_F(ProxierTest, RestartKeepsPickChainsOfTheSameClusterCidrOnly) {
+  Service a = svc("a", "10.96.0.90", {{"http", Protocol::tcp, 80, 0, {ep(0, 8080)}}});
+  auto restart = [&] {
+    auto px = sys::run_in(*node_ns_, [] { return Proxier::open(); });
+    EXPECT_TRUE(px);
+    if (px) *proxier_ = std::move(*px);
+    return sync({a});
+  };
+  auto handle = [&] {
+    std::string t = nft("-a list table ip podnet-svc");
+    return t.substr(0, t.find('\n'));
+  };
+  cluster_cidr_ = *net::Prefix::parse("192.128.0.0/10");
+  EXPECT_TRUE(sync({a}).full);
+  const std::string first = handle();
+  EXPECT_TRUE(restart().full);
+  EXPECT_EQ(handle(), first) << "same CIDR: the table and its pick chains are kept";
+  EXPECT_NE(nft("list chain ip podnet-svc pick-1").find("ip saddr != 192.128.0.0/10 "),
+            std::string::npos);
+  cluster_cidr_ = *net::Prefix::parse("192.168.0.0/16");
+  EXPECT_TRUE(restart().full);
+  EXPECT_NE(nft("list chain ip podnet-svc pick-1").find("ip saddr != 192.168.0.0/16 "),
+            std::string::npos)
+      << nft("list chain ip podnet-svc pick-1");
+  const std::string second = handle();
+  EXPECT_TRUE(restart().full);
+  EXPECT_EQ(handle(), second);
+  EXPECT_EQ(ask(pod_ns_[2], "10.96.0.90", 80).endpoint(), pod_addr_[0]);
 }
 
 }  // namespace

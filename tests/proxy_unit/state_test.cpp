@@ -25,13 +25,106 @@ TEST(ProxyState, FirstSyncIsFull) {
   Snapshot snap{node(), {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, true}})}};
   Change c = st.plan(snap);
   EXPECT_TRUE(c.full);
-  EXPECT_EQ(c.elements.flush.size(), 10u);
+  EXPECT_EQ(c.elements.decode().flush.size(), 10u);
   EXPECT_NE(c.add_text.find("add chain ip podnet-svc pick-1\n"), std::string::npos);
   EXPECT_EQ(c.services, 1u);
   EXPECT_EQ(c.endpoints, 1u);
   EXPECT_NE(std::find(c.keep_chains.begin(), c.keep_chains.end(), "pick-1"), c.keep_chains.end());
   // Nothing changed: nothing to do.
   EXPECT_TRUE(st.plan(snap).empty());
+}
+
+// A full sync encodes every service's own elements and each shared one once, after flushing
+// every static set: what plan_service plans, straight into the batch.
+TEST(ProxyState, FullSyncEncodesEveryElementOnce) {
+  RulesetState st;
+  Endpoint both{ip("192.168.0.2"), 80, true};
+  Snapshot snap{node(),
+                {named("a", "10.96.0.1", {both}),
+                 named("b", "10.96.0.2", {both, {ip("192.168.1.3"), 80, false}})}};
+  Change c = st.plan(snap);
+  nft::ElementBatch d = c.elements.decode();
+  S want;
+  std::set<std::string> shared;
+  for (const auto& svc : snap.services) {
+    ServicePlan p = plan_service(node(), svc);
+    for (const auto& l : lines(p.elements)) want.insert(l);
+    for (const auto& l : lines(p.shared)) shared.insert(l);
+  }
+  want.insert(shared.begin(), shared.end());
+  EXPECT_EQ(lines(d.add), want);
+  EXPECT_EQ(shared, (std::set<std::string>{"endpoints: 192.168.0.2 . tcp . 80",
+                                           "endpoints: 192.168.1.3 . tcp . 80",
+                                           "hairpin: 192.168.0.2 . 192.168.0.2"}));
+  EXPECT_TRUE(d.remove.empty());
+  EXPECT_EQ(d.flush.size(), 10u);
+  // b alone loses the shared endpoint: a still wants it, so it stays.
+  snap.services[1].ports[0].endpoints = {{ip("192.168.1.3"), 80, false}};
+  d = st.plan(snap).elements.decode();
+  EXPECT_EQ(lines(d.remove), (S{"svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.2 . 80",
+                                "svc-endpoints: 10.96.0.2 . tcp . 80 . 1 : 192.168.1.3 . 80",
+                                "service-ips: 10.96.0.2 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(lines(d.add), (S{"svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.1.3 . 80",
+                             "service-ips: 10.96.0.2 . tcp . 80 : goto pick-1"}));
+}
+
+// A ClusterIP . port claimed twice: the first service wins, the other is left out.
+TEST(ProxyState, DuplicateKeyFirstServiceWins) {
+  RulesetState st;
+  Snapshot snap{node(),
+                {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}}),
+                 named("b", "10.96.0.1", {{ip("192.168.0.3"), 80, false}})}};
+  S added = lines(st.plan(snap).elements.decode().add);
+  EXPECT_EQ(added.count("service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"), 1u);
+  EXPECT_EQ(added.count("endpoints: 192.168.0.3 . tcp . 80"), 0u);
+  EXPECT_EQ(added.count("svc-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80"), 1u);
+}
+
+// Services moving in the snapshot, deleted from its middle, listed twice: only what changed is
+// planned, with or without versions.
+TEST(ProxyState, ReorderedDeletedAndDuplicatedServices) {
+  for (bool versions : {false, true}) {
+    SCOPED_TRACE(versions ? "versions" : "no versions");
+    RulesetState st;
+    Snapshot snap{node(),
+                  {named("a", "10.96.0.1", {{ip("192.168.0.2"), 80, false}}),
+                   named("b", "10.96.0.2", {{ip("192.168.0.3"), 80, false}}),
+                   named("c", "10.96.0.3", {{ip("192.168.0.4"), 80, false}})}};
+    if (versions)
+      for (size_t i = 0; i < 3; ++i) snap.services[i].version = i + 1;
+    st.plan(snap);
+    // b deleted from the middle (c takes its place, as podnetd fills gaps).
+    snap.services[1] = snap.services[2];
+    snap.services.pop_back();
+    Change c = st.plan(snap);
+    EXPECT_EQ(lines(c.elements.decode().remove),
+              (S{"cluster-ips: 10.96.0.2", "endpoints: 192.168.0.3 . tcp . 80",
+                 "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.3 . 80",
+                 "service-ips: 10.96.0.2 . tcp . 80 : goto pick-1"}));
+    EXPECT_TRUE(c.elements.decode().add.empty());
+    EXPECT_EQ(c.services, 2u);
+    // Reordered and listed twice: nothing to do.
+    std::swap(snap.services[0], snap.services[1]);
+    snap.services.push_back(snap.services[0]);
+    EXPECT_TRUE(st.plan(snap).empty());
+    EXPECT_EQ(st.find("default/c")->ports[0].endpoints[0].ip, ip("192.168.0.4"));
+    // One changed (new version), in its new position: only its elements.
+    snap.services.pop_back();
+    snap.services[1].ports[0].endpoints[0].ip = ip("192.168.0.9");
+    if (versions) snap.services[1].version = 10;
+    c = st.plan(snap);
+    EXPECT_EQ(lines(c.elements.decode().add),
+              (S{"endpoints: 192.168.0.9 . tcp . 80",
+                 "svc-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.9 . 80"}));
+    EXPECT_EQ(c.elements.decode().remove.size(), 2u);
+    // Back to the start of the snapshot, the last one gone: as the planner tracks.
+    snap.services.pop_back();
+    c = st.plan(snap);
+    EXPECT_EQ(c.services, 1u);
+    EXPECT_EQ(st.find("default/a"), nullptr);
+    EXPECT_NE(st.find("default/c"), nullptr);
+    EXPECT_TRUE(st.plan(snap).empty());
+  }
 }
 
 TEST(ProxyState, OneEndpointChangeIsOneElement) {
@@ -44,10 +137,10 @@ TEST(ProxyState, OneEndpointChangeIsOneElement) {
   Change c = st.plan(snap);
   EXPECT_FALSE(c.full);
   EXPECT_TRUE(c.add_text.empty());
-  EXPECT_EQ(lines(c.elements.remove),
+  EXPECT_EQ(lines(c.elements.decode().remove),
             (S{"endpoints: 192.168.0.3 . tcp . 80",
                "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.3 . 80"}));
-  EXPECT_EQ(lines(c.elements.add),
+  EXPECT_EQ(lines(c.elements.decode().add),
             (S{"endpoints: 192.168.0.4 . tcp . 80",
                "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
 }
@@ -67,10 +160,10 @@ TEST(ProxyState, EqualVersionsAreNotCompared) {
   EXPECT_TRUE(st.plan(snap).empty());
   snap.services[1].version = 3;
   Change c = st.plan(snap);
-  EXPECT_EQ(lines(c.elements.add),
+  EXPECT_EQ(lines(c.elements.decode().add),
             (S{"endpoints: 192.168.0.4 . tcp . 80",
                "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.4 . 80"}));
-  EXPECT_EQ(c.elements.remove.size(), 2u);
+  EXPECT_EQ(c.elements.decode().remove.size(), 2u);
 }
 
 TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
@@ -82,10 +175,12 @@ TEST(ProxyState, NewEndpointCountAddsSharedChainOnce) {
   // pick-1 and pick-2 come with the table (precreated_chain): nothing to add or remove.
   EXPECT_TRUE(c.add_text.empty()) << c.add_text;
   EXPECT_TRUE(c.remove_chains.empty());
-  EXPECT_EQ(lines(c.elements.add), (S{"endpoints: 192.168.0.3 . tcp . 80",
-                                      "svc-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
-                                      "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
-  EXPECT_EQ(lines(c.elements.remove), S{"service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"});
+  EXPECT_EQ(lines(c.elements.decode().add),
+            (S{"endpoints: 192.168.0.3 . tcp . 80",
+               "svc-endpoints: 10.96.0.1 . tcp . 80 . 1 : 192.168.0.3 . 80",
+               "service-ips: 10.96.0.1 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(lines(c.elements.decode().remove),
+            S{"service-ips: 10.96.0.1 . tcp . 80 : goto pick-1"});
 }
 
 TEST(ProxyState, SharedElementsAreCounted) {
@@ -97,14 +192,14 @@ TEST(ProxyState, SharedElementsAreCounted) {
   Change c = st.plan(snap);
   // b's own elements go; the endpoint's hairpin/endpoints entries stay for a; pick-1 stays.
   EXPECT_EQ(
-      lines(c.elements.remove),
+      lines(c.elements.decode().remove),
       (S{"cluster-ips: 10.96.0.2", "svc-endpoints: 10.96.0.2 . tcp . 80 . 0 : 192.168.0.2 . 80",
          "service-ips: 10.96.0.2 . tcp . 80 : goto pick-1"}));
-  EXPECT_TRUE(c.elements.add.empty());
+  EXPECT_TRUE(c.elements.decode().add.empty());
   EXPECT_TRUE(c.remove_chains.empty());
   snap.services.clear();
   c = st.plan(snap);
-  EXPECT_EQ(lines(c.elements.remove),
+  EXPECT_EQ(lines(c.elements.decode().remove),
             (S{"cluster-ips: 10.96.0.1", "endpoints: 192.168.0.2 . tcp . 80",
                "hairpin: 192.168.0.2 . 192.168.0.2",
                "svc-endpoints: 10.96.0.1 . tcp . 80 . 0 : 192.168.0.2 . 80",

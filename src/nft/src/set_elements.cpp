@@ -1,5 +1,7 @@
 #include "podnet/nft/set_elements.hpp"
 
+#include "podnet/nft/element_batch.hpp"
+
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
@@ -9,11 +11,13 @@
 #include <linux/netlink.h>
 
 #include <endian.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <utility>
 
@@ -59,46 +63,6 @@ Result<SetPtr> build_set(uint16_t family, const std::string& table, const std::s
     nftnl_set_elem_add(s.get(), el);
   }
   return s;
-}
-
-void put_data(nlmsghdr* nlh, uint16_t type, const std::vector<uint8_t>& v) {
-  nlattr* nest = mnl_attr_nest_start(nlh, type);
-  mnl_attr_put(nlh, NFTA_DATA_VALUE, v.size(), v.data());
-  mnl_attr_nest_end(nlh, nest);
-}
-
-// The payload nftnl_set_elems_nlmsg_build_payload writes, encoded straight from the elements:
-// building an nftnl_set_elem per element (allocations, copies, frees) cost more than the
-// kernel's share of a large batch. The caller sized the buffer (encoded_size).
-void put_elements(nlmsghdr* nlh, const std::string& table, const std::string& set,
-                  const std::vector<const SetElement*>& elems) {
-  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
-  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
-  if (elems.empty()) return;
-  nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-  for (const SetElement* e : elems) {
-    nlattr* el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-    put_data(nlh, NFTA_SET_ELEM_KEY, e->key);
-    if (!e->key_end.empty()) put_data(nlh, NFTA_SET_ELEM_KEY_END, e->key_end);
-    if (e->verdict) {
-      nlattr* data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
-      nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-      mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htobe32(static_cast<uint32_t>(*e->verdict)));
-      if (!e->chain.empty()) mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, e->chain.c_str());
-      mnl_attr_nest_end(nlh, verdict);
-      mnl_attr_nest_end(nlh, data);
-    }
-    if (!e->data.empty()) put_data(nlh, NFTA_SET_ELEM_DATA, e->data);
-    if (!e->comment.empty()) {
-      // Userdata TLV as nft writes it, so `nft list` shows the comment.
-      nftnl_udata_buf* ud = nftnl_udata_buf_alloc(256);
-      nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, e->comment.c_str());
-      mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, nftnl_udata_buf_len(ud), nftnl_udata_buf_data(ud));
-      nftnl_udata_buf_free(ud);
-    }
-    mnl_attr_nest_end(nlh, el);
-  }
-  mnl_attr_nest_end(nlh, list);
 }
 
 std::string comment_of(const void* data, uint32_t len) {
@@ -153,89 +117,46 @@ Result<SetElementClient> SetElementClient::open() {
   return SetElementClient(s);
 }
 
-namespace {
-// One netlink message of a batch: elements of one set (none: flush the set).
-struct Message {
-  uint16_t type = 0, flags = 0;
-  const std::string* set = nullptr;
-  std::vector<const SetElement*> elems;
-};
-
-// The element list is one nested attribute (16-bit length): keep each message well below it.
-size_t encoded_size(const SetElement& e) {
-  return 48 + e.key.size() + e.key_end.size() + e.data.size() + e.chain.size() + e.comment.size();
-}
-constexpr size_t kMessageBudget = 48 * 1024;
-
-void split(std::vector<Message>& out, uint16_t type, uint16_t flags,
-           const std::vector<SetElement>& elems) {
-  std::map<std::string, std::vector<const SetElement*>> by_set;
-  std::vector<const SetElement*>* last = nullptr;  // runs of one set skip the lookup
-  const std::string* last_name = nullptr;
-  for (const auto& e : elems) {
-    if (!last || *last_name != e.set) {
-      last = &by_set[e.set];
-      last_name = &e.set;
-    }
-    last->push_back(&e);
-  }
-  for (const auto& [set, list] : by_set) {
-    size_t budget = 0;
-    // The name lives in the caller's elements: by_set ends with this function.
-    const std::string* name = &list.front()->set;
-    for (const SetElement* e : list) {
-      size_t sz = encoded_size(*e);
-      if (out.empty() || out.back().set != name || out.back().type != type ||
-          budget + sz > kMessageBudget) {
-        out.push_back(Message{type, flags, name, {}});
-        budget = 0;
-      }
-      out.back().elems.push_back(e);
-      budget += sz;
-    }
-  }
-}
-}  // namespace
-
 Result<> SetElementClient::apply(uint16_t family, const std::string& table,
                                  const ElementBatch& batch) {
   if (batch.empty()) return {};
-  std::vector<Message> msgs;
-  for (const auto& set : batch.flush) msgs.push_back(Message{NFT_MSG_DELSETELEM, 0, &set, {}});
-  split(msgs, NFT_MSG_DELSETELEM, 0, batch.remove);
-  split(msgs, NFT_MSG_NEWSETELEM, NLM_F_CREATE, batch.add);
-  return send(family, table, msgs.data(), msgs.size());
+  EncodedBatch b(family, table);
+  for (const auto& set : batch.flush) b.flush(set);
+  for (const auto& e : batch.remove) b.remove(e);
+  for (const auto& e : batch.add) b.add(e);
+  return send(b);
 }
 
-Result<> SetElementClient::send(uint16_t family, const std::string& table, const void* messages,
-                                size_t count) {
-  auto* msgs = static_cast<const Message*>(messages);
-  // Sized once from each message's bound (doubling a batch of many megabytes copies it and holds
-  // both copies) and not zeroed: libmnl writes every header and padding byte itself.
-  auto bound = [&](const Message& m) {
-    size_t est = 256 + m.set->size() + table.size();
-    for (const SetElement* e : m.elems) est += encoded_size(*e) + 32;
-    return est;
-  };
-  size_t total = 512;  // batch begin and end
-  for (size_t i = 0; i < count; ++i) total += bound(msgs[i]);
-  total = std::max<size_t>(total, MNL_SOCKET_BUFFER_SIZE);
-  auto buf = std::make_unique_for_overwrite<char[]>(total);
-  size_t len = 0;
-  uint32_t first_seq = ++seq_;
-  nftnl_batch_begin(buf.get(), first_seq);
-  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.get())->nlmsg_len);
-  int acks = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const Message& m = msgs[i];
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.get() + len, m.type, family,
-                                          static_cast<uint16_t>(m.flags | NLM_F_ACK), ++seq_);
-    put_elements(nlh, table, *m.set, m.elems);
-    len += NLMSG_ALIGN(nlh->nlmsg_len);
-    ++acks;
+Result<> SetElementClient::send(EncodedBatch& batch) {
+  if (batch.empty()) return {};
+  const uint32_t first_seq = ++seq_;
+  const size_t count = batch.number(first_seq + 1);
+  seq_ += static_cast<uint32_t>(count);
+  char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64];
+  nftnl_batch_begin(begin, first_seq);
+  nftnl_batch_end(end, ++seq_);
+  auto pieces = batch.pieces();
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size() + 2);
+  iov.push_back({begin, NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(begin)->nlmsg_len)});
+  size_t len = iov.back().iov_len;
+  for (const auto& p : pieces) {
+    iov.push_back({const_cast<uint8_t*>(p.data()), p.size()});
+    len += p.size();
   }
-  nftnl_batch_end(buf.get() + len, ++seq_);
-  len += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(buf.get() + len)->nlmsg_len);
+  iov.push_back({end, NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(end)->nlmsg_len)});
+  len += iov.back().iov_len;
+  // More pieces than one sendmsg takes (a batch of hundreds of MB): one contiguous copy.
+  std::unique_ptr<char[]> joined;
+  if (iov.size() > static_cast<size_t>(IOV_MAX)) {
+    joined = std::make_unique_for_overwrite<char[]>(len);
+    size_t off = 0;
+    for (const auto& v : iov) {
+      std::memcpy(joined.get() + off, v.iov_base, v.iov_len);
+      off += v.iov_len;
+    }
+    iov.assign(1, iovec{joined.get(), len});
+  }
 
   // A batch is one datagram: the socket's send buffer must hold it (root may force it).
   if (len > static_cast<size_t>(MNL_SOCKET_BUFFER_SIZE)) {
@@ -243,10 +164,18 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
     if (setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
       setsockopt(mnl_socket_get_fd(sock_), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
   }
-  if (mnl_socket_sendto(sock_, buf.get(), len) < 0) return fail_errno("send nftables batch");
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  msghdr msg{};
+  msg.msg_name = &kernel;
+  msg.msg_namelen = sizeof kernel;
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  if (::sendmsg(mnl_socket_get_fd(sock_), &msg, 0) < 0) return fail_errno("send nftables batch");
   // Each message asked for an ACK: read until all arrived or one failed.
   unsigned portid = mnl_socket_get_portid(sock_);
   std::vector<char> rbuf(MNL_SOCKET_BUFFER_SIZE);
+  size_t acks = count;
   while (acks > 0) {
     ssize_t n = mnl_socket_recvfrom(sock_, rbuf.data(), rbuf.size());
     if (n < 0) return fail_errno("receive nftables ack");
@@ -254,14 +183,14 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
     for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf.data()); mnl_nlmsg_ok(h, left);
          h = mnl_nlmsg_next(h, &left)) {
       // Only this batch's answers: a failed earlier batch may have left acks behind.
-      if (h->nlmsg_pid != portid || h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first_seq ||
+      if (h->nlmsg_pid != portid || h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq <= first_seq ||
           h->nlmsg_seq > seq_)
         continue;
       auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
       if (err->error != 0) {
         size_t idx = h->nlmsg_seq - first_seq - 1;
-        std::string set = idx < count ? *msgs[idx].set : std::string("?");
-        return fail_errno(fmt::format("nftables set elements in table {} set {}", table, set),
+        return fail_errno(fmt::format("nftables set elements in table {} set {}", batch.table(),
+                                      batch.set_of(idx)),
                           -err->error);
       }
       --acks;
@@ -270,23 +199,22 @@ Result<> SetElementClient::send(uint16_t family, const std::string& table, const
   return {};
 }
 
-Result<> SetElementClient::transact(uint16_t msg_type, uint16_t flags, uint16_t family,
-                                    const std::string& table,
+Result<> SetElementClient::transact(bool add, uint16_t family, const std::string& table,
                                     const std::vector<SetElement>& elems) {
   if (elems.empty()) return {};
-  std::vector<Message> msgs;
-  split(msgs, msg_type, flags, elems);
-  return send(family, table, msgs.data(), msgs.size());
+  EncodedBatch b(family, table);
+  for (const auto& e : elems) add ? b.add(e) : b.remove(e);
+  return send(b);
 }
 
 Result<> SetElementClient::add(uint16_t family, const std::string& table,
                                const std::vector<SetElement>& elems) {
-  return transact(NFT_MSG_NEWSETELEM, NLM_F_CREATE, family, table, elems);
+  return transact(true, family, table, elems);
 }
 
 Result<> SetElementClient::remove(uint16_t family, const std::string& table,
                                   const std::vector<SetElement>& elems) {
-  return transact(NFT_MSG_DELSETELEM, 0, family, table, elems);
+  return transact(false, family, table, elems);
 }
 
 namespace {

@@ -32,50 +32,26 @@ const char* proto_name(Protocol p) {
   return "?";
 }
 
-// Kernel encoding of concatenations: each field padded to 4 bytes. Keys are built in a fixed
-// buffer and copied once: growing the element's vector field by field cost several allocations
-// per element, the largest share of a full sync's planning.
-struct Bytes {
-  uint8_t b[48];
-  size_t n = 0;
-  void to(std::vector<uint8_t>& v) const { v.assign(b, b + n); }
-};
-void put_ip(Bytes& v, const net::IpAddress& a) {
-  std::memcpy(v.b + v.n, a.data(), a.byte_len());
-  v.n += a.byte_len();
+// Kernel encoding of concatenations: each field padded to 4 bytes, written in place in the
+// element's fixed buffers.
+void put_ip(uint8_t* b, uint8_t& n, const net::IpAddress& a) {
+  std::memcpy(b + n, a.data(), a.byte_len());
+  n = static_cast<uint8_t>(n + a.byte_len());
 }
-void put_proto(Bytes& v, Protocol p) {
+void put_proto(uint8_t* b, uint8_t& n, Protocol p) {
   uint8_t f[4] = {static_cast<uint8_t>(p), 0, 0, 0};
-  std::memcpy(v.b + v.n, f, 4);
-  v.n += 4;
+  std::memcpy(b + n, f, 4);
+  n = static_cast<uint8_t>(n + 4);
 }
-void put_port(Bytes& v, uint16_t port) {
+void put_port(uint8_t* b, uint8_t& n, uint16_t port) {
   uint8_t f[4] = {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port & 0xff), 0, 0};
-  std::memcpy(v.b + v.n, f, 4);
-  v.n += 4;
+  std::memcpy(b + n, f, 4);
+  n = static_cast<uint8_t>(n + 4);
 }
 // numgen yields a host-order 32-bit register.
-void put_index(Bytes& v, uint32_t i) {
-  std::memcpy(v.b + v.n, &i, 4);
-  v.n += 4;
-}
-
-// Elements are constructed in place in the plan's vector: moving them in cost as much again.
-nft::SetElement& elem(std::vector<nft::SetElement>& v, const char* set) {
-  auto& e = v.emplace_back();
-  e.set = set;
-  return e;
-}
-nft::SetElement& goto_elem(std::vector<nft::SetElement>& v, const char* set, std::string chain) {
-  auto& e = elem(v, set);
-  e.verdict = NFT_GOTO;
-  e.chain = std::move(chain);
-  return e;
-}
-nft::SetElement& drop_elem(std::vector<nft::SetElement>& v, const char* set) {
-  auto& e = elem(v, set);
-  e.verdict = NF_DROP;
-  return e;
+void put_index(uint8_t* b, uint8_t& n, uint32_t i) {
+  std::memcpy(b + n, &i, 4);
+  n = static_cast<uint8_t>(n + 4);
 }
 
 // nft identifiers: letters, digits and "/._-"; anything else becomes '_'.
@@ -100,13 +76,6 @@ const std::vector<Endpoint>& sorted(const std::vector<Endpoint>& eps,
   storage.erase(std::unique(storage.begin(), storage.end()), storage.end());
   return storage;
 }
-std::vector<Endpoint> only_local(const std::vector<Endpoint>& eps) {
-  std::vector<Endpoint> out;
-  for (const auto& e : eps)
-    if (e.local) out.push_back(e);
-  return out;
-}
-
 // Named for every service port: plain concatenation is cheaper than formatting.
 std::string pick_chain(size_t e) {
   return "pick-" + std::to_string(e);
@@ -263,80 +232,129 @@ Chain shared_chain(const NodeInfo& node, std::string_view name) {
   return {};
 }
 
+const std::string& set_name(SetId id) {
+  static const std::string names[] = {
+      "cluster-ips",   "service-ips",  "svc-nodeports", "no-endpoints", "np-no-endpoints",
+      "svc-endpoints", "np-endpoints", "np-local-eps",  "hairpin",      "endpoints"};
+  return names[static_cast<size_t>(id)];
+}
+
+nft::ElementView Element::view() const {
+  return nft::ElementView{key_bytes(), {}, data_bytes(), verdict, chain, {}};
+}
+
+nft::SetElement Element::to_set_element() const {
+  nft::SetElement e;
+  e.set = set_name(set);
+  e.key.assign(key.data(), key.data() + key_len);
+  e.data.assign(data.data(), data.data() + data_len);
+  e.verdict = verdict;
+  e.chain = chain;
+  return e;
+}
+
+namespace {
+// Collects a service's elements as plain SetElements (plan_service's plain form).
+struct Collect final : ElementSink {
+  ServicePlan& out;
+  explicit Collect(ServicePlan& p) : out(p) {}
+  void own(const Element& e) override { out.elements.push_back(e.to_set_element()); }
+  void shared(const Element& e) override { out.shared.push_back(e.to_set_element()); }
+};
+}  // namespace
+
 ServicePlan plan_service(const NodeInfo& node, const Service& svc) {
   ServicePlan out;
-  plan_service_into(node, svc, out);
+  Collect sink(out);
+  ServiceObjects objs;
+  plan_service(node, svc, sink, objs);
+  out.shared_chains = std::move(objs.shared_chains);
+  out.chains = std::move(objs.chains);
+  out.sets = std::move(objs.sets);
   return out;
 }
 
-void plan_service_into(const NodeInfo& node, const Service& svc, ServicePlan& out) {
+void plan_service(const NodeInfo& node, const Service& svc, ElementSink& sink,
+                  ServiceObjects& out) {
   L3 f = l3_of(node);
   const bool affinity = svc.affinity_timeout > 0;
   // Text only affinity chains need: formatting it for every service costs more than the rest.
   const std::string cidr = affinity ? node.cluster_cidr.masked().str() : std::string();
-  {
-    size_t n = 1, shared = 0;
-    for (const auto& p : svc.ports) {
-      n += 2 + 2 * p.endpoints.size() + (p.node_port ? 1 : 0);
-      shared += 2 * p.endpoints.size();
-    }
-    // Growth by doubling keeps appends to a long vector (a full sync's) amortized.
-    if (out.elements.capacity() < out.elements.size() + n)
-      out.elements.reserve(std::max(out.elements.size() + n, 2 * out.elements.capacity()));
-    if (out.shared.capacity() < out.shared.size() + shared)
-      out.shared.reserve(std::max(out.shared.size() + shared, 2 * out.shared.capacity()));
-  }
-  {
-    auto& e = elem(out.elements, "cluster-ips");
-    Bytes k;
-    put_ip(k, svc.cluster_ip);
-    k.to(e.key);
-  }
+  Element e;
+  auto start = [&](SetId set) {
+    e.set = set;
+    e.key_len = e.data_len = 0;
+    e.verdict.reset();
+    e.chain = {};
+  };
+  start(SetId::cluster_ips);
+  put_ip(e.key.data(), e.key_len, svc.cluster_ip);
+  sink.own(e);
+
   auto add_shared_chain = [&](std::string name) {
     if (std::find(out.shared_chains.begin(), out.shared_chains.end(), name) ==
         out.shared_chains.end())
       out.shared_chains.push_back(std::move(name));
   };
+  std::vector<Endpoint> sorted_storage;
   for (const auto& p : svc.ports) {
-    std::vector<Endpoint> sorted_storage;
     const std::vector<Endpoint>& all = sorted(p.endpoints, sorted_storage);
-    const std::vector<Endpoint> local = only_local(all);
-    const std::vector<Endpoint>& internal = svc.internal_local ? local : all;
+    size_t n_local = 0;
+    for (const auto& ep : all) n_local += ep.local ? 1 : 0;
+    const size_t n_internal = svc.internal_local ? n_local : all.size();
     const std::string id = affinity ? port_id(svc, p) : std::string();
 
-    Bytes cip, np;
-    put_ip(cip, svc.cluster_ip);
-    put_proto(cip, p.protocol);
-    put_port(cip, p.port);
-    put_proto(np, p.protocol);
-    put_port(np, p.node_port);
-    auto cip_key = [&](nft::SetElement& e) { cip.to(e.key); };
-    auto np_key = [&](nft::SetElement& e) { np.to(e.key); };
-    // Endpoint map element: base key . index : address . port.
-    auto ep_elem = [&](const char* set, const Bytes& base, size_t i, const Endpoint& ep) {
-      auto& d = elem(out.elements, set);
-      Bytes k = base, v;
-      put_index(k, static_cast<uint32_t>(i));
-      k.to(d.key);
-      put_ip(v, ep.ip);
-      put_port(v, ep.port);
-      v.to(d.data);
+    // ClusterIP . proto . port and proto . NodePort: the dispatch keys and the endpoint maps'
+    // key prefixes.
+    auto cip_key = [&] {
+      put_ip(e.key.data(), e.key_len, svc.cluster_ip);
+      put_proto(e.key.data(), e.key_len, p.protocol);
+      put_port(e.key.data(), e.key_len, p.port);
+    };
+    auto np_key = [&] {
+      put_proto(e.key.data(), e.key_len, p.protocol);
+      put_port(e.key.data(), e.key_len, p.node_port);
+    };
+    auto verdict = [&](SetId set, int32_t v, std::string_view chain, bool nodeport) {
+      start(set);
+      nodeport ? np_key() : cip_key();
+      e.verdict = v;
+      e.chain = chain;
+      sink.own(e);
+    };
+    // Endpoint map elements: key prefix . index : address . port, for every endpoint (or only
+    // the local ones) in order.
+    auto endpoint_map = [&](SetId set, bool nodeport, bool only_local) {
+      uint32_t i = 0;
+      for (const auto& ep : all) {
+        if (only_local && !ep.local) continue;
+        start(set);
+        nodeport ? np_key() : cip_key();
+        put_index(e.key.data(), e.key_len, i++);
+        put_ip(e.data.data(), e.data_len, ep.ip);
+        put_port(e.data.data(), e.data_len, ep.port);
+        sink.own(e);
+      }
+    };
+    auto selected = [&](bool only_local) {
+      std::vector<Endpoint> out;
+      for (const auto& ep : all)
+        if (!only_local || ep.local) out.push_back(ep);
+      return out;
     };
 
     // Endpoint bookkeeping shared across services: hairpin and invalid-drop sets.
     for (const auto& ep : all) {
-      auto& e = elem(out.shared, "endpoints");
-      Bytes k;
-      put_ip(k, ep.ip);
-      put_proto(k, p.protocol);
-      put_port(k, ep.port);
-      k.to(e.key);
+      start(SetId::endpoints);
+      put_ip(e.key.data(), e.key_len, ep.ip);
+      put_proto(e.key.data(), e.key_len, p.protocol);
+      put_port(e.key.data(), e.key_len, ep.port);
+      sink.shared(e);
       if (ep.local) {
-        auto& h = elem(out.shared, "hairpin");
-        Bytes hk;
-        put_ip(hk, ep.ip);
-        put_ip(hk, ep.ip);
-        hk.to(h.key);
+        start(SetId::hairpin);
+        put_ip(e.key.data(), e.key_len, ep.ip);
+        put_ip(e.key.data(), e.key_len, ep.ip);
+        sink.shared(e);
       }
     }
 
@@ -359,59 +377,47 @@ void plan_service_into(const NodeInfo& node, const Service& svc, ServicePlan& ou
 
     // ClusterIP.
     if (all.empty()) {
-      auto& e = goto_elem(out.elements, "no-endpoints", "reject-service");
-      cip_key(e);
-    } else if (internal.empty()) {
-      auto& e = drop_elem(out.elements,
-                          "service-ips");  // internalTrafficPolicy Local without a local endpoint
-      cip_key(e);
+      verdict(SetId::no_endpoints, NFT_GOTO, "reject-service", false);
+    } else if (n_internal == 0) {
+      // internalTrafficPolicy Local without a local endpoint.
+      verdict(SetId::service_ips, NF_DROP, {}, false);
     } else if (affinity) {
       Chain c{"aff-" + id,
               "",
               {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};
-      for (auto& r : affinity_rules(id, internal, svc.affinity_timeout, f.nfproto))
+      for (auto& r :
+           affinity_rules(id, selected(svc.internal_local), svc.affinity_timeout, f.nfproto))
         c.rules.push_back(std::move(r));
-      auto& e = goto_elem(out.elements, "service-ips", c.name);
-      cip_key(e);
+      verdict(SetId::service_ips, NFT_GOTO, c.name, false);
       out.chains.push_back(std::move(c));
     } else {
-      auto& e = goto_elem(out.elements, "service-ips", pick_chain(internal.size()));
-      cip_key(e);
-      add_shared_chain(pick_chain(internal.size()));
-      for (size_t i = 0; i < internal.size(); ++i) {
-        ep_elem("svc-endpoints", cip, i, internal[i]);
-      }
+      std::string pick = pick_chain(n_internal);
+      verdict(SetId::service_ips, NFT_GOTO, pick, false);
+      endpoint_map(SetId::svc_endpoints, false, svc.internal_local);
+      add_shared_chain(std::move(pick));
     }
 
     // NodePort.
     if (p.node_port == 0) continue;
     if (all.empty()) {
-      auto& e = goto_elem(out.elements, "np-no-endpoints", "reject-service");
-      np_key(e);
+      verdict(SetId::np_no_endpoints, NFT_GOTO, "reject-service", true);
       continue;
     }
     if (affinity && !svc.external_local) {
       Chain c{"affn-" + id, "", {"jump mark-for-masquerade"}};
       for (auto& r : affinity_rules(id, all, svc.affinity_timeout, f.nfproto))
         c.rules.push_back(std::move(r));
-      auto& e = goto_elem(out.elements, "svc-nodeports", c.name);
-      np_key(e);
+      verdict(SetId::svc_nodeports, NFT_GOTO, c.name, true);
       out.chains.push_back(std::move(c));
       continue;
     }
     std::string target =
-        svc.external_local ? npl_chain(local.size(), all.size()) : np_pick_chain(all.size());
-    auto& e = goto_elem(out.elements, "svc-nodeports", target);
-    np_key(e);
-    add_shared_chain(target);
+        svc.external_local ? npl_chain(n_local, all.size()) : np_pick_chain(all.size());
+    verdict(SetId::svc_nodeports, NFT_GOTO, target, true);
+    add_shared_chain(std::move(target));
     if (svc.external_local) add_shared_chain(np_pick_chain(all.size()));
-    for (size_t i = 0; i < all.size(); ++i) {
-      ep_elem("np-endpoints", np, i, all[i]);
-    }
-    if (svc.external_local)
-      for (size_t i = 0; i < local.size(); ++i) {
-        ep_elem("np-local-eps", np, i, local[i]);
-      }
+    endpoint_map(SetId::np_endpoints, true, false);
+    if (svc.external_local) endpoint_map(SetId::np_local_eps, true, true);
   }
 }
 

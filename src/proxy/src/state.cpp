@@ -4,7 +4,6 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <unordered_set>
 
 namespace podnet::proxy {
 
@@ -19,11 +18,29 @@ std::string elem_id(const nft::SetElement& e) {
 
 // Id of a shared element (sets `endpoints` and `hairpin`, whose first letters differ): short
 // enough for the string's inline buffer with IPv4 keys, so counting users allocates nothing.
-std::string shared_id(const nft::SetElement& e) {
-  std::string id(1, e.set.empty() ? '\0' : e.set[0]);
-  id.append(e.key.begin(), e.key.end());
+std::string shared_id(std::string_view set, std::span<const uint8_t> key) {
+  std::string id(1, set.empty() ? '\0' : set[0]);
+  id.append(key.begin(), key.end());
   return id;
 }
+std::string shared_id(const nft::SetElement& e) {
+  return shared_id(e.set, e.key);
+}
+
+// A full sync's sink: elements go straight into the batch; shared ones once, counted.
+struct FullSink final : ElementSink {
+  nft::EncodedBatch& out;
+  KeyCounts& refs;
+  FullSink(nft::EncodedBatch& o, KeyCounts& r) : out(o), refs(r) {}
+  void own(const Element& e) override { out.add(set_name(e.set), e.view()); }
+  void shared(const Element& e) override {
+    const std::string& set = set_name(e.set);
+    char id[1 + sizeof e.key];  // shared_id without a string
+    id[0] = set[0];
+    std::memcpy(id + 1, e.key.data(), e.key_len);
+    if (refs.add(std::string_view(id, 1 + e.key_len), 1) == 0) out.add(set, e.view());
+  }
+};
 
 size_t endpoint_count(const Service& s) {
   size_t n = 0;
@@ -53,6 +70,8 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   // The previous services still tell which UDP flows became stale.
   auto previous = std::move(services_);
   services_.clear();
+  seen_.clear();
+  free_ids_.clear();
   shared_refs_.clear();
   chain_refs_.clear();
   node_ = wanted.node;
@@ -63,76 +82,90 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   BasePlan base = plan_base(node_);
   std::vector<SetDef> sets = base.sets;
   std::vector<Chain> chains = base.chains;
-  for (const auto& s : base.sets) c.elements.flush.push_back(s.name);
+  for (const auto& s : base.sets) c.elements.flush(s.name);
   // A key (ClusterIP . proto . port or proto . NodePort) claimed twice: the first service wins,
   // the other is kept aside (invalid input must not make every sync fail).
-  std::unordered_set<uint64_t> claimed;
+  KeyCounts claimed;
+  claimed.reserve(wanted.services.size());
   order_.clear();
   order_.reserve(wanted.services.size());
-  // Every service is planned into one element vector (no per-service vectors to move from).
-  // Reserved for the most a service can plan (2 + 3 per endpoint per port, shared ones included)
-  // so the vector never moves: pages of the unused rest are never touched.
-  size_t most = 0;
-  for (const auto& svc : wanted.services) {
-    most += 1;
-    for (const auto& p : svc.ports) most += 2 + 5 * p.endpoints.size();
-  }
-  ServicePlan acc;
-  acc.elements.reserve(most);
+  seen_.reserve(wanted.services.size());
+  // Every service's elements are encoded into the batch as they are planned: no element is
+  // kept anywhere else.
   services_.reserve(wanted.services.size());
-  shared_refs_.reserve(wanted.services.size() * 2);
+  {
+    size_t eps = 0;  // each endpoint wants an `endpoints` key, a local one a `hairpin` key too
+    for (const auto& svc : wanted.services) eps += endpoint_count(svc);
+    shared_refs_.reserve(2 * eps);
+  }
+  FullSink sink(c.elements, shared_refs_);
+  ServiceObjects objs;
+  std::vector<std::string> keys;  // "c" ClusterIP proto port, "n" proto NodePort (bytes)
   for (const auto& svc : wanted.services) {
     std::string key = service_key(svc);
-    auto [it, fresh] = services_.try_emplace(key, Entry{svc, gen_});
-    if (!fresh) continue;
-    order_.push_back(&it->second);
-    std::vector<uint64_t> keys;
+    auto [it, fresh] = services_.try_emplace(key, Entry{svc, 0, false});
+    if (!fresh) continue;  // duplicate in the snapshot: the first one counts
+    Entry& entry = it->second;
+    entry.id = new_id();
+    order_.push_back(Placed{svc.version, &entry});
+    keys.clear();
     for (const auto& port : svc.ports) {
-      uint32_t ip4 = 0;
-      std::memcpy(&ip4, svc.cluster_ip.data(), 4);
-      uint64_t pp = (uint64_t{static_cast<uint8_t>(port.protocol)} << 16) | port.port;
-      keys.push_back((uint64_t{ip4} << 24) | pp);
+      const char proto = static_cast<char>(port.protocol);
+      std::string& k = keys.emplace_back("c");
+      k.append(reinterpret_cast<const char*>(svc.cluster_ip.data()), svc.cluster_ip.byte_len());
+      k += {proto, static_cast<char>(port.port >> 8), static_cast<char>(port.port & 0xff)};
       if (port.node_port)
-        keys.push_back((uint64_t{1} << 60) | (uint64_t{static_cast<uint8_t>(port.protocol)} << 16) |
-                       port.node_port);
+        keys.push_back({'n', proto, static_cast<char>(port.node_port >> 8),
+                        static_cast<char>(port.node_port & 0xff)});
     }
     bool taken = false;
-    for (uint64_t k : keys) taken = taken || claimed.count(k);
+    for (const auto& k : keys) taken = taken || claimed.get(k) > 0;
     if (taken) {
-      it->second.skipped = true;
+      entry.skipped = true;
       continue;
     }
-    claimed.insert(keys.begin(), keys.end());
+    for (const auto& k : keys) claimed.add(k, 1);
     endpoints_ += endpoint_count(svc);
-    acc.shared.clear();
-    acc.shared_chains.clear();
-    acc.chains.clear();
-    acc.sets.clear();
-    plan_service_into(node_, svc, acc);
-    for (auto& e : acc.shared)
-      if (shared_refs_[shared_id(e)]++ == 0) acc.elements.push_back(std::move(e));
-    for (auto& name : acc.shared_chains)
+    objs.clear();
+    plan_service(node_, svc, sink, objs);
+    for (auto& name : objs.shared_chains)
       if (chain_refs_[name]++ == 0 && !precreated_chain(name))
         chains.push_back(shared_chain(node_, name));
-    for (auto& ch : acc.chains) chains.push_back(std::move(ch));
-    for (auto& s : acc.sets) sets.push_back(std::move(s));
+    for (auto& ch : objs.chains) chains.push_back(std::move(ch));
+    for (auto& s : objs.sets) sets.push_back(std::move(s));
     auto old = previous.find(key);
     for (auto& f : conntrack_cleanup(old == previous.end() ? nullptr : &old->second.svc, &svc))
       c.conntrack.push_back(std::move(f));
     if (old != previous.end()) previous.erase(old);
   }
-  c.elements.add = std::move(acc.elements);
   for (const auto& [key, e] : previous)
     for (auto& f : conntrack_cleanup(&e.svc, nullptr)) c.conntrack.push_back(std::move(f));
   c.add_text = add_commands(sets, chains);
   for (const auto& s : sets) c.keep_sets.push_back(s.name);
   for (const auto& ch : chains) c.keep_chains.push_back(ch.name);
-  c.add_sets = std::move(sets);
-  c.add_chains = std::move(chains);
   c.services = services_.size();
   c.endpoints = endpoints_;
-  c.changes = c.elements.add.size() + chains.size() + sets.size();
+  c.changes = c.elements.elements() + chains.size() + sets.size();
+  c.add_sets = std::move(sets);
+  c.add_chains = std::move(chains);
   return c;
+}
+
+uint32_t RulesetState::new_id() {
+  uint32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(seen_.size());
+    seen_.push_back(0);
+  }
+  seen_[id] = gen_;
+  return id;
+}
+
+RulesetState::Entry& RulesetState::make_entry(std::string key, const Service& svc) {
+  return services_.try_emplace(std::move(key), Entry{svc, new_id(), false}).first->second;
 }
 
 Change RulesetState::plan_diff(const Snapshot& wanted) {
@@ -140,7 +173,7 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   ++gen_;
   // Element changes by id: removals first, then additions, both net of each other.
   std::map<std::string, nft::SetElement> removed, added;
-  std::unordered_map<std::string, int> shared_before, chain_before;
+  std::unordered_map<std::string, int> shared_before, chain_before;  // counts before this sync
   std::unordered_map<std::string, nft::SetElement> shared_elems;
   std::map<std::string, Chain> chains_added;
   std::set<std::string> chains_removed;
@@ -177,16 +210,15 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
       first.try_emplace(id, r);
       r += delta;
     };
-    for (auto& e : before.shared) {
-      std::string id = shared_id(e);
-      count(shared_refs_, shared_before, id, -1);
-      shared_elems.try_emplace(std::move(id), std::move(e));
-    }
-    for (auto& e : after.shared) {
-      std::string id = shared_id(e);
-      count(shared_refs_, shared_before, id, +1);
-      shared_elems.try_emplace(std::move(id), std::move(e));
-    }
+    auto count_shared = [&](std::vector<nft::SetElement>& elems, int delta) {
+      for (auto& e : elems) {
+        std::string id = shared_id(e);
+        shared_before.try_emplace(id, shared_refs_.add(id, delta));
+        shared_elems.try_emplace(std::move(id), std::move(e));
+      }
+    };
+    count_shared(before.shared, -1);
+    count_shared(after.shared, +1);
     for (const auto& n : before.shared_chains) count(chain_refs_, chain_before, n, -1);
     for (const auto& n : after.shared_chains) count(chain_refs_, chain_before, n, +1);
     // Own chains and sets by name.
@@ -209,52 +241,76 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
     for (const auto& n : old_sets) sets_removed.insert(n);
   };
 
-  std::vector<Entry*> order;
-  order.reserve(wanted.services.size());
+  // The new order is written over the old one while every service is where it was (the usual
+  // case: no second array to fill); from the first one that moved, into next_order_.
   size_t matched = 0;
+  bool moved = false;
+  auto place = [&](Placed p) {
+    if (!moved) {
+      if (matched < order_.size() && order_[matched].entry == p.entry) {
+        order_[matched++].version = p.version;
+        return;
+      }
+      next_order_.assign(order_.begin(), order_.begin() + static_cast<ptrdiff_t>(matched));
+      moved = true;
+    }
+    next_order_.push_back(p);
+    ++matched;
+  };
   for (size_t i = 0; i < wanted.services.size(); ++i) {
     const Service& svc = wanted.services[i];
+    // The same view where it was last time (the usual case): a version names one view of one
+    // service, so nothing else is read.
+    if (svc.version != 0 && i < order_.size() && order_[i].version == svc.version) {
+      Entry* e = order_[i].entry;
+      if (seen_[e->id] == gen_) continue;  // duplicate in the snapshot: the first one counts
+      seen_[e->id] = gen_;
+      place(order_[i]);
+      continue;
+    }
     Entry* e = nullptr;
-    // Same position as last time (the usual case): no key string, no hash lookup.
-    if (i < order_.size() && order_[i]->svc.name == svc.name && order_[i]->svc.ns == svc.ns) {
-      e = order_[i];
+    // Same position, other view: no key string, no hash lookup.
+    if (i < order_.size() && order_[i].entry->svc.name == svc.name &&
+        order_[i].entry->svc.ns == svc.ns) {
+      e = order_[i].entry;
     } else {
       std::string key = service_key(svc);
       auto it = services_.find(key);
       if (it == services_.end()) {
         apply(nullptr, &svc);
-        auto ins = services_.emplace(std::move(key), Entry{svc, gen_});
-        order.push_back(&ins.first->second);
-        ++matched;
+        place(Placed{svc.version, &make_entry(std::move(key), svc)});
         continue;
       }
       e = &it->second;
     }
-    if (e->gen == gen_) continue;  // duplicate in the snapshot: the first one counts
+    if (seen_[e->id] == gen_) continue;  // duplicate in the snapshot: the first one counts
     const bool same = svc.version != 0 ? e->svc.version == svc.version : e->svc == svc;
     if (!same) {
       apply(e->skipped ? nullptr : &e->svc, &svc);
       e->svc = svc;
       e->skipped = false;
     }
-    e->gen = gen_;
-    order.push_back(e);
-    ++matched;
+    seen_[e->id] = gen_;
+    place(Placed{svc.version, e});
   }
   if (matched != services_.size())
     for (auto it = services_.begin(); it != services_.end();) {
-      if (it->second.gen != gen_) {
+      if (seen_[it->second.id] != gen_) {
         if (!it->second.skipped) apply(&it->second.svc, nullptr);
+        free_ids_.push_back(it->second.id);
         it = services_.erase(it);
       } else {
         ++it;
       }
     }
-  order_ = std::move(order);
+  if (moved)
+    std::swap(order_, next_order_);
+  else
+    order_.resize(matched);  // services gone from the end
 
   // Shared elements change only when their user count crosses zero.
   for (const auto& [id, before] : shared_before) {
-    int now = shared_refs_[id];
+    const int now = shared_refs_.get(id);
     // The batch maps are keyed like own elements (set name, key), which shared ids are not.
     if (before == 0 && now > 0) {
       nft::SetElement& e = shared_elems[id];
@@ -264,7 +320,6 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
       nft::SetElement& e = shared_elems[id];
       removed.emplace(elem_id(e), std::move(e));
     }
-    if (now == 0) shared_refs_.erase(id);
   }
   for (const auto& [name, before] : chain_before) {
     int now = chain_refs_[name];
@@ -279,14 +334,14 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   std::vector<Chain> chains;
   for (auto& [n, ch] : chains_added) chains.push_back(std::move(ch));
   if (!sets.empty() || !chains.empty()) c.add_text = add_commands(sets, chains);
-  for (auto& [id, e] : removed) c.elements.remove.push_back(std::move(e));
-  for (auto& [id, e] : added) c.elements.add.push_back(std::move(e));
+  for (const auto& [id, e] : removed) c.elements.remove(e);
+  for (const auto& [id, e] : added) c.elements.add(e);
   c.remove_chains.assign(chains_removed.begin(), chains_removed.end());
   c.remove_sets.assign(sets_removed.begin(), sets_removed.end());
   c.services = services_.size();
   c.endpoints = endpoints_;
-  c.changes = c.elements.add.size() + c.elements.remove.size() + chains.size() + sets.size() +
-              c.remove_chains.size() + c.remove_sets.size();
+  c.changes = c.elements.elements() + chains.size() + sets.size() + c.remove_chains.size() +
+              c.remove_sets.size();
   return c;
 }
 

@@ -14,14 +14,16 @@ struct mnl_socket;
 
 namespace podnet::nft {
 
+class EncodedBatch;
+
 struct SetElement {
-  std::string set;               // set name within the table
-  std::vector<uint8_t> key;      // network-order key (concatenations padded to 4 bytes each)
-  std::vector<uint8_t> key_end;  // for interval sets of concatenations; empty otherwise
-  std::string comment;           // stored as nft's element comment (userdata)
-  std::vector<uint8_t> data;     // maps: network-order data (concatenations padded to 4 bytes)
+  std::string set;                 // set name within the table
+  std::vector<uint8_t> key;        // network-order key (concatenations padded to 4 bytes each)
+  std::vector<uint8_t> key_end;    // for interval sets of concatenations; empty otherwise
+  std::string comment;             // stored as nft's element comment (userdata)
+  std::vector<uint8_t> data;       // maps: network-order data (concatenations padded to 4 bytes)
   std::optional<int32_t> verdict;  // verdict maps: NF_DROP, NFT_GOTO, NFT_JUMP ...
-  std::string chain;             // verdict maps: target of goto/jump
+  std::string chain;               // verdict maps: target of goto/jump
   friend bool operator==(const SetElement&, const SetElement&) = default;
 };
 
@@ -47,6 +49,8 @@ class SetElementClient {
   // Any number of elements: messages are split to fit netlink attribute limits, and the
   // whole batch still commits or fails as one.
   Result<> apply(uint16_t family, const std::string& table, const ElementBatch& batch);
+  // An encoded batch (element_batch.hpp) as one transaction; numbers its messages.
+  Result<> send(EncodedBatch& batch);
   // One element by key (data/verdict filled in); nullopt when absent.
   Result<std::optional<SetElement>> get(uint16_t family, const std::string& table,
                                         const SetElement& key);
@@ -56,9 +60,8 @@ class SetElementClient {
 
  private:
   explicit SetElementClient(mnl_socket* s);
-  Result<> transact(uint16_t msg_type, uint16_t flags, uint16_t family, const std::string& table,
+  Result<> transact(bool add, uint16_t family, const std::string& table,
                     const std::vector<SetElement>& elems);
-  Result<> send(uint16_t family, const std::string& table, const void* messages, size_t count);
   mnl_socket* sock_ = nullptr;
   uint32_t seq_ = 0;
 };

@@ -36,9 +36,11 @@ struct Service {
   uint32_t affinity_timeout = 0;  // seconds; 0 = sessionAffinity None, else ClientIP
   bool external_local = false;    // externalTrafficPolicy Local
   bool internal_local = false;    // internalTrafficPolicy Local
-  // 0, or a value the caller changes whenever anything above changes: equal nonzero versions
-  // tell the proxier a Service is unchanged without comparing it field by field, so a partial
-  // sync costs the Services that changed rather than a comparison of every one.
+  // 0, or a value naming this view of this Service: the caller changes it whenever anything
+  // above changes and never gives the same nonzero value to another Service (podnetd counts
+  // over all Services). Equal nonzero versions tell the proxier a Service is unchanged without
+  // comparing it field by field, so a partial sync costs the Services that changed rather than
+  // a comparison of every one.
   uint64_t version = 0;
   friend bool operator==(const Service&, const Service&) = default;
 };

@@ -7,8 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "podnet/nft/set_elements.hpp"
+#include "podnet/nft/element_batch.hpp"
 #include "podnet/proxy/conntrack_plan.hpp"
+#include "podnet/proxy/key_counts.hpp"
 #include "podnet/proxy/plan.hpp"
 
 namespace podnet::proxy {
@@ -16,8 +17,9 @@ namespace podnet::proxy {
 // One sync, in the order the applier must run it.
 struct Change {
   bool full = false;
-  std::string add_text;        // 1. libnftables: new/changed sets and chains
-  nft::ElementBatch elements;  // 2. libnftnl: element flush/removal/addition
+  std::string add_text;  // 1. libnftables: new/changed sets and chains
+  // 2. libnftnl: element flush/removal/addition, encoded as planned (decode() shows them)
+  nft::EncodedBatch elements{kFamilyIp, kTable};
   std::vector<std::string> remove_chains, remove_sets;  // 3. libnftables: what nothing needs now
   // Full sync only: every chain and set wanted; the applier removes others it finds.
   std::vector<std::string> keep_chains, keep_sets;
@@ -47,19 +49,30 @@ class RulesetState {
  private:
   struct Entry {
     Service svc;
-    uint64_t gen = 0;
+    uint32_t id = 0;       // index into seen_
     bool skipped = false;  // its ClusterIP/NodePort keys were taken by another: not programmed
+  };
+  // One position of the last snapshot: a sync walks the new snapshot against these, and a
+  // service whose version is where it was costs a comparison of two integers (its entry, a
+  // cache miss after a full sync, is not read).
+  struct Placed {
+    uint64_t version = 0;
+    Entry* entry = nullptr;
   };
   Change plan_full(const Snapshot& wanted);
   Change plan_diff(const Snapshot& wanted);
+  uint32_t new_id();  // an Entry::id, marked seen by this sync
+  Entry& make_entry(std::string key, const Service& svc);
 
   NodeInfo node_;
   bool valid_ = false;
   uint64_t gen_ = 0;
   std::unordered_map<std::string, Entry> services_;
-  std::vector<Entry*> order_;  // the last snapshot's order: a sync compares in place, no hashing
-  std::unordered_map<std::string, int> shared_refs_;  // set's first letter, key -> users
-  std::unordered_map<std::string, int> chain_refs_;   // shared chain -> users
+  std::vector<Placed> order_, next_order_;  // next_order_: reused, a sync allocates no order
+  std::vector<uint64_t> seen_;              // by Entry::id: the sync (gen_) that last saw it
+  std::vector<uint32_t> free_ids_;
+  KeyCounts shared_refs_;                            // shared_id -> users
+  std::unordered_map<std::string, int> chain_refs_;  // shared chain -> users
   size_t endpoints_ = 0;
 };
 
