@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -124,6 +126,78 @@ TEST(ProxyState, ReorderedDeletedAndDuplicatedServices) {
     EXPECT_EQ(st.find("default/a"), nullptr);
     EXPECT_NE(st.find("default/c"), nullptr);
     EXPECT_TRUE(st.plan(snap).empty());
+  }
+}
+
+// The kernel's view of a batch: removals must find their element, additions must not clash.
+struct KernelModel {
+  std::map<std::pair<std::string, std::vector<uint8_t>>, std::string> elems;
+  void apply(const nft::ElementBatch& b) {
+    for (const auto& set : b.flush)
+      std::erase_if(elems, [&](const auto& kv) { return kv.first.first == set; });
+    for (const auto& e : b.remove)
+      ASSERT_EQ(elems.erase({e.set, e.key}), 1u)
+          << "removal of a missing " << e.set << ": " << element_text(e);
+    for (const auto& e : b.add) {
+      auto [it, fresh] = elems.try_emplace({e.set, e.key}, element_text(e));
+      ASSERT_TRUE(fresh || it->second == element_text(e))
+          << "clash in " << e.set << ": " << it->second << " vs " << element_text(e);
+    }
+  }
+};
+
+// Random snapshots (services added, changed, deleted, moved, sharing endpoints): after every
+// partial sync the kernel holds exactly what a full sync of that snapshot would program.
+TEST(ProxyState, PartialSyncsEndWhereAFullSyncWould) {
+  std::mt19937 rng(11);
+  RulesetState st;
+  KernelModel kernel;
+  std::vector<Service> pool;
+  uint64_t version = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto s = named(fmt::format("s{}", i), fmt::format("10.96.1.{}", i + 1).c_str(), {});
+    s.ports[0].node_port = i % 3 == 0 ? static_cast<uint16_t>(30000 + i) : 0;
+    s.external_local = i % 6 == 0;
+    pool.push_back(s);
+  }
+  auto endpoints = [&] {
+    std::vector<Endpoint> eps;
+    for (int k = rng() % 4; k > 0; --k)  // 0-3 endpoints from 8 pods: shared across services
+      eps.push_back({ip(fmt::format("192.168.0.{}", 2 + rng() % 8).c_str()), 80, rng() % 2 == 0});
+    return eps;
+  };
+  Snapshot snap{node(), {}};
+  for (int round = 0; round < 200; ++round) {
+    for (int k = rng() % 6; k > 0; --k) {
+      const int op = rng() % 4;
+      if (op == 0 && snap.services.size() < pool.size()) {  // add one not there
+        auto& s = pool[rng() % pool.size()];
+        if (std::none_of(snap.services.begin(), snap.services.end(),
+                         [&](const Service& x) { return x.name == s.name; })) {
+          snap.services.push_back(s);
+          snap.services.back().ports[0].endpoints = endpoints();
+          snap.services.back().version = ++version;
+        }
+      } else if (op == 1 && !snap.services.empty()) {  // delete one, the last fills the gap
+        size_t i = rng() % snap.services.size();
+        snap.services[i] = snap.services.back();
+        snap.services.pop_back();
+      } else if (op == 2 && !snap.services.empty()) {  // change one's endpoints
+        auto& s = snap.services[rng() % snap.services.size()];
+        s.ports[0].endpoints = endpoints();
+        s.version = ++version;
+      } else if (op == 3 && snap.services.size() > 1) {  // move two
+        std::swap(snap.services[rng() % snap.services.size()],
+                  snap.services[rng() % snap.services.size()]);
+      }
+    }
+    Change c = st.plan(snap);
+    ASSERT_EQ(c.full, round == 0);
+    kernel.apply(c.elements.decode());
+    RulesetState fresh;
+    KernelModel want;
+    want.apply(fresh.plan(snap).elements.decode());
+    ASSERT_EQ(kernel.elems, want.elems) << "round " << round;
   }
 }
 

@@ -42,6 +42,48 @@ struct FullSink final : ElementSink {
   }
 };
 
+// A partial sync's element changes, written into the batch as they are found (removals are
+// sent before additions, so a key may move between services in one sync).
+struct DiffOut {
+  nft::EncodedBatch& batch;
+  KeyCounts& shared_refs;
+  KeyCounts added, removed;  // own element ids sent this sync: each once per direction
+
+  void own(bool add, std::string_view set, const nft::ElementView& v) {
+    char id[64];  // set name, NUL, key: at most 15 + 1 + 40 bytes
+    const size_t n = std::min(set.size(), size_t{15});
+    std::memcpy(id, set.data(), n);
+    id[n] = 0;
+    const size_t len = std::min(v.key.size(), sizeof id - n - 1);
+    std::memcpy(id + n + 1, v.key.data(), len);
+    // A key two services want: the first one wins, as in a full sync.
+    if ((add ? added : removed).add(std::string_view(id, n + 1 + len), 1) != 0) return;
+    add ? batch.add(set, v) : batch.remove(set, v);
+  }
+  void own(bool add, const nft::SetElement& e) { own(add, e.set, nft::ElementView::of(e)); }
+  // Users of a shared element change by delta; it is removed when they drop to 0 and added when
+  // they rise from 0. A count reaches 0 only once all its users before this sync let go, so an
+  // element sees at most a removal then an addition (the batch's order keeps it then).
+  void shared(int delta, std::string_view set, const nft::ElementView& v) {
+    char id[1 + 40];
+    id[0] = set.empty() ? 0 : set[0];
+    const size_t len = std::min(v.key.size(), size_t{40});
+    std::memcpy(id + 1, v.key.data(), len);
+    const int before = shared_refs.add(std::string_view(id, 1 + len), delta);
+    const int after = before + delta;
+    if (before > 0 && after <= 0) batch.remove(set, v);
+    if (before <= 0 && after > 0) batch.add(set, v);
+  }
+};
+
+struct DiffSink final : ElementSink {
+  DiffOut& out;
+  bool add;
+  DiffSink(DiffOut& o, bool a) : out(o), add(a) {}
+  void own(const Element& e) override { out.own(add, set_name(e.set), e.view()); }
+  void shared(const Element& e) override { out.shared(add ? 1 : -1, set_name(e.set), e.view()); }
+};
+
 size_t endpoint_count(const Service& s) {
   size_t n = 0;
   for (const auto& p : s.ports) n += p.endpoints.size();
@@ -171,57 +213,22 @@ RulesetState::Entry& RulesetState::make_entry(std::string key, const Service& sv
 Change RulesetState::plan_diff(const Snapshot& wanted) {
   Change c;
   ++gen_;
-  // Element changes by id: removals first, then additions, both net of each other.
-  std::map<std::string, nft::SetElement> removed, added;
-  std::unordered_map<std::string, int> shared_before, chain_before;  // counts before this sync
-  std::unordered_map<std::string, nft::SetElement> shared_elems;
+  DiffOut out{c.elements, shared_refs_, {}, {}};
+  std::unordered_map<std::string, int> chain_before;  // shared chain users before this sync
   std::map<std::string, Chain> chains_added;
   std::set<std::string> chains_removed;
   std::map<std::string, SetDef> sets_added;
   std::set<std::string> sets_removed;
 
-  auto apply = [&](const Service* old, const Service* now) {
-    ServicePlan before = old ? plan_service(node_, *old) : ServicePlan{};
-    ServicePlan after = now ? plan_service(node_, *now) : ServicePlan{};
-    if (old) endpoints_ -= endpoint_count(*old);
-    if (now) endpoints_ += endpoint_count(*now);
-    for (auto& f : conntrack_cleanup(old, now)) c.conntrack.push_back(std::move(f));
-    // Own elements.
-    std::unordered_map<std::string, const nft::SetElement*> prev;
-    for (const auto& e : before.elements) prev.emplace(elem_id(e), &e);
-    for (auto& e : after.elements) {
-      std::string id = elem_id(e);
-      auto it = prev.find(id);
-      if (it != prev.end()) {
-        const nft::SetElement* was = it->second;
-        prev.erase(it);
-        if (same_value(*was, e)) continue;
-        removed.emplace(id, *was);  // same key, new value: remove then add
-      }
-      added[id] = std::move(e);
-    }
-    // Gone keys (if another service takes one in this sync, removal runs before its addition).
-    for (const auto& [id, e] : prev) removed.emplace(id, *e);
-    // Shared elements and chains: reference counts; the transitions 0<->1 are changes.
-    auto count = [&](std::unordered_map<std::string, int>& refs,
-                     std::unordered_map<std::string, int>& first, const std::string& id,
-                     int delta) {
-      int& r = refs[id];
-      first.try_emplace(id, r);
+  // Chains and sets of a service before and after: shared chains counted, its own by name.
+  auto objects = [&](const ServiceObjects& before, ServiceObjects& after) {
+    auto count = [&](const std::string& name, int delta) {
+      int& r = chain_refs_[name];
+      chain_before.try_emplace(name, r);
       r += delta;
     };
-    auto count_shared = [&](std::vector<nft::SetElement>& elems, int delta) {
-      for (auto& e : elems) {
-        std::string id = shared_id(e);
-        shared_before.try_emplace(id, shared_refs_.add(id, delta));
-        shared_elems.try_emplace(std::move(id), std::move(e));
-      }
-    };
-    count_shared(before.shared, -1);
-    count_shared(after.shared, +1);
-    for (const auto& n : before.shared_chains) count(chain_refs_, chain_before, n, -1);
-    for (const auto& n : after.shared_chains) count(chain_refs_, chain_before, n, +1);
-    // Own chains and sets by name.
+    for (const auto& n : before.shared_chains) count(n, -1);
+    for (const auto& n : after.shared_chains) count(n, +1);
     std::map<std::string, const Chain*> old_chains;
     for (const auto& ch : before.chains) old_chains.emplace(ch.name, &ch);
     for (auto& ch : after.chains) {
@@ -239,6 +246,57 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
       if (!old_sets.erase(s.name)) sets_added[s.name] = std::move(s);
     }
     for (const auto& n : old_sets) sets_removed.insert(n);
+  };
+
+  ServiceObjects none, objs;
+  auto apply = [&](const Service* old, const Service* now) {
+    if (old) endpoints_ -= endpoint_count(*old);
+    if (now) endpoints_ += endpoint_count(*now);
+    for (auto& f : conntrack_cleanup(old, now)) c.conntrack.push_back(std::move(f));
+    objs.clear();
+    if (!old || !now) {
+      // Added or gone: its elements stream into the batch like a full sync's.
+      DiffSink sink(out, now != nullptr);
+      plan_service(node_, now ? *now : *old, sink, objs);
+      if (now)
+        objects(none, objs);
+      else
+        objects(objs, none);
+      none.clear();
+      return;
+    }
+    // Changed: only the difference, own elements by key, shared ones by net count.
+    ServicePlan before = plan_service(node_, *old);
+    ServicePlan after = plan_service(node_, *now);
+    std::unordered_map<std::string, const nft::SetElement*> prev;
+    for (const auto& e : before.elements) prev.emplace(elem_id(e), &e);
+    for (const auto& e : after.elements) {
+      auto it = prev.find(elem_id(e));
+      if (it != prev.end()) {
+        const nft::SetElement* was = it->second;
+        prev.erase(it);
+        if (same_value(*was, e)) continue;
+        out.own(false, *was);  // same key, new value: remove then add
+      }
+      out.own(true, e);
+    }
+    for (const auto& [id, e] : prev) out.own(false, *e);
+    std::unordered_map<std::string, std::pair<int, const nft::SetElement*>> shared;
+    for (const auto& e : before.shared) {
+      auto& d = shared[shared_id(e)];
+      d = {d.first - 1, &e};
+    }
+    for (const auto& e : after.shared) {
+      auto& d = shared[shared_id(e)];
+      d = {d.first + 1, &e};
+    }
+    for (const auto& [id, d] : shared)
+      if (d.first != 0) out.shared(d.first, d.second->set, nft::ElementView::of(*d.second));
+    ServiceObjects b{std::move(before.shared_chains), std::move(before.chains),
+                     std::move(before.sets)};
+    ServiceObjects a{std::move(after.shared_chains), std::move(after.chains),
+                     std::move(after.sets)};
+    objects(b, a);
   };
 
   // The new order is written over the old one while every service is where it was (the usual
@@ -308,19 +366,6 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   else
     order_.resize(matched);  // services gone from the end
 
-  // Shared elements change only when their user count crosses zero.
-  for (const auto& [id, before] : shared_before) {
-    const int now = shared_refs_.get(id);
-    // The batch maps are keyed like own elements (set name, key), which shared ids are not.
-    if (before == 0 && now > 0) {
-      nft::SetElement& e = shared_elems[id];
-      added[elem_id(e)] = std::move(e);
-    }
-    if (before > 0 && now == 0) {
-      nft::SetElement& e = shared_elems[id];
-      removed.emplace(elem_id(e), std::move(e));
-    }
-  }
   for (const auto& [name, before] : chain_before) {
     int now = chain_refs_[name];
     if (before == 0 && now > 0 && !precreated_chain(name))
@@ -334,8 +379,6 @@ Change RulesetState::plan_diff(const Snapshot& wanted) {
   std::vector<Chain> chains;
   for (auto& [n, ch] : chains_added) chains.push_back(std::move(ch));
   if (!sets.empty() || !chains.empty()) c.add_text = add_commands(sets, chains);
-  for (const auto& [id, e] : removed) c.elements.remove(e);
-  for (const auto& [id, e] : added) c.elements.add(e);
   c.remove_chains.assign(chains_removed.begin(), chains_removed.end());
   c.remove_sets.assign(sets_removed.begin(), sets_removed.end());
   c.services = services_.size();
