@@ -76,7 +76,7 @@ class ServiceProxyAgent : public ::testing::Test {
     if (use_etcd()) {
       ASSERT_TRUE(c_->start_etcd()) << "etcd not installed or not healthy";
     }
-    for (int i = 0; i < 2; ++i) c_->start(i);
+    for (int i = 0; i < 2; ++i) c_->start(i, extra_args());
     for (int i = 0; i < 2; ++i)
       ASSERT_TRUE(AgentCluster::eventually([&] { return !c_->subnet(i).empty(); }))
           << c_->node(i).name << " wrote no conflist";
@@ -124,6 +124,7 @@ class ServiceProxyAgent : public ::testing::Test {
     ASSERT_TRUE(put(cluster::pod_key("default", name), cluster::to_json(p).dump()));
   }
   virtual bool use_etcd() const { return false; }
+  virtual std::vector<std::string> extra_args() const { return {}; }
 
   void put_service(uint16_t target, uint16_t port = 80) {
     cluster::Service s;
@@ -345,6 +346,56 @@ TEST_F(ServiceProxyAgentEtcd, StoreOutageKeepsRulesAndConnections) {
     EXPECT_TRUE(has(after, "service rules synced (partial)")) << after;
     EXPECT_FALSE(has(after, "service rules synced (full)")) << after;
   }
+}
+
+// The table changed by someone else (an operator, a firewall reload): `nft flush table` and
+// `nft delete table` are seen by the check every --resync-period and repaired by a full resync;
+// a map element deleted by hand comes back with the periodic full resync
+// (--proxy-full-sync-period). The established connection keeps working throughout.
+class ServiceProxyAgentRepair : public ServiceProxyAgent {
+ protected:
+  std::vector<std::string> extra_args() const override {
+    return {"--resync-period", "1", "--proxy-full-sync-period", "4"};
+  }
+};
+
+TEST_F(ServiceProxyAgentRepair, TableChangedByHandIsRepaired) {
+  establish();
+  if (HasFatalFailure()) return;
+  const std::string node_ns = c_->node(0).ns->name();
+  auto repairs = [&](int n) {
+    return has(metrics(0), fmt::format("podnet_proxy_repairs_total{{node=\"lxb001\"}} {}\n", n));
+  };
+  ASSERT_TRUE(repairs(0)) << metrics(0);
+
+  // Every chain's rules flushed: no DNAT on node 0 until the check sees it.
+  ASSERT_EQ(sh(fmt::format("ip netns exec {} nft flush table ip podnet-svc", node_ns)), 0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return repairs(1); }, 10000)) << metrics(0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return new_connection_answers(); }, 10000));
+  EXPECT_TRUE(carries(conn_.get(), served_.get(), 'f'));
+
+  // The whole table deleted.
+  ASSERT_EQ(sh(fmt::format("ip netns exec {} nft delete table ip podnet-svc", node_ns)), 0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return repairs(2); }, 10000)) << metrics(0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return has(table(0), kClusterIp); }, 10000));
+  EXPECT_TRUE(new_connection_answers());
+  EXPECT_TRUE(carries(conn_.get(), served_.get(), 'g'));
+
+  // One dispatch element deleted: the table is otherwise whole (no repair counted), the
+  // periodic full resync puts it back.
+  const std::string element = fmt::format("{} . tcp . 80", kClusterIp);
+  ASSERT_EQ(
+      sh(fmt::format("ip netns exec {} nft delete element ip podnet-svc service-ips '{{ {} }}'",
+                     node_ns, element)),
+      0);
+  EXPECT_FALSE(has(table(0), element + " : goto")) << table(0);
+  EXPECT_TRUE(AgentCluster::eventually([&] { return has(table(0), element + " : goto"); }, 10000))
+      << table(0);
+  EXPECT_TRUE(repairs(2)) << metrics(0);
+  EXPECT_TRUE(new_connection_answers());
+  std::string log;
+  sh("cat " + c_->node(0).log(), &log);
+  EXPECT_TRUE(has(log, "changed outside podnetd): full resync")) << log;
 }
 
 }  // namespace

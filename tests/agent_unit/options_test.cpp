@@ -22,7 +22,8 @@ TEST(Options, DefaultsAndRequired) {
   EXPECT_EQ(o->state_dir, "/var/lib/podnetd");
   EXPECT_EQ(o->lease_ttl, std::chrono::seconds(30));
   EXPECT_EQ(o->resync_period, std::chrono::seconds(30));  // kube-proxy's --sync-period default
-  EXPECT_EQ(o->mode, cluster::PodMode::ptp);              // routed pods unless --mode bridge
+  EXPECT_EQ(o->proxy_full_sync_period, std::chrono::hours(1));  // its nftables full sync
+  EXPECT_EQ(o->mode, cluster::PodMode::ptp);                    // routed pods unless --mode bridge
   auto bridge = parse({"--node", "a", "--store", "sqlite:///x", "--mode", "bridge"});
   ASSERT_TRUE(bridge) << bridge.error().message;
   EXPECT_EQ(bridge->mode, cluster::PodMode::bridge);
@@ -55,6 +56,8 @@ TEST(Options, AllFlagsBothSpellings) {
                   "--lease-ttl",
                   "6",
                   "--resync-period=5",
+                  "--proxy-full-sync-period",
+                  "600",
                   "--cluster-cidr",
                   "10.244.0.0/16",
                   "--node-subnet-len",
@@ -80,6 +83,7 @@ TEST(Options, AllFlagsBothSpellings) {
   EXPECT_FALSE(o->listen);
   EXPECT_EQ(o->lease_ttl, std::chrono::seconds(6));
   EXPECT_EQ(o->resync_period, std::chrono::seconds(5));
+  EXPECT_EQ(o->proxy_full_sync_period, std::chrono::seconds(600));
   EXPECT_EQ(o->cluster_cidr->str(), "10.244.0.0/16");
   EXPECT_EQ(*o->node_subnet_len, 26);
   EXPECT_EQ(*o->backend, cluster::BackendType::host_gw);
@@ -102,6 +106,8 @@ TEST(Options, ErrorsNameTheFlag) {
   EXPECT_EQ(with({"--lease-ttl", "1"}), "--lease-ttl: \"1\" must be seconds in 2..86400");
   EXPECT_EQ(with({"--resync-period", "0"}), "--resync-period: \"0\" must be seconds in 1..86400");
   EXPECT_EQ(with({"--resync-period", "1m"}), "--resync-period: \"1m\" must be seconds in 1..86400");
+  EXPECT_EQ(with({"--proxy-full-sync-period", "0"}),
+            "--proxy-full-sync-period: \"0\" must be seconds in 1..604800");
   EXPECT_EQ(with({"--backend", "geneve"}), "--backend: \"geneve\" is not vxlan or host-gw");
   EXPECT_EQ(with({"--mode", "macvlan"}), "--mode: \"macvlan\" is not bridge or ptp");
   EXPECT_EQ(with({"--pod-gso-max-size", "1000"}),

@@ -113,7 +113,8 @@ TEST(Histogram, ProxyMetricsRenderedOnlyWhenEnabled) {
   EXPECT_NE(t.find("podnet_proxy_services{node=\"a\"} 3"), std::string::npos);
   for (const char* name :
        {"podnet_proxy_endpoints", "podnet_proxy_sync_errors_total",
-        "podnet_proxy_programming_latency_seconds_count", "podnet_proxy_conntrack_deleted_total"})
+        "podnet_proxy_programming_latency_seconds_count", "podnet_proxy_conntrack_deleted_total",
+        "podnet_proxy_repairs_total"})
     EXPECT_NE(t.find(name), std::string::npos) << name;
 }
 

@@ -394,7 +394,9 @@ int Agent::run() {
   if (int rc = startup(); rc >= 0) return rc;
   log::info("ready: subnet {}, {} peers", lease_->subnet().str(), routes_->peers());
   if (auto p = proxy::Proxier::open(); p)
-    svc_ = std::make_unique<ServiceProxy>(*store_, o_.node, cfg_, std::move(*p));
+    svc_ = std::make_unique<ServiceProxy>(
+        *store_, o_.node, cfg_, std::move(*p),
+        ServiceProxy::Periods{.verify = o_.resync_period, .full = o_.proxy_full_sync_period});
   else  // routes and masquerade keep working; Services are not programmed on this node
     log::error("service proxy: {}", p.error().message);
   step_service_proxy();

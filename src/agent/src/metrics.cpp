@@ -21,8 +21,7 @@ std::string escape_label(std::string_view v) {
 }
 
 namespace {
-void header(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
 }
 void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
@@ -40,11 +39,11 @@ std::string num(double v) {
 void render_proxy(std::string& out, const ProxyMetrics& p, const std::string& node,
                   const std::string& lbl) {
   header(out, "podnet_proxy_sync_duration_seconds", "histogram",
-       "Service rule syncs: full (first, after a failure) or partial (the difference).");
+         "Service rule syncs: full (first, after a failure) or partial (the difference).");
   p.sync_full.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"full\"");
   p.sync_partial.render(out, "podnet_proxy_sync_duration_seconds", node + ",kind=\"partial\"");
   header(out, "podnet_proxy_programming_latency_seconds", "histogram",
-       "From a service or pod change reaching podnetd to its rules being in place.");
+         "From a service or pod change reaching podnetd to its rules being in place.");
   p.programming.render(out, "podnet_proxy_programming_latency_seconds", node);
   metric(out, "podnet_proxy_services", "gauge", "Service ports programmed.", num(p.services), lbl);
   metric(out, "podnet_proxy_endpoints", "gauge", "Service endpoints programmed.", num(p.endpoints),
@@ -54,11 +53,15 @@ void render_proxy(std::string& out, const ProxyMetrics& p, const std::string& no
   metric(out, "podnet_proxy_conntrack_deleted_total", "counter",
          "conntrack entries deleted for vanished or new UDP endpoints.", num(p.conntrack_deleted),
          lbl);
+  metric(out, "podnet_proxy_repairs_total", "counter",
+         "Full resyncs because the service table was changed outside podnetd.", num(p.repairs),
+         lbl);
   metric(out, "podnet_proxy_invalid_objects", "gauge",
          "Services and pods in the store that do not parse (left out of the rules).",
          num(p.invalid_objects), lbl);
   metric(out, "podnet_proxy_last_sync_timestamp_seconds", "gauge",
-         "When the service rules were last synced (unix seconds).", num(p.last_sync_timestamp), lbl);
+         "When the service rules were last synced (unix seconds).", num(p.last_sync_timestamp),
+         lbl);
 }
 }  // namespace
 

@@ -144,6 +144,16 @@ const std::map<std::string, Flag, std::less<>>& flags() {
           o.resync_period = std::chrono::seconds(*n);
           return {};
         }}},
+      {"--proxy-full-sync-period",
+       {true,
+        [](Options& o, std::string_view v) -> Result<> {
+          auto n = to_uint<unsigned>(v);
+          if (!n || *n < 1 || *n > 604800)
+            return fail(
+                fmt::format("--proxy-full-sync-period: \"{}\" must be seconds in 1..604800", v));
+          o.proxy_full_sync_period = std::chrono::seconds(*n);
+          return {};
+        }}},
       {"--cluster-cidr",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
@@ -311,7 +321,10 @@ std::string usage() {
   --listen ADDR:PORT       /metrics /healthz /readyz (default 127.0.0.1:9402; "" = off)
   --lease-ttl SECONDS      subnet/node lease TTL (default 30, renewed every TTL/3)
   --resync-period SECONDS  every route reconciled against the kernel and the masquerade table
-                           replaced this often, repairing changes made by hand (default 30)
+                           replaced this often, repairing changes made by hand (default 30);
+                           the service table checked whole (base chains, rules, maps) as often
+  --proxy-full-sync-period SECONDS   the service table fully resynced this often, repairing
+                           map elements deleted by hand (default 3600)
   --cluster-cidr C --node-subnet-len N --service-cidr C --backend vxlan|host-gw
   --vni N --vxlan-port P   only used to create /podnet/config when it is absent
   --direct-routing         vxlan: peers on the underlay's own subnet get direct routes

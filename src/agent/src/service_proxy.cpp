@@ -29,7 +29,7 @@ Result<T> parse_object(const std::string& text, Parse parse, std::string_view wh
 }  // namespace
 
 ServiceProxy::ServiceProxy(store::Store& s, std::string node, const cluster::ClusterConfig& cfg,
-                           proxy::Proxier proxier)
+                           proxy::Proxier proxier, Periods periods)
     : node_(std::move(node)),
       proxier_(std::move(proxier)),
       services_mirror_(s, std::string(cluster::services_prefix),
@@ -38,6 +38,9 @@ ServiceProxy::ServiceProxy(store::Store& s, std::string node, const cluster::Clu
                    [this](const std::string& k, const std::string* v) { on_pod(k, v); }) {
   snap_.node = {.cluster_cidr = cfg.clusterCIDR, .service_cidr = cfg.serviceCIDR};
   m_.enabled = true;
+  periods_ = periods;
+  next_verify_ = Clock::now() + periods_.verify;
+  next_full_ = Clock::now() + periods_.full;
   // The first sync runs even with no services: rules left by an earlier run for services
   // deleted meanwhile must go.
   changed();
@@ -216,8 +219,33 @@ void ServiceProxy::step() {
   // Until both prefixes were listed once the wanted state is unknown: programming half of it
   // would drop services that exist.
   if (!services_mirror_.synced() || !pods_mirror_.synced()) return;
-  if (!dirty_ || Clock::now() < retry_at_) return;
+  const auto now = Clock::now();
+  check_table(now);
+  if (!dirty_ || now < retry_at_) return;
   sync();
+}
+
+void ServiceProxy::check_table(Clock::time_point now) {
+  if (now >= next_full_) {
+    next_full_ = now + periods_.full;
+    next_verify_ = now + periods_.verify;
+    log::debug("service rules: periodic full resync");
+    proxier_.resync_next();
+    dirty_ = true;  // not a store change: no programming latency is observed for it
+    return;
+  }
+  if (now < next_verify_ || dirty_) return;
+  next_verify_ = now + periods_.verify;
+  auto v = proxier_.verify();
+  if (!v) {
+    log::warn("service rules: cannot check the table: {}", v.error().message);
+    return;
+  }
+  if (!*v) return;
+  log::warn("service rules: {} (changed outside podnetd): full resync", **v);
+  ++m_.repairs;
+  proxier_.resync_next();
+  dirty_ = true;
 }
 
 }  // namespace podnet::agent

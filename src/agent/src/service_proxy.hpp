@@ -24,9 +24,16 @@ namespace podnet::agent {
 class ServiceProxy {
  public:
   using Clock = std::chrono::steady_clock;
+  // Repairing changes made to the table by someone else. Every `verify`, a cheap check that
+  // the table, its base chains (with rules) and static maps are there (`nft flush ruleset`,
+  // `nft delete table`, `nft flush table`), a full resync when not; every `full`, a full resync
+  // whatever (elements deleted by hand), as kube-proxy's nftables mode does hourly.
+  struct Periods {
+    std::chrono::milliseconds verify{30'000}, full{3'600'000};
+  };
 
   ServiceProxy(store::Store& s, std::string node, const cluster::ClusterConfig& cfg,
-               proxy::Proxier proxier);
+               proxy::Proxier proxier, Periods periods);
 
   // Takes what the store watches have and syncs the rules when something changed (or a
   // failed sync is due again). Call on every loop pass; cheap when nothing happened.
@@ -46,6 +53,7 @@ class ServiceProxy {
   void recompute();
   void sync();
   void changed();
+  void check_table(Clock::time_point now);
 
   std::string node_;
   proxy::Proxier proxier_;
@@ -65,6 +73,8 @@ class ServiceProxy {
   bool dirty_ = false;
   std::optional<Clock::time_point> pending_since_;  // first change not yet in the kernel
   Clock::time_point retry_at_{};
+  Periods periods_;
+  Clock::time_point next_verify_{}, next_full_{};
   bool store_failing_ = false;
   std::optional<std::string> sync_error_;
   ProxyMetrics m_;

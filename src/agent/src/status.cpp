@@ -10,6 +10,7 @@ nlohmann::json render_status(const MetricsSnapshot& m, const Readiness& r, doubl
     proxy["endpoints"] = m.proxy.endpoints;
     proxy["syncs"] = m.proxy.sync_full.count + m.proxy.sync_partial.count;
     proxy["syncErrors"] = m.proxy.sync_errors;
+    proxy["repairs"] = m.proxy.repairs;
     proxy["invalidObjects"] = m.proxy.invalid_objects;
     proxy["lastSyncTimestamp"] = m.proxy.last_sync_timestamp;
   }

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <unordered_set>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "conntrack.hpp"
 #include "podnet/nft/nft_context.hpp"
 #include "podnet/nft/set_elements.hpp"
@@ -141,6 +144,33 @@ Result<SyncStats> Proxier::sync(const Snapshot& wanted) {
   if (stats)
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
+}
+
+void Proxier::resync_next() {
+  st_->rules.invalidate();
+}
+
+Result<std::optional<std::string>> Proxier::verify() {
+  if (!st_->rules.valid()) return std::nullopt;  // a full resync comes next anyway
+  auto objs = PODNET_TRY(list_table_objects(kFamilyIp, kTableName));
+  if (!objs.exists) return fmt::format("table {} is gone", kTableRef);
+  const BasePlan base = plan_base(st_->rules.node());
+  std::unordered_set<std::string> chains(objs.chains.begin(), objs.chains.end());
+  std::unordered_set<std::string> sets(objs.sets.begin(), objs.sets.end());
+  std::vector<std::string> missing;
+  for (const auto& c : base.chains) {
+    if (!chains.count(c.name)) {
+      missing.push_back("chain " + c.name);
+    } else if (!c.rules.empty()) {
+      // `nft flush table` or `flush chain` leaves the chain without its rules.
+      auto first = PODNET_TRY(first_rule_values(kFamilyIp, kTableName, c.name));
+      if (!first) missing.push_back("the rules of chain " + c.name);
+    }
+  }
+  for (const auto& s : base.sets)
+    if (!sets.count(s.name)) missing.push_back((s.map ? "map " : "set ") + s.name);
+  if (missing.empty()) return std::nullopt;
+  return fmt::format("table {} lacks {}", kTableRef, fmt::join(missing, ", "));
 }
 
 Result<> Proxier::remove_all() {

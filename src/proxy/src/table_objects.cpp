@@ -82,7 +82,12 @@ Result<TableObjects> list_table_objects(uint16_t family, const std::string& tabl
     if (chains.error().sys_errno == ENOENT) return t;
     return std::unexpected(chains.error());
   }
-  PODNET_TRY_VOID(dump(sock.get(), NFT_MSG_GETSET, family, table, t.sets, false));
+  // A chain dump of a missing table can come back empty instead of ENOENT; the set dump says.
+  auto sets = dump(sock.get(), NFT_MSG_GETSET, family, table, t.sets, false);
+  if (!sets) {
+    if (sets.error().sys_errno == ENOENT) return TableObjects{};
+    return std::unexpected(sets.error());
+  }
   t.exists = !t.chains.empty() || !t.sets.empty();
   return t;
 }

@@ -12,13 +12,15 @@ namespace podnet::agent {
 // network_programming_duration_seconds under podnet's names).
 struct ProxyMetrics {
   bool enabled = false;
-  Histogram sync_full;      // podnet_proxy_sync_duration_seconds{kind="full"}
-  Histogram sync_partial;   // podnet_proxy_sync_duration_seconds{kind="partial"}
-  Histogram programming;    // podnet_proxy_programming_latency_seconds: store change seen -> rules in place
-  uint64_t services = 0;    // service ports programmed
-  uint64_t endpoints = 0;   // endpoints programmed
+  Histogram sync_full;     // podnet_proxy_sync_duration_seconds{kind="full"}
+  Histogram sync_partial;  // podnet_proxy_sync_duration_seconds{kind="partial"}
+  Histogram
+      programming;  // podnet_proxy_programming_latency_seconds: store change seen -> rules in place
+  uint64_t services = 0;   // service ports programmed
+  uint64_t endpoints = 0;  // endpoints programmed
   uint64_t sync_errors = 0;
   uint64_t conntrack_deleted = 0;
+  uint64_t repairs = 0;          // full resyncs because the table was changed outside podnetd
   uint64_t invalid_objects = 0;  // services/pods in the store that do not parse (never programmed)
   double last_sync_timestamp = 0;  // unix seconds of the last successful sync
 };

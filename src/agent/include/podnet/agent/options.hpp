@@ -45,6 +45,9 @@ struct Options {
   // The full pass (every route reconciled against the kernel, the masquerade table replaced):
   // how long a change made by hand (a route or nft rule deleted) stays, at most.
   std::chrono::seconds resync_period{30};
+  // The service proxy's full resync whatever changed (kube-proxy's nftables mode: hourly);
+  // every resync_period it only checks that its table is whole.
+  std::chrono::seconds proxy_full_sync_period{3600};
   // Cluster flags: only used to create /podnet/config when absent; set = given explicitly.
   std::optional<net::Prefix> cluster_cidr;
   std::optional<int> node_subnet_len;

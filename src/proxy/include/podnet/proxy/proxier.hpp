@@ -3,6 +3,7 @@
 // nftables table `ip podnet-svc` (structure through libnftables, map elements as one binary
 // libnftnl batch) and conntrack cleanup for UDP (libnetfilter_conntrack).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,14 @@ class Proxier {
   // First call and after any failure: full resync (stale chains/maps/elements removed); else only
   // the difference against the last applied snapshot.
   Result<SyncStats> sync(const Snapshot& wanted);
+  // Makes the next sync() a full resync (podnetd: every --proxy-full-sync-period, and when
+  // verify() found the table changed by someone else).
+  void resync_next();
+  // Cheap check (names of the table's chains and sets, no rules, no elements) that what the
+  // last sync made is still there: the table, its base chains and its static maps and sets.
+  // nullopt when it is (or nothing was synced yet); else what is missing, e.g. after
+  // `nft flush ruleset` or `nft delete table ip podnet-svc`.
+  Result<std::optional<std::string>> verify();
   // Deletes podnet's service table(s) (podnetd --leave). Missing table is not an error.
   Result<> remove_all();
   // Reads back only what the plan says belongs to `svc` (never the whole ruleset).
