@@ -28,7 +28,8 @@ Result<ClusterPicture> read_picture(const Context& ctx) {
   pic.title = ctx.store_url.empty() ? "lab " + ctx.lab : ctx.store_url;
   if (ctx.store_url.empty()) {
     auto state = PODNET_TRY(lab::require_state(ctx.lab));
-    pic.title += " (" + lab::backend_label(state.spec) + ")";
+    pic.title += " (" + lab::wiring_label(state.spec) + ")";
+    if (state.spec.mode == cluster::PodMode::bridge) pic.pod_bridge = cluster::kPodBridge;
     pic.outside = OutsideHost{.name = lab::netns_ext(ctx.lab),
                               .underlay = std::string(lab::gateway_ip),
                               .loopback = std::string(lab::ext_lo_ip)};

@@ -16,12 +16,15 @@ struct UpArgs {
   std::string store = "sqlite";
   std::string backend = "vxlan";
   bool direct_routing = false;
+  std::string mode = "ptp";
   int timeout = 30;
 };
 
 Result<> lab_up(const Context& ctx, const UpArgs& a) {
   lab::UpOptions opts;
-  opts.spec = PODNET_TRY(lab::make_spec(ctx.lab, a.nodes, a.store, a.backend, a.direct_routing));
+  // A bad --nodes/--store/--backend/--mode is a usage error: exit 2, one line naming it.
+  opts.spec =
+      usage_or(lab::make_spec(ctx.lab, a.nodes, a.store, a.backend, a.direct_routing, a.mode));
   opts.ready_timeout = std::chrono::seconds(a.timeout);
   PODNET_TRY_VOID(lab::lab_up(opts, std::cout));
   return {};
@@ -49,6 +52,9 @@ void add_lab_commands(CLI::App& app, Context& ctx) {
   up->add_option("--backend", up_args->backend, "vxlan or host-gw")->capture_default_str();
   up->add_flag("--direct-routing", up_args->direct_routing,
                "vxlan: nodes on one subnet route to each other directly (flannel's DirectRouting)");
+  up->add_option("--mode", up_args->mode,
+                 "pod wiring on every node: ptp (routed veths) or bridge (a node bridge)")
+      ->capture_default_str();
   up->add_option("--timeout", up_args->timeout, "seconds to wait for the nodes to be ready")
       ->capture_default_str();
   up->callback([&ctx, up_args] { run_command([&] { return lab_up(ctx, *up_args); }); });

@@ -8,6 +8,7 @@
 
 #include "core/node_inspect_view.hpp"
 #include "core/yaml_out.hpp"
+#include "pod_wiring.hpp"
 #include "podnet/agent/masq_rules.hpp"
 #include "podnet/agent/peers.hpp"
 #include "podnet/agent/proxy_snapshot.hpp"
@@ -257,6 +258,9 @@ Result<int> inspect_node(const Context& ctx, const InspectNodeArgs& a) {
   const std::string path = lab::netns_path(lab::netns_node(ctx.lab, a.name));
   auto ns = sys::Netns::open(path);
   if (!ns) return fail(ns.error().context("open node netns " + path));
+  size_t pods = 0;
+  for (const auto& p : sf.pods) pods += p.node == a.name && p.podIP ? 1 : 0;
+  out.pods = read_pod_wiring(*ns, lab::lab_paths(ctx.lab).conflist(a.name), sf.self.podCIDR, pods);
   inspect_routes(*ns, sf, out);
   inspect_masquerade(*ns, sf, out);
   inspect_services(*ns, sf, out);

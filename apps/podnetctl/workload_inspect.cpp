@@ -1,5 +1,9 @@
 #include "workload_inspect.hpp"
 
+#include <linux/neighbour.h>
+
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -42,6 +46,52 @@ Result<NsView> read_ns(sys::Netlink& nl) {
   return v;
 }
 
+const char* port_state_word(uint8_t s) {
+  static constexpr const char* words[] = {"disabled", "listening", "learning", "forwarding",
+                                          "blocking"};
+  return s < std::size(words) ? words[s] : "unknown";
+}
+
+// How the host veth joins the node: a port of its bridge (STP state, hairpin, the FDB entry
+// for the pod's MAC), routed, or cut off from the bridge that serves the pod's subnet.
+Result<std::string> host_veth_wiring(sys::Netlink& nl, const NsView& nv, const sys::LinkInfo& host,
+                                     const sys::LinkInfo& eth0,
+                                     const std::optional<net::IpAddress>& pod_ip) {
+  auto master = std::find_if(nv.links.begin(), nv.links.end(),
+                             [&](const auto& l) { return host.master && l.index == host.master; });
+  if (master == nv.links.end()) {
+    for (const auto& l : nv.links)
+      if (l.kind == "bridge" && pod_ip)
+        for (const auto& a : PODNET_TRY(nl.list_addresses(l.index, net::Family::v4)))
+          if (a.masked().contains(*pod_ip))
+            return fmt::format(", NOT a port of bridge {} (no master), which serves {}", l.name,
+                               a.masked().str());
+    return std::string(" (routed, no bridge)");
+  }
+  if (master->kind != "bridge") return fmt::format(", master {}", master->name);
+  std::string state = "?";
+  bool hairpin = false;
+  for (const auto& p : PODNET_TRY(nl.list_bridge_ports()))
+    if (p.ifindex == host.index) {
+      state = port_state_word(p.state);
+      hairpin = p.hairpin;
+    }
+  std::string fdb = fmt::format("no fdb entry for {} (frames to it are flooded)", eth0.mac);
+  for (const auto& e : PODNET_TRY(nl.list_bridge_fdb(master->index)))
+    if (e.mac.str() == eth0.mac) {
+      auto port = nv.names.find(e.ifindex);
+      fdb = fmt::format("fdb {} dev {} master {}{}", eth0.mac,
+                        port == nv.names.end() ? fmt::format("if{}", e.ifindex) : port->second,
+                        master->name,
+                        e.state & NUD_PERMANENT ? " permanent"
+                        : e.state & NUD_NOARP   ? " static"
+                        : e.state & NUD_STALE   ? " stale"
+                                                : "");
+    }
+  return fmt::format(", port of bridge {} ({}, hairpin {}); {}", master->name, state,
+                     hairpin ? "on" : "off", fdb);
+}
+
 }  // namespace
 
 Result<std::string> inspect_pod(const Context& ctx, std::string_view name) {
@@ -82,11 +132,9 @@ Result<std::string> inspect_pod(const Context& ctx, std::string_view name) {
     auto host = std::find_if(nv->links.begin(), nv->links.end(),
                              [&](const auto& l) { return l.index == eth0.link; });
     if (host != nv->links.end()) {
-      auto master = nv->names.find(host->master);
-      out += fmt::format("  host veth  {} (ifindex {}, mtu {}) in netns {}{}\n", host->name,
-                         host->index, host->mtu, node_ns_name,
-                         master == nv->names.end() ? " (routed, no bridge)"
-                                                   : fmt::format(", on bridge {}", master->second));
+      out += fmt::format("  host veth  {} (ifindex {}, mtu {}{}) in netns {}{}\n", host->name,
+                         host->index, host->mtu, host->up ? "" : ", DOWN", node_ns_name,
+                         PODNET_TRY(host_veth_wiring(node_nl, *nv, *host, eth0, pod.podIP)));
     } else {
       out +=
           fmt::format("  host veth  ifindex {} not found in netns {}\n", eth0.link, node_ns_name);

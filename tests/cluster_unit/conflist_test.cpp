@@ -98,5 +98,18 @@ TEST(Conflist, Errors) {
             "backend.vni: 0 must be in 1..16777215");
 }
 
+TEST(PodMode, Names) {
+  EXPECT_EQ(to_string(PodMode::bridge), "bridge");
+  EXPECT_EQ(to_string(PodMode::ptp), "ptp");
+  EXPECT_EQ(parse_pod_mode("bridge"), PodMode::bridge);
+  EXPECT_EQ(parse_pod_mode("ptp"), PodMode::ptp);
+  EXPECT_FALSE(parse_pod_mode("Bridge"));
+  EXPECT_FALSE(parse_pod_mode(""));
+  ClusterConfig c;
+  EXPECT_EQ(
+      make_conflist(c, P("192.168.4.0/24"), PodMode::bridge, 1500).value()["plugins"][0]["bridge"],
+      kPodBridge);
+}
+
 }  // namespace
 }  // namespace podnet::cluster

@@ -99,6 +99,22 @@ TEST(CtlGraphDot, EveryNodePodAndServiceLabelIsThere) {
   EXPECT_GT(dot.find("\"pod/default/web-bbbbb\" ["), c2) << dot;
 }
 
+TEST(CtlGraphDot, BridgeModePodsHangOffTheNodeBridge) {
+  auto pic = lab_picture();
+  pic.pod_bridge = "podnet0";
+  const auto dot = cluster_dot(pic);
+  expect_parses(dot);
+  EXPECT_TRUE(has(dot, "\"bridge/lxb001\" [label=\"podnet0\\n192.168.1.1/24\", shape=component"))
+      << dot;
+  EXPECT_TRUE(has(dot, "\"node/lxb001\" -> \"bridge/lxb001\" [arrowhead=none")) << dot;
+  EXPECT_TRUE(has(dot, "\"bridge/lxb001\" -> \"pod/default/web-aaaaa\" [arrowhead=none")) << dot;
+  EXPECT_FALSE(has(dot, "\"node/lxb001\" -> \"pod/")) << dot;
+  // The bridge is in its node's cluster, before the next node's.
+  EXPECT_LT(dot.find("\"bridge/lxb001\" ["), dot.find("subgraph cluster_node_1")) << dot;
+  // Routed pods (the default) hang off the node itself.
+  EXPECT_FALSE(has(cluster_dot(lab_picture()), "bridge/"));
+}
+
 TEST(CtlGraphDot, LinksFollowTheBackend) {
   const auto vx = cluster_dot(lab_picture());
   EXPECT_EQ(count(vx, "label=\"vxlan VNI 1\""), 3u) << vx;  // every pair of 3 nodes

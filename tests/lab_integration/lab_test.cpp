@@ -273,9 +273,10 @@ TEST_F(LabTest, BadArguments) {
            {"lab up --nodes 65", "--nodes"},
            {"lab up --store mysql", "--store"},
            {"lab up --backend udp", "--backend"},
-           {"lab up --backend host-gw --direct-routing", "--direct-routing"}}) {
+           {"lab up --backend host-gw --direct-routing", "--direct-routing"},
+           {"lab up --mode routed", "--mode"}}) {
     auto r = ctl(args);
-    EXPECT_NE(r.rc, 0) << args;
+    EXPECT_EQ(r.rc, 2) << args;
     EXPECT_NE(r.out.find(needle), std::string::npos) << args << ": " << r.out;
     EXPECT_EQ(lines_of(r.out).size(), 1u) << r.out;
   }

@@ -89,6 +89,12 @@ TEST(LabArgs, Valid) {
   EXPECT_EQ(s->nodes, 5);
   EXPECT_EQ(s->store, StoreKind::etcd);
   EXPECT_EQ(s->backend, cluster::BackendType::host_gw);
+  EXPECT_EQ(s->mode, cluster::PodMode::ptp);  // the default, as podnetd's
+  EXPECT_EQ(wiring_label(*s), "host-gw");
+  auto b = make_spec("podnet", "2", "sqlite", "vxlan", false, "bridge");
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->mode, cluster::PodMode::bridge);
+  EXPECT_EQ(wiring_label(*b), "vxlan, bridge mode");
 }
 
 TEST(LabArgs, ErrorsNameTheArgument) {
@@ -105,6 +111,8 @@ TEST(LabArgs, ErrorsNameTheArgument) {
   expect_err(make_spec("podnet", "3", "mysql", "vxlan"), "--store:");
   expect_err(make_spec("podnet", "3", "sqlite", "flannel"), "--backend:");
   expect_err(make_spec("podnet", "3", "sqlite", "host-gw", true), "--direct-routing:");
+  expect_err(make_spec("podnet", "3", "sqlite", "vxlan", false, "routed"), "--mode:");
+  expect_err(make_spec("podnet", "3", "sqlite", "vxlan", false, ""), "--mode:");
   expect_err(make_spec("Podnet", "3", "sqlite", "vxlan"), "--lab:");
   expect_err(make_spec("pod_net", "3", "sqlite", "vxlan"), "--lab:");
   expect_err(make_spec("-podnet", "3", "sqlite", "vxlan"), "--lab:");

@@ -12,6 +12,7 @@ LabState sample() {
   spec.store = StoreKind::etcd;
   spec.backend = cluster::BackendType::vxlan;
   spec.direct_routing = true;
+  spec.mode = cluster::PodMode::bridge;
   auto s = make_state(spec, 1764145000);
   EXPECT_TRUE(s);
   s->processes.push_back({"podnetd", "lxb001", 1234, 99887766, "podnet-lxb001",
@@ -38,6 +39,16 @@ TEST(LabState, RoundTrip) {
   auto back = parse_state(to_json(s).dump(2));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, s);
+}
+
+TEST(LabState, ModeRemembered) {
+  auto j = to_json(sample());
+  EXPECT_EQ(j["mode"], "bridge");
+  // A lab.json written before --mode: its pods are routed (ptp), podnetd's default.
+  j.erase("mode");
+  auto back = parse_state(j.dump());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->spec.mode, cluster::PodMode::ptp);
 }
 
 TEST(LabState, RoundTripWithoutProcesses) {
@@ -79,6 +90,11 @@ TEST(LabState, Invalid) {
     auto k = j;
     k["backend"] = "udp";
     expect_invalid(k, "backend");
+  }
+  {
+    auto k = j;
+    k["mode"] = "routed";
+    expect_invalid(k, "mode: \"routed\" is not ptp or bridge");
   }
   {
     auto k = j;

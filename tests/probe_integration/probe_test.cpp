@@ -337,54 +337,106 @@ TEST_F(ProbeTest, RemoveStaleTraceTable) {
   ASSERT_TRUE(remove_stale_trace_table(b_->path()));  // none: still fine
 }
 
-// Pod to pod on one node: the node's bridge switches the frame, so only the bridge-family trace
-// table sees it there.
-TEST(ProbeBridgeTest, BridgedHopIsSeenInTheNode) {
-  if (!testing::have_root()) {
-    if (std::getenv("CI")) FAIL() << "integration tests need root under CI";
-    GTEST_SKIP() << "needs root";
+// A node with bridge br0 (10.78.0.1/24) and two pods on it (10.78.0.2, 10.78.0.3, the second
+// listening on 8080), as podnetd's bridge mode wires them.
+class ProbeBridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::have_root()) {
+      if (std::getenv("CI")) FAIL() << "integration tests need root under CI";
+      GTEST_SKIP() << "needs root";
+    }
+    auto prefix = testing::unique_prefix("prb");
+    node_ = std::make_unique<ScopedNetns>(prefix + "n");
+    p1_ = std::make_unique<ScopedNetns>(prefix + "p1");
+    p2_ = std::make_unique<ScopedNetns>(prefix + "p2");
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link add br0 type bridge", node_->name())));
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} addr add 10.78.0.1/24 dev br0", node_->name())));
+    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set br0 up", node_->name())));
+    int i = 2;
+    for (auto* pod : {p1_.get(), p2_.get()}) {
+      std::string host = fmt::format("vh{}", i);
+      ASSERT_NO_FATAL_FAILURE(
+          ip(fmt::format("link add {} netns {} type veth peer name eth0 netns {}", host,
+                         node_->name(), pod->name())));
+      ASSERT_NO_FATAL_FAILURE(
+          ip(fmt::format("-n {} link set {} master br0 up", node_->name(), host)));
+      ASSERT_NO_FATAL_FAILURE(
+          ip(fmt::format("-n {} addr add 10.78.0.{}/24 dev eth0", pod->name(), i)));
+      ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set eth0 up", pod->name())));
+      ++i;
+    }
+    srv_ = listen_in(p2_->path(), "10.78.0.3", 8080);
+    ASSERT_TRUE(srv_.valid());
   }
-  auto prefix = testing::unique_prefix("prb");
-  ScopedNetns node(prefix + "n"), p1(prefix + "p1"), p2(prefix + "p2");
-  auto ip = [&](const std::string& cmd) {
+  void TearDown() override {
+    for (auto* ns : {&node_, &p1_, &p2_}) {
+      if (!*ns) continue;
+      std::string out;
+      (*ns)->sh("nft list tables", &out);
+      EXPECT_EQ(out.find("podnet-trace"), std::string::npos) << (*ns)->name();
+    }
+  }
+  void ip(const std::string& cmd) {
     std::string out;
     ASSERT_EQ(testing::sh("ip " + cmd, &out), 0) << cmd << ": " << out;
-  };
-  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link add br0 type bridge", node.name())));
-  ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set br0 up", node.name())));
-  int i = 2;
-  for (auto* pod : {&p1, &p2}) {
-    std::string host = fmt::format("vh{}", i);
-    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("link add {} netns {} type veth peer name eth0 netns {}",
-                                           host, node.name(), pod->name())));
-    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set {} master br0 up", node.name(), host)));
-    ASSERT_NO_FATAL_FAILURE(
-        ip(fmt::format("-n {} addr add 10.78.0.{}/24 dev eth0", pod->name(), i)));
-    ASSERT_NO_FATAL_FAILURE(ip(fmt::format("-n {} link set eth0 up", pod->name())));
-    ++i;
   }
-  auto srv = listen_in(p2.path(), "10.78.0.3", 8080);
-  ASSERT_TRUE(srv.valid());
-  ProbeSpec s;
-  s.source = {"pod1", p1.path()};
-  s.destination = "10.78.0.3";
-  s.port = 8080;
-  s.namespaces = {{"pod1", p1.path()}, {"node", node.path()}, {"pod2", p2.path()}};
-  auto r = run_probe(s);
+  // br_netfilter's switch for this node: the namespace's sysctl (the bridge's own is off).
+  void bridge_netfilter(bool on) {
+    std::string out;
+    ASSERT_EQ(node_->sh(fmt::format("sysctl -qw net.bridge.bridge-nf-call-iptables={}", on ? 1 : 0),
+                        &out),
+              0)
+        << out;
+  }
+  Result<ProbeReport> probe(const std::string& from_label, const std::string& from) {
+    ProbeSpec s;
+    s.source = {from_label, from};
+    s.destination = "10.78.0.3";
+    s.port = 8080;
+    s.namespaces = {{"pod1", p1_->path()}, {"node", node_->path()}, {"pod2", p2_->path()}};
+    return run_probe(s);
+  }
+  // A request event in namespace `ns`, of the bridge family or (bridged false) any other.
+  static bool has_event(const ProbeReport& r, std::string_view ns, bool bridged, Hook hook,
+                        std::string_view iif, std::string_view oif) {
+    for (const auto& e : r.events)
+      if (e.ns == ns && (e.family == "bridge") == bridged && e.hook == hook && e.iif == iif &&
+          e.oif == oif && e.direction == Direction::request)
+        return true;
+    return false;
+  }
+
+  std::unique_ptr<ScopedNetns> node_, p1_, p2_;
+  UniqueFd srv_;
+};
+
+// Pod to pod on one node: the node's bridge switches the frame. The bridge-family table sees it
+// whether br_netfilter passes it through the node's ip hooks or not.
+TEST_F(ProbeBridgeTest, BridgedHopIsSeenWithAndWithoutBrNetfilter) {
+  for (bool netfilter : {false, true}) {
+    SCOPED_TRACE(netfilter ? "br_netfilter on" : "br_netfilter off");
+    ASSERT_NO_FATAL_FAILURE(bridge_netfilter(netfilter));
+    auto r = probe("pod1", p1_->path());
+    ASSERT_TRUE(r) << r.error().message;
+    SCOPED_TRACE(format_report(*r));
+    EXPECT_TRUE(r->verdict.delivered);
+    EXPECT_EQ(r->verdict.where_ns, "pod2");
+    EXPECT_TRUE(has_event(*r, "node", true, Hook::forward, "vh2", "vh3"));
+    // The ip hooks of the node see the switched frame only through br_netfilter (the bridge
+    // device is both its input and output there).
+    EXPECT_EQ(has_event(*r, "node", false, Hook::forward, "br0", "br0"), netfilter);
+  }
+}
+
+// The node to a pod: routed onto the bridge device, then sent out of the pod's port.
+TEST_F(ProbeBridgeTest, NodeToPodShowsThePortTheBridgeChose) {
+  auto r = probe("node", node_->path());
   ASSERT_TRUE(r) << r.error().message;
   SCOPED_TRACE(format_report(*r));
   EXPECT_TRUE(r->verdict.delivered);
   EXPECT_EQ(r->verdict.where_ns, "pod2");
-  bool bridged = false;
-  for (const auto& e : r->events)
-    bridged = bridged || (e.ns == "node" && e.family == "bridge" && e.hook == Hook::forward &&
-                          e.iif == "vh2" && e.oif == "vh3" && e.direction == Direction::request);
-  EXPECT_TRUE(bridged);
-  for (auto* ns : {&node, &p1, &p2}) {
-    std::string out;
-    ns->sh("nft list tables", &out);
-    EXPECT_EQ(out.find("podnet-trace"), std::string::npos) << ns->name();
-  }
+  EXPECT_TRUE(has_event(*r, "node", true, Hook::output, "", "vh3"));
 }
 
 }  // namespace

@@ -31,6 +31,10 @@ TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
   for (auto hook : {"input", "forward", "postrouting"})
     EXPECT_TRUE(has(c, std::string("seen-") + hook + " { type filter hook " + hook +
                            " priority 500; policy accept; }"));
+  // The bridge: frames switched between ports, and those the node sends into it.
+  for (auto hook : {"forward", "output"})
+    EXPECT_TRUE(has(c, std::string("add chain bridge podnet-trace seen-") + hook +
+                           " { type filter hook " + hook + " priority 500; policy accept; }"));
 }
 
 TEST(TraceTableCommands, UdpAndIcmpMatchTheirOwnKeys) {

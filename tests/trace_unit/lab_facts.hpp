@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <tuple>
 
 #include "podnet/trace/path.hpp"
 
@@ -116,6 +117,46 @@ struct LabFacts {
     for (auto& l : f.namespaces[netns].links)
       if (l.name == name) return l;
     throw std::runtime_error("no link");
+  }
+
+  // podnetd --mode bridge: each node's pod veths are ports of bridge podnet0 (ifindex 4,
+  // 192.168.N.1/24, the pods' gateway), the veths hold no address, the pods' eth0 have MACs the
+  // bridge FDB has learned on their ports, and br_netfilter is on.
+  static constexpr int kBr = 4;
+  void bridge_mode() {
+    const std::pair<const char*, int> nodes[] = {{kN1, 1}, {kN2, 2}};
+    for (auto [node, n] : nodes) {
+      Namespace& ns = f.namespaces[node];
+      BridgeFact bf{.netfilter = true};
+      const std::string br_mac = fmt::format("02:00:00:00:0{}:01", n);
+      ns.links.push_back(Link{.index = kBr,
+                              .name = "podnet0",
+                              .kind = "bridge",
+                              .up = true,
+                              .mac = br_mac,
+                              .addrs = {pfx(fmt::format("192.168.{}.1/24", n))}});
+      bf.fdb.push_back({br_mac, kBr, "permanent"});
+      for (auto& l : ns.links)
+        if (l.name.starts_with("pnb")) {
+          l.master = kBr;
+          l.addrs.clear();
+          l.port_state = "forwarding";
+          l.hairpin = true;
+        }
+      f.bridges[{node, "podnet0"}] = bf;
+    }
+    for (auto [pod, node, port, mac] : {std::tuple{kA, kN1, 5, "0a:00:00:01:00:02"},
+                                        {kB, kN1, 6, "0a:00:00:01:00:03"},
+                                        {kC, kN2, 5, "0a:00:00:02:00:02"}}) {
+      link(pod, "eth0").mac = mac;
+      f.bridges[{node, "podnet0"}].fdb.push_back({mac, port, ""});
+    }
+  }
+  // The bridge FDB entry of `mac` on `node`'s podnet0.
+  BridgeFdb& fdb(const char* node, const char* mac) {
+    for (auto& e : f.bridges[{node, "podnet0"}].fdb)
+      if (e.mac == mac) return e;
+    throw std::runtime_error("no fdb entry");
   }
 
   // A route lookup's answer: `text` as ip route prints it; prefix and gateway from it.

@@ -56,6 +56,9 @@ std::string qualified(std::string_view ns, std::string_view name) {
 std::string node_id(std::string_view name) {
   return fmt::format("node/{}", name);
 }
+std::string bridge_id(std::string_view node) {
+  return fmt::format("bridge/{}", node);
+}
 std::string pod_id(const cluster::Pod& p) {
   return fmt::format("pod/{}/{}", p.ns, p.name);
 }
@@ -146,12 +149,24 @@ std::string cluster_dot(const ClusterPicture& picture) {
     line(
         fmt::format("    {} [label={}, shape=box3d, style=filled, fillcolor=\"{}\", color=\"{}\"];",
                     q(node_id(n.name)), q(host), fill, border));
+    // Pods hang off the node (routed veths) or off its bridge.
+    std::string pods_from = node_id(n.name);
+    if (!picture.pod_bridge.empty()) {
+      pods_from = bridge_id(n.name);
+      const net::Prefix gw(n.podCIDR.network().next(), n.podCIDR.length());
+      line(fmt::format(
+          "    {} [label={}, shape=component, style=filled, fillcolor=white, "
+          "color=\"{}\"];",
+          q(pods_from), q(fmt::format("{}\n{}", picture.pod_bridge, gw.str())), border));
+      line(fmt::format("    {} -> {} [arrowhead=none, color=\"{}\"];", q(node_id(n.name)),
+                       q(pods_from), border));
+    }
     for (const auto& p : all.pods) {
       if (p.node != n.name) continue;
       line(fmt::format("    {} [label={}, color=\"{}\"{}];", q(pod_id(p)), q(pod_label(p)), border,
                        p.ready ? "" : ", style=\"rounded,filled,dashed\""));
-      line(fmt::format("    {} -> {} [arrowhead=none, color=\"{}\"];", q(node_id(n.name)),
-                       q(pod_id(p)), border));
+      line(fmt::format("    {} -> {} [arrowhead=none, color=\"{}\"];", q(pods_from), q(pod_id(p)),
+                       border));
     }
     line("  }");
   }

@@ -6,6 +6,7 @@
 // pod subnet, VTEP MAC) and its pods (name, IP). Links between the nodes show how pod traffic
 // crosses: "vxlan" (dashed: encapsulated) or "host-gw" (solid: a direct route). Services are
 // ellipses outside the nodes with an arrow to every endpoint (labelled with the target port);
+// in bridge mode a node's pods hang off its bridge (name, gateway address) instead of the node;
 // the lab's outside host has a line to every node and an arrow to each NodePort Service.
 #include <cstdint>
 #include <optional>
@@ -32,6 +33,8 @@ struct ClusterPicture {
   std::vector<cluster::Pod> pods;  // every namespace
   std::vector<cluster::Service> services;
   std::optional<OutsideHost> outside;
+  // Bridge mode (podnetd --mode bridge): the node bridge the pods are ports of; empty: routed.
+  std::string pod_bridge;
 };
 
 // A DOT double-quoted string's contents: `"` and `\` escaped, newlines as \n (a line break in

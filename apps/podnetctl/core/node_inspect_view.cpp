@@ -123,7 +123,7 @@ std::string age_text(double then, double now) {
 bool node_matches(const NodeInspection& n) {
   return n.error.empty() && all_present(n.match) && all_present(n.vtep_rows) &&
          n.masq_error.empty() && all_present(n.masq_rows) && n.services.error.empty() &&
-         n.services.missing.empty();
+         n.services.missing.empty() && pod_wiring_problems(n.pods).empty();
 }
 
 int inspect_node_exit_code(const NodeInspection& n) {
@@ -158,6 +158,7 @@ std::string inspect_node_text(const NodeInspection& n) {
     for (const auto& r : n.vtep_rows)
       if (r.state != EntryState::present) row_lines(out, r, "      ");
   }
+  out += pod_wiring_text(n.pods);
   podnetd_lines(out, n);
   for (const auto& note : n.notes) out += fmt::format("  note       {}\n", note);
   if (!n.error.empty()) {
@@ -233,6 +234,7 @@ nlohmann::json inspect_node_json(const NodeInspection& n) {
     j["vtep"] = std::move(v);
   }
   j["underlay"] = n.underlay;
+  j["pods"] = pod_wiring_json(n.pods);
   j["notes"] = n.notes;
   if (!n.error.empty()) j["error"] = n.error;
   json peers = json::array();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/node_match.hpp"
+#include "core/pod_wiring_view.hpp"
 
 namespace podnet::ctl {
 
@@ -39,6 +40,7 @@ struct NodeInspection {
   std::vector<EntryRow> vtep_rows;
 
   std::string underlay;            // "eth0 (ifindex 2, mtu 1500)"
+  PodWiring pods;                  // the conflist's mode and, in bridge mode, the bridge
   std::vector<std::string> notes;  // node entries the plan skips or refuses, one line each
   std::string error;               // why peers could not be matched (plan or kernel); "" ok
   NodeMatch match;

@@ -12,6 +12,16 @@ int min_mtu(net::Family f) { return f == net::Family::v4 ? 576 : 1280; }
 std::string_view fam(net::Family f) { return f == net::Family::v4 ? "IPv4" : "IPv6"; }
 }  // namespace
 
+std::string_view to_string(PodMode m) {
+  return m == PodMode::bridge ? "bridge" : "ptp";
+}
+
+std::optional<PodMode> parse_pod_mode(std::string_view text) {
+  if (text == "bridge") return PodMode::bridge;
+  if (text == "ptp") return PodMode::ptp;
+  return std::nullopt;
+}
+
 int encap_overhead(BackendType backend, net::Family underlay) {
   if (backend == BackendType::host_gw) return 0;
   return underlay == net::Family::v4 ? 50 : 70;
@@ -58,7 +68,7 @@ Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& 
                  {"ipMasq", false}};
   if (pod_gso_max_size > net::kLegacyGsoMaxSize) plugin["gsoMaxSize"] = pod_gso_max_size;
   if (mode == PodMode::bridge) {
-    plugin["bridge"] = "podnet0";
+    plugin["bridge"] = std::string(kPodBridge);
     plugin["hairpinMode"] = true;
   }
   plugin["ipam"] = std::move(ipam);

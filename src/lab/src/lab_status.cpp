@@ -66,7 +66,7 @@ std::string format_status(const StatusReport& r) {
   const LabState& s = r.state;
   std::string out =
       fmt::format("lab {}: {} nodes, store {} ({}), backend {}\n", s.spec.name, s.nodes.size(),
-                  to_string(s.spec.store), s.store_url, backend_label(s.spec));
+                  to_string(s.spec.store), s.store_url, wiring_label(s.spec));
   std::vector<Row> rows;
   for (const auto& n : r.nodes)
     rows.push_back({n.name, n.ip, n.netns ? "ok" : "MISSING",

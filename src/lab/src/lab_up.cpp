@@ -156,7 +156,9 @@ Result<> start_agents(LabState& s, const Binaries& bins) {
                                      "--ipam-data-dir",
                                      p.ipam_dir(n.name),
                                      "--backend",
-                                     std::string(cluster::to_string(s.spec.backend))};
+                                     std::string(cluster::to_string(s.spec.backend)),
+                                     "--mode",
+                                     std::string(cluster::to_string(s.spec.mode))};
     if (s.spec.direct_routing) argv.push_back("--direct-routing");
     PODNET_TRY_VOID(start(
         s, {"podnetd", n.name, netns_node(s.spec.name, n.name), argv, p.log("podnetd-" + n.name)}));
@@ -246,8 +248,11 @@ Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std:
                        fmt::format("writing {} (backend {})", cluster::config_key,
                                    cluster::to_string(s.spec.backend)),
                        [&] { return write_config(s); }));
-  PODNET_TRY_VOID(step(out, fmt::format("starting podnetd on {} nodes", s.nodes.size()),
-                       [&] { return start_agents(s, bins); }));
+  const bool bridge = s.spec.mode == cluster::PodMode::bridge;
+  PODNET_TRY_VOID(step(
+      out,
+      fmt::format("starting podnetd on {} nodes{}", s.nodes.size(), bridge ? " (bridge mode)" : ""),
+      [&] { return start_agents(s, bins); }));
   PODNET_TRY_VOID(
       step(out, "starting kubelets and the controller", [&] { return start_workloads(s, bins); }));
   PODNET_TRY_VOID(step(out, "waiting for the nodes to be ready",
@@ -255,7 +260,7 @@ Result<> up_steps(LabState& s, const Binaries& bins, const UpOptions& opts, std:
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   auto table = PODNET_TRY(summary(s));
   out << fmt::format("lab \"{}\" is up: {} nodes ready, {} ms in all, store {}, backend {}\n", lab,
-                     s.nodes.size(), ms, s.store_url, backend_label(s.spec))
+                     s.nodes.size(), ms, s.store_url, wiring_label(s.spec))
       << table << std::flush;
   return {};
 }

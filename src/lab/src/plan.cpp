@@ -41,13 +41,22 @@ Result<cluster::BackendType> parse_backend(std::string_view text) {
   return fail(fmt::format("--backend: \"{}\" is not vxlan or host-gw", text));
 }
 
+Result<cluster::PodMode> parse_mode(std::string_view text) {
+  if (auto m = cluster::parse_pod_mode(text)) return *m;
+  return fail(fmt::format("--mode: \"{}\" is not ptp or bridge", text));
+}
+
+std::string wiring_label(const LabSpec& spec) {
+  return backend_label(spec) + (spec.mode == cluster::PodMode::bridge ? ", bridge mode" : "");
+}
+
 std::string backend_label(const LabSpec& spec) {
   return fmt::format("{}{}", cluster::to_string(spec.backend),
                      spec.direct_routing ? " (direct routing)" : "");
 }
 
 Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
-                          std::string_view backend, bool direct_routing) {
+                          std::string_view backend, bool direct_routing, std::string_view mode) {
   LabSpec s;
   PODNET_TRY_VOID(validate_lab_name(name));
   s.name = std::string(name);
@@ -55,6 +64,7 @@ Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::st
   s.store = PODNET_TRY(parse_store_kind(store));
   s.backend = PODNET_TRY(parse_backend(backend));
   s.direct_routing = direct_routing;
+  s.mode = PODNET_TRY(parse_mode(mode));
   // The config rules (direct routing is vxlan's) are cluster::validate's; name the flag.
   if (auto v = cluster::validate(lab_cluster_config(s)); !v) {
     constexpr std::string_view field = "backend.directRouting:";

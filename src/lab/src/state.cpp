@@ -1,5 +1,5 @@
-#include "podnet/common/json_bounded.hpp"
 #include "podnet/lab/state.hpp"
+#include "podnet/common/json_bounded.hpp"
 
 #include <fmt/format.h>
 
@@ -47,6 +47,7 @@ json to_json(const LabState& s) {
           {"storeURL", s.store_url},
           {"backend", cluster::to_string(s.spec.backend)},
           {"directRouting", s.spec.direct_routing},
+          {"mode", std::string(cluster::to_string(s.spec.mode))},
           {"created", s.created},
           {"nodes", std::move(nodes)},
           {"processes", std::move(procs)}};
@@ -84,6 +85,12 @@ Result<LabState> from_json(const json& j) {
   if (auto dr = j.find("directRouting"); dr != j.end()) {
     if (!dr->is_boolean()) return fail("lab.json: directRouting: not true or false");
     s.spec.direct_routing = dr->get<bool>();
+  }
+  if (j.contains("mode")) {  // absent in labs made before --mode: ptp
+    auto mode = PODNET_TRY(get_string(j, "mode", ""));
+    auto m = cluster::parse_pod_mode(mode);
+    if (!m) return fail(fmt::format("lab.json: mode: \"{}\" is not ptp or bridge", mode));
+    s.spec.mode = *m;
   }
   s.store_url = PODNET_TRY(get_string(j, "storeURL", ""));
   if (s.store_url.empty()) return fail("lab.json: storeURL: empty");

@@ -85,13 +85,15 @@ std::string trace_table_commands(const ProbeMatch& m) {
   // that far, with its addresses after DNAT and masquerade.
   for (auto hook : {"input", "forward", "postrouting"})
     chain(t, fmt::format("seen-{}", hook), hook, 500);
-  // Frames a bridge switches between its ports (pod to pod on one node) never reach the inet
-  // hooks: the bridge family marks and sees them.
+  // Frames a bridge switches between its ports (pod to pod on one node) reach the inet hooks
+  // only with br_netfilter: the bridge family marks and sees them either way. seen-output shows
+  // the port the bridge sends the node's own (routed) frames out of.
   std::string b = bridge_table_ref();
   out += fmt::format("add table {}\n", b);
   chain(b, "mark-prerouting", "prerouting", -350);
   marks(b, "mark-prerouting");
   chain(b, "seen-forward", "forward", 500);
+  chain(b, "seen-output", "output", 500);
   return out;
 }
 

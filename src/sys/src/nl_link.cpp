@@ -85,7 +85,7 @@ Result<bool> delete_link_obj(Netlink::State& s, rtnl_link* l, std::string_view w
   return true;
 }
 
-// The bridge with an explicit IFLA_BR_STP_STATE: libnl 3.7 has no setters for bridge (master)
+// The bridge with explicit IFLA_BR_* attributes: libnl 3.7 has no setters for bridge (master)
 // attributes, so this one message is built by hand.
 Result<> create_bridge(Netlink::State& s, const std::string& name, uint32_t mtu,
                        const std::optional<Mac>& mac) {
@@ -106,7 +106,11 @@ Result<> create_bridge(Netlink::State& s, const std::string& name, uint32_t mtu,
   nlattr* data = ok ? nla_nest_start(m, IFLA_INFO_DATA) : nullptr;
   // STP off so new ports forward at once. VLAN filtering is off by default, and not named here:
   // kernels built without it reject the attribute even as 0.
-  ok = data && nla_put_u32(m, IFLA_BR_STP_STATE, 0) == 0;
+  // Netfilter on the frames it switches (see ensure_bridge): kernels without br_netfilter ignore
+  // these attributes.
+  ok = data && nla_put_u32(m, IFLA_BR_STP_STATE, 0) == 0 &&
+       nla_put_u8(m, IFLA_BR_NF_CALL_IPTABLES, 1) == 0 &&
+       nla_put_u8(m, IFLA_BR_NF_CALL_IP6TABLES, 1) == 0;
   if (!ok) return fail(Error::from_errno(EMSGSIZE, what));
   nla_nest_end(m, data);
   nla_nest_end(m, info);

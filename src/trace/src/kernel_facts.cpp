@@ -2,6 +2,8 @@
 #include "podnet/trace/kernel_facts.hpp"
 
 #include <fmt/format.h>
+#include <linux/if_bridge.h>
+#include <linux/neighbour.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
@@ -13,6 +15,7 @@
 #include "podnet/proxy/plan.hpp"
 #include "podnet/sys/netlink.hpp"
 #include "podnet/sys/netns.hpp"
+#include "podnet/sys/sysctl.hpp"
 
 namespace podnet::trace {
 
@@ -82,6 +85,43 @@ std::string route_text(const sys::Route& r, const Namespace& ns) {
   if (r.scope && *r.scope == RT_SCOPE_HOST) s += " scope host";
   if (r.onlink) s += " onlink";
   return s;
+}
+
+// A bridge port's STP state as `bridge link` names it.
+const char* port_state_word(uint8_t s) {
+  switch (s) {
+    case BR_STATE_DISABLED:
+      return "disabled";
+    case BR_STATE_LISTENING:
+      return "listening";
+    case BR_STATE_LEARNING:
+      return "learning";
+    case BR_STATE_FORWARDING:
+      return "forwarding";
+    case BR_STATE_BLOCKING:
+      return "blocking";
+    default:
+      return "unknown";
+  }
+}
+
+// An FDB entry's state as `bridge fdb` shows it ("" for a learned one).
+std::string fdb_state_word(uint16_t nud) {
+  if (nud & NUD_PERMANENT) return "permanent";
+  if (nud & NUD_NOARP) return "static";
+  if (nud & NUD_STALE) return "stale";
+  return "";
+}
+
+// net.bridge.bridge-nf-call-iptables of the calling thread's namespace; none without
+// br_netfilter (the key does not exist).
+Result<std::optional<bool>> bridge_nf_sysctl() {
+  auto v = sys::read_sysctl("net/bridge/bridge-nf-call-iptables");
+  if (!v) {
+    if (v.error().sys_errno == ENOENT) return std::optional<bool>{};
+    return fail(v.error());
+  }
+  return std::optional<bool>{*v == "1"};
 }
 
 // Keys of podnet-svc's maps in the kernel's encoding (concatenated fields padded to 4 bytes).
@@ -229,6 +269,14 @@ Result<> KernelReader::fetch(const FactRequest& req, Facts& f) {
       if (l.name != "lo") x.addrs = PODNET_TRY(nl->list_addresses(l.index, net::Family::v4));
       ns.links.push_back(std::move(x));
     }
+    // Bridge ports (bridge mode nodes): their STP state and hairpin flag.
+    if (std::any_of(ns.links.begin(), ns.links.end(), [](const Link& l) { return l.master; }))
+      for (const auto& p : PODNET_TRY(nl->list_bridge_ports()))
+        for (auto& l : ns.links)
+          if (l.index == p.ifindex) {
+            l.port_state = port_state_word(p.state);
+            l.hairpin = p.hairpin;
+          }
     return &f.namespaces.emplace(name, std::move(ns)).first->second;
   };
 
@@ -302,6 +350,24 @@ Result<> KernelReader::fetch(const FactRequest& req, Facts& f) {
         vf.fdb.push_back(VxlanFdb{e.mac.str(), e.dst});
     }
     f.vxlan[{k->netns, k->device}] = std::move(vf);
+    return {};
+  }
+  if (auto* k = std::get_if<NeedBridge>(&req)) {
+    const Namespace* ns = PODNET_TRY(ns_facts(k->netns));
+    const Link* l = ns->link(k->device);
+    BridgeFact bf;
+    if (l && l->kind == "bridge") {
+      sys::Netlink* nl = PODNET_TRY(st.netlink(k->netns));
+      for (const auto& e : PODNET_TRY(nl->list_bridge_fdb(l->index)))
+        bf.fdb.push_back(BridgeFdb{e.mac.str(), e.ifindex, fdb_state_word(e.state)});
+      const auto settings = PODNET_TRY(nl->bridge_settings(l->index));
+      const sys::Netns* nsh = PODNET_TRY(st.open_ns(k->netns));
+      auto sysctl = sys::run_in(*nsh, [] { return bridge_nf_sysctl(); });
+      if (!sysctl) return fail(sysctl.error().context("read br_netfilter sysctl in " + k->netns));
+      // Without br_netfilter the bridge's own switch does nothing.
+      if (*sysctl) bf.netfilter = **sysctl || settings.nf_call_iptables;
+    }
+    f.bridges[{k->netns, k->device}] = std::move(bf);
     return {};
   }
   if (auto* k = std::get_if<NatKey>(&req)) {

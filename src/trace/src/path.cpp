@@ -5,421 +5,325 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <sstream>
 
-#include "podnet/trace/path.hpp"
+#include "walk.hpp"
 
 namespace podnet::trace {
+namespace detail {
 namespace {
 
 constexpr int kMaxHops = 40;
 
-struct Missing {
-  FactRequest request;
-};
+template <typename Map, typename Key>
+const auto& find_or_ask(const Map& m, const Key& k, FactRequest ask) {
+  auto it = m.find(k);
+  if (it == m.end()) throw Missing{std::move(ask)};
+  return it->second;
+}
 
-// Fact lookups that unwind to assemble() with the request when Facts lacks it.
-struct Lookup {
-  const Facts& f;
-  const Namespace& ns(const std::string& name) const {
-    auto it = f.namespaces.find(name);
-    if (it == f.namespaces.end()) throw Missing{NeedNamespace{name}};
-    return it->second;
-  }
-  const RouteFact& route(const RouteKey& k) const {
-    auto it = f.routes.find(k);
-    if (it == f.routes.end()) throw Missing{k};
-    return it->second;
-  }
-  const PeerFact& peer(const PeerKey& k) const {
-    auto it = f.peers.find(k);
-    if (it == f.peers.end()) throw Missing{k};
-    return it->second;
-  }
-  const VxlanFact& vxlan(const std::string& netns, const std::string& dev) const {
-    auto it = f.vxlan.find({netns, dev});
-    if (it == f.vxlan.end()) throw Missing{NeedVxlan{netns, dev}};
-    return it->second;
-  }
-  const NatFact& nat(const NatKey& k) const {
-    auto it = f.nat.find(k);
-    if (it == f.nat.end()) throw Missing{k};
-    return it->second;
-  }
-  const MasqFact& masq(const std::string& netns) const {
-    auto it = f.masq.find(netns);
-    if (it == f.masq.end()) throw Missing{NeedMasq{netns}};
-    return it->second;
-  }
-};
+}  // namespace
+
+const Namespace& Lookup::ns(const std::string& name) const {
+  return find_or_ask(f.namespaces, name, NeedNamespace{name});
+}
+const RouteFact& Lookup::route(const RouteKey& k) const {
+  return find_or_ask(f.routes, k, k);
+}
+const PeerFact& Lookup::peer(const PeerKey& k) const {
+  return find_or_ask(f.peers, k, k);
+}
+const VxlanFact& Lookup::vxlan(const std::string& netns, const std::string& dev) const {
+  return find_or_ask(f.vxlan, std::pair{netns, dev}, NeedVxlan{netns, dev});
+}
+const BridgeFact& Lookup::bridge(const std::string& netns, const std::string& dev) const {
+  return find_or_ask(f.bridges, std::pair{netns, dev}, NeedBridge{netns, dev});
+}
+const NatFact& Lookup::nat(const NatKey& k) const {
+  return find_or_ask(f.nat, k, k);
+}
+const MasqFact& Lookup::masq(const std::string& netns) const {
+  return find_or_ask(f.masq, netns, NeedMasq{netns});
+}
 
 std::string endpoint_str(const net::IpAddress& ip, Proto p, uint16_t port) {
   if (p == Proto::icmp || port == 0) return ip.str();
   return fmt::format("{}:{}", ip.str(), port);
 }
 
-class Walk {
- public:
-  Walk(const TraceQuery& q, const Facts& f) : q_(q), f_(f), get_{f} {}
-
-  Path run() {
-    pkt_ = q_.packet;
-    std::string netns = q_.from_netns;
-    std::string iif;  // empty: the packet is sent from this namespace
-    bool dnat_done = false, masq_mark = false;
-    for (int guard = 0; guard < kMaxHops; ++guard) {
-      const Namespace& ns = get_.ns(netns);
-      if (!pkt_.src && iif.empty()) {
-        // The source the kernel picks for a packet sent from here.
-        const RouteFact& r = get_.route(RouteKey{netns, pkt_.dst, std::nullopt, ""});
-        if (r.prefsrc) pkt_.src = r.prefsrc;
-      }
-      // Service DNAT: nat prerouting (received) or nat output (sent from a node), once per flow.
-      if (ns.role == Role::node && !dnat_done) {
-        const NatFact& nat = get_.nat(NatKey{netns, pkt_.dst, pkt_.proto, pkt_.port});
-        if (nat.action == NatAction::dnat) {
-          if (nat.endpoints.empty())
-            return drop(ns, "dnat", "the service's dispatch element has no endpoint elements",
-                        nat.element);
-          const NatEndpoint& ep = nat.endpoints.front();
-          std::string picks;
-          for (const auto& e : nat.endpoints)
-            picks += (picks.empty() ? "" : ", ") + endpoint_str(e.ip, pkt_.proto, e.port);
-          hop(ns, "dnat",
-              fmt::format("{} {} -> {}{} (picks one of {}: {}){}", to_string(pkt_.proto),
-                          endpoint_str(pkt_.dst, pkt_.proto, pkt_.port),
-                          endpoint_str(ep.ip, pkt_.proto, ep.port),
-                          nat.service.empty() ? "" : " service " + nat.service,
-                          nat.endpoints.size(), picks,
-                          nat.endpoints.size() > 1 ? "; following the first" : ""),
-              nat.element + "; " + ep.element);
-          pkt_.dst = ep.ip;
-          pkt_.port = ep.port;
-          dnat_done = true;
-          masq_mark = service_masquerades(nat);
-        } else if (nat.action == NatAction::reject) {
-          return drop(ns, "dnat",
-                      fmt::format("rejected: service{} has no ready endpoints",
-                                  nat.service.empty() ? "" : " " + nat.service),
+Path Walk::run() {
+  pkt_ = q_.packet;
+  std::string netns = q_.from_netns;
+  std::string iif;  // empty: the packet is sent from this namespace
+  bool dnat_done = false, masq_mark = false;
+  for (int guard = 0; guard < kMaxHops; ++guard) {
+    const Namespace& ns = get_.ns(netns);
+    if (!pkt_.src && iif.empty()) {
+      // The source the kernel picks for a packet sent from here.
+      const RouteFact& r = get_.route(RouteKey{netns, pkt_.dst, std::nullopt, ""});
+      if (r.prefsrc) pkt_.src = r.prefsrc;
+    }
+    // Service DNAT: nat prerouting (received) or nat output (sent from a node), once per flow.
+    if (ns.role == Role::node && !dnat_done) {
+      const NatFact& nat = get_.nat(NatKey{netns, pkt_.dst, pkt_.proto, pkt_.port});
+      if (nat.action == NatAction::dnat) {
+        if (nat.endpoints.empty())
+          return drop(ns, "dnat", "the service's dispatch element has no endpoint elements",
                       nat.element);
-        } else if (nat.action == NatAction::drop) {
-          return drop(ns, "dnat",
-                      fmt::format("dropped by the service dispatch{}",
-                                  nat.service.empty() ? "" : " of " + nat.service),
-                      nat.element);
-        } else if (nat.cluster_ip) {
-          return drop(ns, "dnat",
-                      fmt::format("rejected: ClusterIP {} has no {} port {}", pkt_.dst.str(),
-                                  to_string(pkt_.proto), pkt_.port),
-                      "service-checks: ip daddr @cluster-ips reject");
-        }
+        const NatEndpoint& ep = nat.endpoints.front();
+        std::string picks;
+        for (const auto& e : nat.endpoints)
+          picks += (picks.empty() ? "" : ", ") + endpoint_str(e.ip, pkt_.proto, e.port);
+        hop(ns, "dnat",
+            fmt::format("{} {} -> {}{} (picks one of {}: {}){}", to_string(pkt_.proto),
+                        endpoint_str(pkt_.dst, pkt_.proto, pkt_.port),
+                        endpoint_str(ep.ip, pkt_.proto, ep.port),
+                        nat.service.empty() ? "" : " service " + nat.service, nat.endpoints.size(),
+                        picks, nat.endpoints.size() > 1 ? "; following the first" : ""),
+            nat.element + "; " + ep.element);
+        pkt_.dst = ep.ip;
+        pkt_.port = ep.port;
+        dnat_done = true;
+        masq_mark = service_masquerades(nat);
+      } else if (nat.action == NatAction::reject) {
+        return drop(ns, "dnat",
+                    fmt::format("rejected: service{} has no ready endpoints",
+                                nat.service.empty() ? "" : " " + nat.service),
+                    nat.element);
+      } else if (nat.action == NatAction::drop) {
+        return drop(ns, "dnat",
+                    fmt::format("dropped by the service dispatch{}",
+                                nat.service.empty() ? "" : " of " + nat.service),
+                    nat.element);
+      } else if (nat.cluster_ip) {
+        return drop(ns, "dnat",
+                    fmt::format("rejected: ClusterIP {} has no {} port {}", pkt_.dst.str(),
+                                to_string(pkt_.proto), pkt_.port),
+                    "service-checks: ip daddr @cluster-ips reject");
       }
+    }
 
-      const RouteFact& r = get_.route(RouteKey{netns, pkt_.dst, pkt_.src, iif});
-      if (!r.error.empty())
-        return drop(ns, "route",
-                    fmt::format("no route to {}: {}{}", pkt_.dst.str(), r.error, down_links(ns)),
-                    fmt::format("route lookup (RTM_GETROUTE {}{}{})", pkt_.dst.str(),
-                                pkt_.src ? " from " + pkt_.src->str() : "",
-                                iif.empty() ? "" : " iif " + iif));
-      if (r.local) {
-        hop(ns, "deliver", fmt::format("{} is a local address: delivered", pkt_.dst.str()), r.text);
-        return finish(true, fmt::format("delivered to {} in {}",
-                                        endpoint_str(pkt_.dst, pkt_.proto, pkt_.port), ns.label));
-      }
-      const Link* out = ns.link(r.oif);
-      if (!out)
-        return drop(ns, "route", fmt::format("the route names ifindex {}, not a link here", r.oif),
-                    r.text);
-      const net::IpAddress nexthop = r.gw ? *r.gw : pkt_.dst;
-      if (auto broken = cluster_route_problem(ns, r, *out))
-        return drop(ns, "route", *broken, r.text);
-      hop(ns, "route",
-          fmt::format("to {}{} dev {}", pkt_.dst.str(), r.gw ? " via " + r.gw->str() : "",
-                      out->name),
-          r.text);
-      if (!out->up) return drop(ns, "route", fmt::format("{} is DOWN", out->name), out->name);
-
-      // Masquerade in nat postrouting of a node: the Service mark first, then podnetd's table.
-      if (ns.role == Role::node && pkt_.src) {
-        std::optional<std::string> by;
-        if (dnat_done && *pkt_.src == pkt_.dst) {
-          // A pod reaching itself through a Service: its own address would come back to it.
-          by = "nat-postrouting: ct status dnat ip saddr . ip daddr @hairpin masquerade "
-               "fully-random";
-          masq_mark = false;
-        } else if (masq_mark) {
-          by = "nat-postrouting: meta mark & 0x00004000 == 0x00004000 masquerade (service mark)";
-          masq_mark = false;
-        } else if (const MasqFact& m = get_.masq(netns); m.table) {
-          if (auto hit = match_masq(m.rules, *pkt_.src, pkt_.dst); hit && hit->masquerade)
-            by = "ip podnet postrouting: " + hit->rule;
-        }
-        if (by) {
-          auto addr = masquerade_source(ns, *out);
-          if (!addr)
-            return drop(ns, "snat",
-                        fmt::format("masquerade, but {} has no IPv4 address to use", out->name),
-                        *by);
-          hop(ns, "snat",
-              fmt::format("source {} -> {} (masquerade out {})", pkt_.src->str(), addr->str(),
-                          out->name),
-              *by);
-          pkt_.src = *addr;
-        }
-      }
-
-      if (!ns.underlay.empty() && out->name == ns.underlay) {
-        // Across the lab switch to the host that holds the next hop.
-        auto host = f_.cluster.underlay.find(nexthop);
-        if (host == f_.cluster.underlay.end())
-          return drop(
-              ns, "underlay",
-              fmt::format("next hop {} is no lab host: the packet leaves the lab", nexthop.str()),
-              r.text);
-        const Namespace& next = get_.ns(host->second);
-        const Link* in = next.link(next.underlay);
-        if (!in || !in->up)
-          return drop(next, "underlay",
-                      fmt::format("{}'s underlay link {} is {}", next.label, next.underlay,
-                                  in ? "DOWN" : "missing"),
-                      next.underlay);
-        hop(ns, "underlay",
-            fmt::format("over the lab switch to {} ({}) on {}", next.label, nexthop.str(),
-                        next.underlay),
-            fmt::format("{} {}", out->name, r.gw ? "gateway " + r.gw->str() : "on-link"));
-        netns = next.netns;
-        iif = next.underlay;
-        continue;
-      }
-      if (out->kind == "vxlan") {
-        auto next = vxlan_hop(ns, *out, nexthop);
-        if (!next) return path_;
-        netns = *next;
-        iif = out->name;
-        continue;
-      }
-      if (out->kind == "veth") {
-        const PeerFact& p = get_.peer(PeerKey{netns, out->index});
-        if (p.netns.empty())
-          return drop(
-              ns, "veth",
-              fmt::format("the peer of veth {} (ifindex {}) is in no namespace podnet knows",
-                          out->name, out->peer),
-              fmt::format("{}@if{}", out->name, out->peer));
-        const Namespace& next = get_.ns(p.netns);
-        const Link* in = next.link(p.ifindex);
-        if (!in)
-          return drop(ns, "veth",
-                      fmt::format("veth peer ifindex {} not found in {}", p.ifindex, next.label),
-                      fmt::format("{}@if{}", out->name, out->peer));
-        if (!in->up)
-          return drop(next, "veth",
-                      fmt::format("{} (peer of {} in {}) is DOWN", in->name, out->name, ns.label),
-                      fmt::format("{}@if{}", in->name, in->peer));
-        hop(ns, "veth", fmt::format("{} -> {} in {}", out->name, in->name, next.label),
-            fmt::format("veth pair {}@if{} <-> {}@if{}", out->name, out->peer, in->name, in->peer));
-        netns = next.netns;
-        iif = in->name;
-        continue;
-      }
+    const RouteFact& r = get_.route(RouteKey{netns, pkt_.dst, pkt_.src, iif});
+    if (!r.error.empty())
       return drop(ns, "route",
-                  fmt::format("leaves by {} ({}), a link trace does not follow", out->name,
-                              out->kind.empty() ? "no kind" : out->kind),
+                  fmt::format("no route to {}: {}{}", pkt_.dst.str(), r.error, down_links(ns)),
+                  fmt::format("route lookup (RTM_GETROUTE {}{}{})", pkt_.dst.str(),
+                              pkt_.src ? " from " + pkt_.src->str() : "",
+                              iif.empty() ? "" : " iif " + iif));
+    if (r.local) {
+      hop(ns, "deliver", fmt::format("{} is a local address: delivered", pkt_.dst.str()), r.text);
+      return finish(true, fmt::format("delivered to {} in {}",
+                                      endpoint_str(pkt_.dst, pkt_.proto, pkt_.port), ns.label));
+    }
+    const Link* out = ns.link(r.oif);
+    if (!out)
+      return drop(ns, "route", fmt::format("the route names ifindex {}, not a link here", r.oif),
                   r.text);
-    }
-    return drop(get_.ns(q_.from_netns), "route",
-                fmt::format("more than {} hops: a routing loop?", kMaxHops), "");
-  }
+    const net::IpAddress nexthop = r.gw ? *r.gw : pkt_.dst;
+    if (auto broken = cluster_route_problem(ns, r, *out)) return drop(ns, "route", *broken, r.text);
+    hop(ns, "route",
+        fmt::format("to {}{} dev {}", pkt_.dst.str(), r.gw ? " via " + r.gw->str() : "", out->name),
+        r.text);
+    if (!out->up) return drop(ns, "route", fmt::format("{} is DOWN", out->name), out->name);
 
- private:
-  bool service_masquerades(const NatFact& nat) const {
-    if (nat.chain.starts_with("np-pick-") || nat.chain.starts_with("affn-")) return true;
-    if (nat.chain.starts_with("pick-") || nat.chain.starts_with("aff-"))
-      return pkt_.src && f_.cluster.cluster_cidr && !f_.cluster.cluster_cidr->contains(*pkt_.src);
-    return false;
-  }
+    // Masquerade in nat postrouting of a node: the Service mark first, then podnetd's table.
+    if (ns.role == Role::node && pkt_.src) {
+      std::optional<std::string> by;
+      if (dnat_done && *pkt_.src == pkt_.dst) {
+        // A pod reaching itself through a Service: its own address would come back to it.
+        by = "nat-postrouting: ct status dnat ip saddr . ip daddr @hairpin masquerade "
+             "fully-random";
+        masq_mark = false;
+      } else if (masq_mark) {
+        by = "nat-postrouting: meta mark & 0x00004000 == 0x00004000 masquerade (service mark)";
+        masq_mark = false;
+      } else if (const MasqFact& m = get_.masq(netns); m.table) {
+        if (auto hit = match_masq(m.rules, *pkt_.src, pkt_.dst); hit && hit->masquerade)
+          by = "ip podnet postrouting: " + hit->rule;
+      }
+      if (by) {
+        auto addr = masquerade_source(ns, *out);
+        if (!addr)
+          return drop(ns, "snat",
+                      fmt::format("masquerade, but {} has no IPv4 address to use", out->name), *by);
+        hop(ns, "snat",
+            fmt::format("source {} -> {} (masquerade out {})", pkt_.src->str(), addr->str(),
+                        out->name),
+            *by);
+        pkt_.src = *addr;
+      }
+    }
 
-  static std::optional<net::IpAddress> first_v4(const Link& l) {
-    for (const auto& a : l.addrs)
-      if (a.is_v4()) return a.address();
-    return std::nullopt;
+    if (!ns.underlay.empty() && out->name == ns.underlay) {
+      // Across the lab switch to the host that holds the next hop.
+      auto host = f_.cluster.underlay.find(nexthop);
+      if (host == f_.cluster.underlay.end())
+        return drop(
+            ns, "underlay",
+            fmt::format("next hop {} is no lab host: the packet leaves the lab", nexthop.str()),
+            r.text);
+      const Namespace& next = get_.ns(host->second);
+      const Link* in = next.link(next.underlay);
+      if (!in || !in->up)
+        return drop(next, "underlay",
+                    fmt::format("{}'s underlay link {} is {}", next.label, next.underlay,
+                                in ? "DOWN" : "missing"),
+                    next.underlay);
+      hop(ns, "underlay",
+          fmt::format("over the lab switch to {} ({}) on {}", next.label, nexthop.str(),
+                      next.underlay),
+          fmt::format("{} {}", out->name, r.gw ? "gateway " + r.gw->str() : "on-link"));
+      netns = next.netns;
+      iif = next.underlay;
+      continue;
+    }
+    if (out->kind == "vxlan") {
+      auto next = vxlan_hop(ns, *out, nexthop);
+      if (!next) return path_;
+      netns = *next;
+      iif = out->name;
+      continue;
+    }
+    if (out->kind == "veth") {
+      auto a = cross_veth(ns, *out);
+      if (!a) return path_;
+      // The frame is addressed to the next hop's MAC: a bridge on the far side switches on it.
+      auto next = enter(*a, nexthop);
+      if (!next) return path_;
+      netns = next->netns;
+      iif = next->iif;
+      continue;
+    }
+    if (out->kind == "bridge") {
+      auto a = switch_frame(ns, *out, nullptr, nexthop);
+      if (!a) return path_;
+      netns = a->ns->netns;
+      iif = a->in->name;
+      continue;
+    }
+    return drop(ns, "route",
+                fmt::format("leaves by {} ({}), a link trace does not follow", out->name,
+                            out->kind.empty() ? "no kind" : out->kind),
+                r.text);
   }
+  return drop(get_.ns(q_.from_netns), "route",
+              fmt::format("more than {} hops: a routing loop?", kMaxHops), "");
+}
 
-  // The address masquerade gives the packet: the output link's, else (as the kernel's
-  // inet_select_addr) one of the namespace's other links, the underlay first.
-  static std::optional<net::IpAddress> masquerade_source(const Namespace& ns, const Link& out) {
-    if (auto a = first_v4(out)) return a;
-    if (const Link* u = ns.link(ns.underlay); u && u->up)
-      if (auto a = first_v4(*u)) return a;
-    for (const auto& l : ns.links)
-      if (l.up && l.name != "lo")
-        if (auto a = first_v4(l)) return a;
-    return std::nullopt;
-  }
+bool Walk::service_masquerades(const NatFact& nat) const {
+  if (nat.chain.starts_with("np-pick-") || nat.chain.starts_with("affn-")) return true;
+  if (nat.chain.starts_with("pick-") || nat.chain.starts_with("aff-"))
+    return pkt_.src && f_.cluster.cluster_cidr && !f_.cluster.cluster_cidr->contains(*pkt_.src);
+  return false;
+}
 
-  static std::string down_links(const Namespace& ns) {
-    std::string s;
-    for (const auto& l : ns.links)
-      if (!l.up && l.name != "lo") s += (s.empty() ? "" : ", ") + l.name;
-    return s.empty() ? "" : " (" + s + " DOWN)";
-  }
-
-  // A node's route that contradicts the cluster: a pod address of this node that does not go
-  // to a pod veth, or another node's pod subnet without a route of its own.
-  std::optional<std::string> cluster_route_problem(const Namespace& ns, const RouteFact& r,
-                                                   const Link& out) {
-    if (ns.role != Role::node || !f_.cluster.cluster_cidr ||
-        !f_.cluster.cluster_cidr->contains(pkt_.dst))
-      return std::nullopt;
-    auto owner = std::find_if(f_.cluster.pod_subnets.begin(), f_.cluster.pod_subnets.end(),
-                              [&](const auto& s) { return s.first.contains(pkt_.dst); });
-    if (owner == f_.cluster.pod_subnets.end()) return std::nullopt;
-    if (owner->second == ns.netns) {
-      if (out.kind == "veth" && out.name != ns.underlay) return std::nullopt;
-      std::string why = fmt::format("{} is in this node's pod subnet {} but the route leaves by {}",
-                                    pkt_.dst.str(), owner->first.str(), out.name);
-      auto pod = f_.cluster.pods.find(pkt_.dst);
-      if (pod == f_.cluster.pods.end()) return why + " (no pod has that address)";
-      const Namespace& pns = get_.ns(pod->second);
-      const Link* eth0 = pns.link("eth0");
-      if (!eth0) return why + fmt::format(" ({} has no eth0)", pns.label);
-      const Link* host = ns.link(eth0->peer);
-      if (!host)
-        return why + fmt::format(" ({}'s veth peer ifindex {} is not here)", pns.label, eth0->peer);
-      if (!host->up)
-        return why + fmt::format(": {}'s host veth {} is DOWN (the kernel removed its route)",
-                                 pns.label, host->name);
-      return why + fmt::format(": no route to {}'s host veth {}", pns.label, host->name);
-    }
-    if (r.prefix.length() < owner->first.length()) {
-      return fmt::format("no route for {}'s pod subnet {}: the lookup fell through to \"{}\"",
-                         get_.ns(owner->second).label, owner->first.str(), r.text);
-    }
-    return std::nullopt;
-  }
-
-  // Encapsulation on `dev` toward `nexthop`: neighbour -> VTEP MAC, FDB -> remote VTEP, the
-  // underlay route to it, and the remote VTEP that decapsulates. The next namespace, or none
-  // after a drop.
-  std::optional<std::string> vxlan_hop(const Namespace& ns, const Link& dev,
-                                       const net::IpAddress& nexthop) {
-    const VxlanFact& v = get_.vxlan(ns.netns, dev.name);
-    auto n = std::find_if(v.neighs.begin(), v.neighs.end(),
-                          [&](const VxlanNeigh& x) { return x.ip == nexthop && !x.mac.empty(); });
-    if (n == v.neighs.end()) {
-      drop(ns, "vxlan", fmt::format("no neighbour entry for {} on {}", nexthop.str(), dev.name),
-           fmt::format("neigh {} dev {}: missing", nexthop.str(), dev.name));
-      return std::nullopt;
-    }
-    auto e = std::find_if(v.fdb.begin(), v.fdb.end(),
-                          [&](const VxlanFdb& x) { return x.mac == n->mac && x.dst; });
-    if (e == v.fdb.end()) {
-      drop(ns, "vxlan", fmt::format("no FDB entry for VTEP MAC {} on {}", n->mac, dev.name),
-           fmt::format("neigh {} lladdr {}; fdb {} dev {}: missing", nexthop.str(), n->mac, n->mac,
-                       dev.name));
-      return std::nullopt;
-    }
-    const net::IpAddress vtep = *e->dst;
-    hop(ns, "vxlan",
-        fmt::format("encapsulated by {} (vni {}): {} is VTEP {} at {}", dev.name, dev.vni,
-                    nexthop.str(), n->mac, vtep.str()),
-        fmt::format("neigh {} lladdr {} dev {}; fdb {} dst {}", nexthop.str(), n->mac, dev.name,
-                    n->mac, vtep.str()));
-    // The outer packet: sent from this node to the VTEP over the underlay.
-    const RouteFact& u = get_.route(RouteKey{ns.netns, vtep, std::nullopt, ""});
-    if (!u.error.empty()) {
-      drop(ns, "underlay", fmt::format("no underlay route to VTEP {}: {}", vtep.str(), u.error),
-           fmt::format("route lookup (RTM_GETROUTE {})", vtep.str()));
-      return std::nullopt;
-    }
-    const Link* ul = ns.link(u.oif);
-    if (!ul || !ul->up) {
-      drop(ns, "underlay",
-           fmt::format("the underlay route to {} uses {}, which is {}", vtep.str(),
-                       ul ? ul->name : fmt::format("ifindex {}", u.oif), ul ? "DOWN" : "missing"),
-           u.text);
-      return std::nullopt;
-    }
-    const net::IpAddress unh = u.gw ? *u.gw : vtep;
-    auto host = f_.cluster.underlay.find(unh);
-    auto owner = f_.cluster.underlay.find(vtep);
-    if (host == f_.cluster.underlay.end() || owner == f_.cluster.underlay.end() || host != owner) {
-      drop(ns, "underlay",
-           fmt::format("VTEP {} is no lab node (next hop {})", vtep.str(), unh.str()), u.text);
-      return std::nullopt;
-    }
-    const Namespace& next = get_.ns(host->second);
-    hop(ns, "underlay",
-        fmt::format("VXLAN/UDP {} -> {} over {} to {}", first_v4(*ul) ? first_v4(*ul)->str() : "?",
-                    vtep.str(), ul->name, next.label),
-        u.text);
-    const Link* in = next.link(next.underlay);
-    if (!in || !in->up) {
-      drop(next, "underlay",
-           fmt::format("{}'s underlay link {} is {}", next.label, next.underlay,
-                       in ? "DOWN" : "missing"),
-           next.underlay);
-      return std::nullopt;
-    }
-    const Link* remote = next.link(dev.name);
-    if (!remote || remote->kind != "vxlan") {
-      drop(next, "vxlan", fmt::format("{} has no VXLAN device {}", next.label, dev.name), dev.name);
-      return std::nullopt;
-    }
-    if (!remote->up) {
-      drop(next, "vxlan", fmt::format("{} is DOWN", remote->name), remote->name);
-      return std::nullopt;
-    }
-    if (remote->vni != dev.vni) {
-      drop(next, "vxlan",
-           fmt::format("{} has vni {}, the packet {}", remote->name, remote->vni, dev.vni),
-           remote->name);
-      return std::nullopt;
-    }
-    if (!remote->mac.empty() && remote->mac != n->mac) {
-      drop(next, "vxlan",
-           fmt::format("the inner frame is for {} but {}'s {} has MAC {}: not for this host",
-                       n->mac, next.label, remote->name, remote->mac),
-           fmt::format("neigh {} lladdr {} on {}", nexthop.str(), n->mac, ns.label));
-      return std::nullopt;
-    }
-    hop(next, "vxlan",
-        fmt::format("decapsulated by {} (vni {}, MAC {})", remote->name, remote->vni, remote->mac),
-        fmt::format("{} vxlan id {}", remote->name, remote->vni));
-    return next.netns;
-  }
-
-  void hop(const Namespace& ns, std::string step, std::string what, std::string by) {
-    path_.hops.push_back(Hop{static_cast<int>(path_.hops.size()) + 1, ns.netns, ns.label,
-                             std::move(step), std::move(what), std::move(by)});
-  }
-  Path drop(const Namespace& ns, std::string step, std::string why, std::string by) {
-    hop(ns, "drop", step + ": " + why, std::move(by));
-    return finish(false, why);
-  }
-  Path finish(bool delivered, std::string reason) {
-    const Hop& last = path_.hops.back();
-    path_.verdict = Verdict{delivered, last.n, last.where, std::move(reason)};
-    path_.delivered_as = pkt_;
-    return path_;
-  }
-
-  const TraceQuery& q_;
-  const Facts& f_;
-  Lookup get_;
-  Packet pkt_;
-  Path path_;
-};
-
-// "192.168.1.0/24" or "192.168.1.5" (as /32)
-std::optional<net::Prefix> parse_match(std::string_view s) {
-  if (auto p = net::Prefix::parse(s)) return p->masked();
-  if (auto a = net::IpAddress::parse(s)) return net::Prefix(*a, a->bits());
+std::optional<net::IpAddress> Walk::first_v4(const Link& l) {
+  for (const auto& a : l.addrs)
+    if (a.is_v4()) return a.address();
   return std::nullopt;
 }
 
-}  // namespace
+// The address masquerade gives the packet: the output link's, else (as the kernel's
+// inet_select_addr) one of the namespace's other links, the underlay first.
+std::optional<net::IpAddress> Walk::masquerade_source(const Namespace& ns, const Link& out) {
+  if (auto a = first_v4(out)) return a;
+  if (const Link* u = ns.link(ns.underlay); u && u->up)
+    if (auto a = first_v4(*u)) return a;
+  for (const auto& l : ns.links)
+    if (l.up && l.name != "lo")
+      if (auto a = first_v4(l)) return a;
+  return std::nullopt;
+}
+
+std::string Walk::down_links(const Namespace& ns) {
+  std::string s;
+  for (const auto& l : ns.links)
+    if (!l.up && l.name != "lo") s += (s.empty() ? "" : ", ") + l.name;
+  return s.empty() ? "" : " (" + s + " DOWN)";
+}
+
+// A node's route that contradicts the cluster: a pod address of this node that does not go
+// to a pod veth, or another node's pod subnet without a route of its own.
+std::optional<std::string> Walk::cluster_route_problem(const Namespace& ns, const RouteFact& r,
+                                                       const Link& out) {
+  if (ns.role != Role::node || !f_.cluster.cluster_cidr ||
+      !f_.cluster.cluster_cidr->contains(pkt_.dst))
+    return std::nullopt;
+  auto owner = std::find_if(f_.cluster.pod_subnets.begin(), f_.cluster.pod_subnets.end(),
+                            [&](const auto& s) { return s.first.contains(pkt_.dst); });
+  if (owner == f_.cluster.pod_subnets.end()) return std::nullopt;
+  if (owner->second == ns.netns) {
+    // A pod veth (ptp) or the bridge holding the pods (bridge mode): that hop checks the port.
+    if ((out.kind == "veth" || out.kind == "bridge") && out.name != ns.underlay)
+      return std::nullopt;
+    std::string why = fmt::format("{} is in this node's pod subnet {} but the route leaves by {}",
+                                  pkt_.dst.str(), owner->first.str(), out.name);
+    auto pod = f_.cluster.pods.find(pkt_.dst);
+    if (pod == f_.cluster.pods.end()) return why + " (no pod has that address)";
+    const Namespace& pns = get_.ns(pod->second);
+    const Link* eth0 = pns.link("eth0");
+    if (!eth0) return why + fmt::format(" ({} has no eth0)", pns.label);
+    const Link* host = ns.link(eth0->peer);
+    if (!host)
+      return why + fmt::format(" ({}'s veth peer ifindex {} is not here)", pns.label, eth0->peer);
+    if (!host->up)
+      return why + fmt::format(": {}'s host veth {} is DOWN (the kernel removed its route)",
+                               pns.label, host->name);
+    if (const Link* br = ns.link(host->master); br && br->kind == "bridge" && !br->up)
+      return why + fmt::format(
+                       ": {}'s host veth {} is a port of {}, which is DOWN (the kernel "
+                       "removed its route)",
+                       pns.label, host->name, br->name);
+    return why + fmt::format(": no route to {}'s host veth {}", pns.label, host->name);
+  }
+  if (r.prefix.length() < owner->first.length()) {
+    return fmt::format("no route for {}'s pod subnet {}: the lookup fell through to \"{}\"",
+                       get_.ns(owner->second).label, owner->first.str(), r.text);
+  }
+  return std::nullopt;
+}
+
+std::optional<Walk::Arrival> Walk::cross_veth(const Namespace& ns, const Link& out) {
+  const PeerFact& p = get_.peer(PeerKey{ns.netns, out.index});
+  if (p.netns.empty()) {
+    drop(ns, "veth",
+         fmt::format("the peer of veth {} (ifindex {}) is in no namespace podnet knows", out.name,
+                     out.peer),
+         fmt::format("{}@if{}", out.name, out.peer));
+    return std::nullopt;
+  }
+  const Namespace& next = get_.ns(p.netns);
+  const Link* in = next.link(p.ifindex);
+  if (!in) {
+    drop(ns, "veth", fmt::format("veth peer ifindex {} not found in {}", p.ifindex, next.label),
+         fmt::format("{}@if{}", out.name, out.peer));
+    return std::nullopt;
+  }
+  if (!in->up) {
+    drop(next, "veth", fmt::format("{} (peer of {} in {}) is DOWN", in->name, out.name, ns.label),
+         fmt::format("{}@if{}", in->name, in->peer));
+    return std::nullopt;
+  }
+  hop(ns, "veth", fmt::format("{} -> {} in {}", out.name, in->name, next.label),
+      fmt::format("veth pair {}@if{} <-> {}@if{}", out.name, out.peer, in->name, in->peer));
+  return Arrival{&next, in};
+}
+
+void Walk::hop(const Namespace& ns, std::string step, std::string what, std::string by) {
+  path_.hops.push_back(Hop{static_cast<int>(path_.hops.size()) + 1, ns.netns, ns.label,
+                           std::move(step), std::move(what), std::move(by)});
+}
+Path Walk::drop(const Namespace& ns, std::string step, std::string why, std::string by) {
+  hop(ns, "drop", step + ": " + why, std::move(by));
+  return finish(false, why);
+}
+Path Walk::finish(bool delivered, std::string reason) {
+  const Hop& last = path_.hops.back();
+  path_.verdict = Verdict{delivered, last.n, last.where, std::move(reason)};
+  path_.delivered_as = pkt_;
+  return path_;
+}
+
+}  // namespace detail
 
 std::string_view to_string(Proto p) {
   switch (p) {
@@ -438,6 +342,17 @@ const Link* Namespace::link(int index) const {
     if (l.index == index) return &l;
   return nullptr;
 }
+bool Link::holds(const net::IpAddress& a) const {
+  return std::any_of(addrs.begin(), addrs.end(),
+                     [&](const net::Prefix& p) { return p.address() == a; });
+}
+
+const BridgeFdb* BridgeFact::find(std::string_view mac) const {
+  for (const auto& e : fdb)
+    if (e.mac == mac) return &e;
+  return nullptr;
+}
+
 const Link* Namespace::link(std::string_view name) const {
   for (const auto& l : links)
     if (l.name == name) return &l;
@@ -460,6 +375,8 @@ std::string describe(const FactRequest& r) {
         if constexpr (std::is_same_v<T, NatKey>)
           return fmt::format("nat {} {} {} {}", x.netns, x.dst.str(), to_string(x.proto), x.port);
         if constexpr (std::is_same_v<T, NeedMasq>) return "masquerade " + x.netns;
+        if constexpr (std::is_same_v<T, NeedBridge>)
+          return fmt::format("bridge {} {}", x.netns, x.device);
         return "?";
       },
       r);
@@ -467,80 +384,10 @@ std::string describe(const FactRequest& r) {
 
 std::variant<Path, FactRequest> assemble(const TraceQuery& q, const Facts& f) {
   try {
-    return Walk(q, f).run();
-  } catch (const Missing& m) {
+    return detail::Walk(q, f).run();
+  } catch (const detail::Missing& m) {
     return m.request;
   }
-}
-
-std::optional<MasqMatch> match_masq(const std::vector<std::string>& rules,
-                                    const net::IpAddress& src, const net::IpAddress& dst) {
-  for (const auto& rule : rules) {
-    std::istringstream in(rule);
-    std::vector<std::string> w;
-    for (std::string t; in >> t;) w.push_back(t);
-    bool ok = true, matches = true;
-    std::string verdict;
-    for (size_t i = 0; i < w.size() && ok; ++i) {
-      if ((w[i] == "ip" || w[i] == "ip6") && i + 2 < w.size() &&
-          (w[i + 1] == "saddr" || w[i + 1] == "daddr")) {
-        const bool neg = w[i + 2] == "!=";
-        const size_t vi = i + 2 + (neg ? 1 : 0);
-        if (vi >= w.size()) {
-          ok = false;
-          break;
-        }
-        auto p = parse_match(w[vi]);
-        if (!p) {
-          ok = false;
-          break;
-        }
-        const net::IpAddress& a = w[i + 1] == "saddr" ? src : dst;
-        if (p->contains(a) == neg) matches = false;
-        i = vi;
-      } else if (w[i] == "counter") {
-        i += 4;  // "counter packets N bytes M"
-      } else if (w[i] == "return" || w[i] == "masquerade" || w[i] == "accept") {
-        verdict = w[i];
-        // "masquerade fully-random" and the like: options after the verdict.
-        break;
-      } else {
-        ok = false;
-      }
-    }
-    if (!ok || verdict.empty() || !matches) continue;
-    return MasqMatch{rule, verdict == "masquerade"};
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> chain_rules(std::string_view listing) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  int depth = 0;
-  while (start < listing.size()) {
-    size_t nl = listing.find('\n', start);
-    if (nl == std::string_view::npos) nl = listing.size();
-    std::string_view line = listing.substr(start, nl - start);
-    start = nl + 1;
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.empty()) continue;
-    if (line.ends_with("{")) {
-      ++depth;
-      continue;
-    }
-    if (line == "}") {
-      --depth;
-      continue;
-    }
-    if (depth >= 2 && !line.starts_with("type ") && !line.starts_with("policy ")) {
-      // nft appends "# handle N" with -a; drop such comments.
-      if (auto h = line.find(" # "); h != std::string_view::npos) line = line.substr(0, h);
-      out.emplace_back(line);
-    }
-  }
-  return out;
 }
 
 }  // namespace podnet::trace

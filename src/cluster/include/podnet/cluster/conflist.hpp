@@ -1,6 +1,7 @@
 #pragma once
 // The CNI network configuration list podnetd writes into the node's CNI config directory
 // once it holds its subnet. Pure, no I/O.
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,11 @@ inline Result<int> pod_mtu(BackendType backend, int underlay_mtu, net::Family un
 }
 
 enum class PodMode { bridge, ptp };
+// The node bridge of bridge mode (the conflist's "bridge"): the pods' host veths are its ports
+// and it holds their gateway, the subnet's first address.
+inline constexpr std::string_view kPodBridge = "podnet0";
+std::string_view to_string(PodMode m);  // "bridge", "ptp"
+std::optional<PodMode> parse_pod_mode(std::string_view text);
 
 // {"cniVersion": "1.1.0", "name": "podnet",
 //  "plugins": [{"type": "podnet", "mode": "bridge", "bridge": "podnet0", "mtu": <underlay mtu>,
@@ -43,8 +49,9 @@ enum class PodMode { bridge, ptp };
 // the lab, must not share IPAM state). `pod_gso_max_size` above 65536 becomes gsoMaxSize (BIG
 // TCP on the pod pairs). Error when `subnet` is not inside the cluster CIDR or the MTU is
 // impossible.
-Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& subnet, PodMode mode,
-                                     int underlay_mtu, net::Family underlay = net::Family::v4,
+Result<nlohmann::json> make_conflist(const ClusterConfig& c, const net::Prefix& subnet,
+                                     PodMode mode, int underlay_mtu,
+                                     net::Family underlay = net::Family::v4,
                                      std::string_view ipam_data_dir = {},
                                      uint32_t pod_gso_max_size = 0);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "podnet/cluster/config.hpp"
+#include "podnet/cluster/conflist.hpp"
 #include "podnet/common/error.hpp"
 #include "podnet/net/ip.hpp"
 
@@ -33,19 +34,26 @@ struct LabSpec {
   StoreKind store = StoreKind::sqlite;
   cluster::BackendType backend = cluster::BackendType::vxlan;
   bool direct_routing = false;  // vxlan only: the cluster config's backend.directRouting
+  // How every node's podnetd wires pods (`podnetd --mode`): routed veths or a node bridge.
+  cluster::PodMode mode = cluster::PodMode::ptp;
   friend bool operator==(const LabSpec&, const LabSpec&) = default;
 };
 
 // "vxlan", "host-gw" or "vxlan (direct routing)": how `lab up` and `lab status` name the backend.
 std::string backend_label(const LabSpec& spec);
+// backend_label, then ", bridge mode" for bridge-mode pods (routed pods are the default, as
+// direct routing's absence is): how `lab up`, `lab status` and `graph` name the lab's wiring.
+std::string wiring_label(const LabSpec& spec);
 
 // Errors are one line naming the argument: `--nodes: 0 is not in 1..64`.
 Result<> validate_lab_name(std::string_view name);
 Result<int> parse_nodes(std::string_view text);
 Result<StoreKind> parse_store_kind(std::string_view text);
 Result<cluster::BackendType> parse_backend(std::string_view text);
+Result<cluster::PodMode> parse_mode(std::string_view text);
 Result<LabSpec> make_spec(std::string_view name, std::string_view nodes, std::string_view store,
-                          std::string_view backend, bool direct_routing = false);
+                          std::string_view backend, bool direct_routing = false,
+                          std::string_view mode = "ptp");
 
 struct NodePlan {
   std::string name;   // lxb001

@@ -4,7 +4,7 @@
 // the file is in state_file.hpp.
 //
 //   {"name": "podnet", "store": "sqlite", "storeURL": "sqlite:///run/podnet-lab/podnet/store.db",
-//    "backend": "vxlan", "created": 1764145000,
+//    "backend": "vxlan", "directRouting": false, "mode": "ptp", "created": 1764145000,
 //    "nodes": [{"name": "lxb001", "ip": "10.1.1.15"}, ...],
 //    "processes": [{"role": "podnetd", "node": "lxb001", "pid": 1234, "startTime": 5678,
 //                   "netns": "podnet-lxb001", "log":

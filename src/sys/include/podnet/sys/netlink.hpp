@@ -117,6 +117,22 @@ struct FdbEntry {
   std::optional<net::IpAddress> dst;  // vxlan remote VTEP
   uint16_t state = 0;                 // NUD_*
   uint8_t flags = 0;                  // NTF_*
+  int master = 0;                     // bridge FDB: the bridge (NDA_MASTER); 0 on the device's own
+};
+
+// A bridge port as the bridge sees it (AF_BRIDGE link dump, IFLA_PROTINFO).
+struct BridgePort {
+  int ifindex = 0;
+  int master = 0;     // the bridge
+  uint8_t state = 0;  // BR_STATE_* (linux/if_bridge.h): 0 disabled ... 3 forwarding, 4 blocking
+  bool hairpin = false;
+  bool learning = false;
+};
+
+// A bridge's own settings (IFLA_INFO_DATA of the bridge link).
+struct BridgeSettings {
+  uint32_t stp_state = 0;
+  bool nf_call_iptables = false;  // bridged IPv4 frames pass the ip hooks (with br_netfilter)
 };
 
 class Netlink {
@@ -146,6 +162,9 @@ class Netlink {
   // Creates the bridge if missing, with STP off so new ports forward at once (VLAN filtering stays
   // at its default, off) and the MAC fixed when given, so it does not follow the lowest port MAC
   // as ports come and go; brings it up. A non-bridge link of that name is an error (EEXIST).
+  // A bridge it creates has nf_call_iptables/ip6tables on: with br_netfilter (built in or
+  // loaded), frames it switches between its ports pass the ip/ip6 hooks whatever the namespace's
+  // net.bridge.bridge-nf-call-* sysctls say, so conntrack sees both directions of a NATed flow.
   Result<int> ensure_bridge(std::string_view name, uint32_t mtu, std::optional<Mac> mac = {});
   Result<LinkInfo> create_vxlan(const VxlanSpec& spec);
 
@@ -198,6 +217,15 @@ class Netlink {
   Result<> replace_fdb(int ifindex, const Mac& mac, const net::IpAddress& dst);
   Result<bool> del_fdb(int ifindex, const Mac& mac, std::optional<net::IpAddress> dst = {});
   Result<std::vector<FdbEntry>> list_fdb(int ifindex);
+
+  // ---- bridges (nl_bridge.cpp)
+  // Every bridge port of the namespace: its bridge, STP state, hairpin and learning flags.
+  Result<std::vector<BridgePort>> list_bridge_ports();
+  // The bridge's forwarding database: entries whose master is this bridge (learned, static and
+  // the local ones of the bridge and its ports), not the ports' own (NTF_SELF) lists.
+  Result<std::vector<FdbEntry>> list_bridge_fdb(int bridge_ifindex);
+  // ENODEV without that link, EINVAL when it is not a bridge.
+  Result<BridgeSettings> bridge_settings(int bridge_ifindex);
 
   // ---- settings
   // net.ipv4.ip_forward (v4) or net.ipv6.conf.all.forwarding (v6) of the socket's namespace, by

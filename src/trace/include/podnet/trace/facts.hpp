@@ -1,8 +1,8 @@
 #pragma once
 // What `podnetctl trace` knows about the kernel, as plain values: per network namespace its
-// links, the kernel's answers to route lookups, veth peers, VXLAN neighbour/FDB entries, the
-// Service DNAT map elements and the masquerade rules. The system reader (kernel_facts.hpp)
-// fills them from the kernel; unit tests write them by hand. Pure, no I/O.
+// links, the kernel's answers to route lookups, veth peers, bridges (ports, FDB), VXLAN
+// neighbour/FDB entries, the Service DNAT map elements and the masquerade rules. The system reader
+// (kernel_facts.hpp) fills them from the kernel; unit tests write them by hand. Pure, no I/O.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -33,6 +33,11 @@ struct Link {
   uint32_t mtu = 0;
   uint32_t vni = 0;                // vxlan
   std::vector<net::Prefix> addrs;  // IPv4 addresses with their length
+  // A bridge port (master is a bridge): its STP state as `bridge link` names it ("forwarding",
+  // "disabled", "blocking", "listening", "learning"); empty when the link is no bridge port.
+  std::string port_state;
+  bool hairpin = false;
+  bool holds(const net::IpAddress& a) const;  // one of addrs is a
 };
 
 struct Namespace {
@@ -93,6 +98,22 @@ struct VxlanFact {
   std::vector<VxlanFdb> fdb;
 };
 
+// A bridge's forwarding database and whether the frames it switches pass the ip hooks.
+struct BridgeFdb {
+  std::string mac;
+  int port = 0;       // ifindex of the port (the bridge's own for its own address)
+  std::string state;  // as `bridge fdb` shows it: "permanent" (local: the bridge's or a port's
+                      // own), "static", "stale", "" (learned)
+};
+struct BridgeFact {
+  std::vector<BridgeFdb> fdb;
+  // br_netfilter: switched IPv4 frames go through the node's ip hooks (conntrack, NAT) when the
+  // bridge's nf_call_iptables or the namespace's net.bridge.bridge-nf-call-iptables is on; none
+  // when the kernel has no br_netfilter (no net.bridge sysctls).
+  std::optional<bool> netfilter;
+  const BridgeFdb* find(std::string_view mac) const;
+};
+
 // The Service dispatch a packet to (dst, proto, port) meets in a node's nat hooks.
 struct NatKey {
   std::string netns;
@@ -138,7 +159,8 @@ struct Facts {
   std::map<std::string, Namespace> namespaces;
   std::map<RouteKey, RouteFact> routes;
   std::map<PeerKey, PeerFact> peers;
-  std::map<std::pair<std::string, std::string>, VxlanFact> vxlan;  // (netns, device)
+  std::map<std::pair<std::string, std::string>, VxlanFact> vxlan;     // (netns, device)
+  std::map<std::pair<std::string, std::string>, BridgeFact> bridges;  // (netns, bridge)
   std::map<NatKey, NatFact> nat;
   std::map<std::string, MasqFact> masq;  // node netns
 };
@@ -153,7 +175,11 @@ struct NeedVxlan {
 struct NeedMasq {
   std::string netns;
 };
-using FactRequest = std::variant<NeedNamespace, RouteKey, PeerKey, NeedVxlan, NatKey, NeedMasq>;
+struct NeedBridge {
+  std::string netns, device;
+};
+using FactRequest =
+    std::variant<NeedNamespace, RouteKey, PeerKey, NeedVxlan, NatKey, NeedMasq, NeedBridge>;
 std::string describe(const FactRequest& r);
 
 }  // namespace podnet::trace
