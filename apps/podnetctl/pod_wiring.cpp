@@ -36,14 +36,16 @@ Result<> read_bridge(const sys::Netns& ns, net::Family family, PodWiring& w) {
   w.exists = true;
   w.up = info->up;
   w.mac = info->mac;
-  for (const auto& a : PODNET_TRY(nl.list_addresses(info->index, family))) w.addresses.push_back(a.str());
+  for (const auto& a : PODNET_TRY(nl.list_addresses(info->index, family)))
+    w.addresses.push_back(a.str());
   for (const auto& p : PODNET_TRY(nl.list_bridge_ports()))
     if (p.master == info->index) {
       ++w.ports;
       if (p.state == BR_STATE_FORWARDING) ++w.forwarding;
     }
   const auto settings = PODNET_TRY(nl.bridge_settings(info->index));
-  auto sysctl = sys::run_in(ns, [] { return sys::read_sysctl("net/bridge/bridge-nf-call-iptables"); });
+  auto sysctl =
+      sys::run_in(ns, [] { return sys::read_sysctl("net/bridge/bridge-nf-call-iptables"); });
   if (sysctl)
     w.netfilter = *sysctl == "1" || settings.nf_call_iptables;
   else if (sysctl.error().sys_errno != ENOENT)

@@ -62,7 +62,8 @@ TEST(PodWiringView, BridgeMadeByTheFirstPod) {
             "  pods       bridge mode: bridge podnet0 not made yet (the first pod's CNI ADD makes "
             "it)\n");
   w.pods = 1;
-  EXPECT_EQ(pod_wiring_problems(w), std::vector<std::string>{"bridge podnet0 MISSING (1 pods here)"});
+  EXPECT_EQ(pod_wiring_problems(w),
+            std::vector<std::string>{"bridge podnet0 MISSING (1 pod here)"});
 }
 
 TEST(PodWiringView, PtpAndUnreadable) {

@@ -14,23 +14,8 @@ bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-class Bridges : public NetnsTest {
+class Bridges : public HostPodTest {
  protected:
-  void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped()) return;
-    host_ = make_ns();
-    pod_ = make_ns();
-    auto ns = open_ns(pod_);
-    ASSERT_TRUE(ns) << ns.error().message;
-    pod_ns_.emplace(std::move(*ns));
-    auto h = nl_in(host_);
-    ASSERT_TRUE(h) << h.error().message;
-    hnl_.emplace(std::move(*h));
-    auto p = nl_in(pod_);
-    ASSERT_TRUE(p) << p.error().message;
-    pnl_.emplace(std::move(*p));
-  }
   // A veth pair, host side enslaved to `master`, both ends up (the host end's info, or an error).
   Result<LinkInfo> port(const std::string& name, const std::string& peer, int master) {
     auto host = hnl_->create_veth(VethSpec{
@@ -39,10 +24,6 @@ class Bridges : public NetnsTest {
     if (auto up = pnl_->set_up(host->link); !up) return std::unexpected(up.error());
     return host;
   }
-
-  std::string host_, pod_;
-  std::optional<Netns> pod_ns_;
-  std::optional<Netlink> hnl_, pnl_;
 };
 
 TEST_F(Bridges, CreatedWithNetfilterOnSwitchedFrames) {
@@ -105,19 +86,20 @@ TEST_F(Bridges, FdbOfOneBridge) {
   ip(host_, "link set pnbr0 up");
   // A static entry, as `bridge fdb add ... master static` makes.
   Mac learned = Mac::from_seed("pod-b/eth0");
-  std::string out = sh(fmt::format("bridge -n {} fdb add {} dev pnva master static 2>&1", host_,
-                                   learned.str()));
+  std::string out =
+      sh(fmt::format("bridge -n {} fdb add {} dev pnva master static 2>&1", host_, learned.str()));
   ASSERT_TRUE(out.empty()) << out;
   auto fdb = VALUE_OR_FAIL(hnl_->list_bridge_fdb(br));
   auto find = [&](const std::string& mac) {
-    return std::find_if(fdb.begin(), fdb.end(), [&](const FdbEntry& e) { return e.mac.str() == mac; });
+    return std::find_if(fdb.begin(), fdb.end(),
+                        [&](const FdbEntry& e) { return e.mac.str() == mac; });
   };
   auto s = find(learned.str());
   ASSERT_NE(s, fdb.end()) << sh("bridge -n " + host_ + " fdb show");
   EXPECT_EQ(s->ifindex, a.index);
   EXPECT_EQ(s->master, br);
   EXPECT_EQ(s->state, NUD_NOARP);  // static
-  auto local = find(a.mac);  // the port's own address: local, permanent
+  auto local = find(a.mac);        // the port's own address: local, permanent
   ASSERT_NE(local, fdb.end());
   EXPECT_EQ(local->ifindex, a.index);
   EXPECT_EQ(local->state, NUD_PERMANENT);

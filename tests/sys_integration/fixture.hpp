@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -75,6 +76,30 @@ class NetnsTest : public ::testing::Test {
  private:
   std::vector<std::string> names_;
   ino_t root_ino_ = 0;
+};
+
+// Two namespaces, a node ("host") and a pod, with a Netlink in each: for veth pairs across them.
+class HostPodTest : public NetnsTest {
+ protected:
+  void SetUp() override {
+    NetnsTest::SetUp();
+    if (IsSkipped()) return;
+    host_ = make_ns();
+    pod_ = make_ns();
+    auto ns = open_ns(pod_);
+    ASSERT_TRUE(ns) << ns.error().message;
+    pod_ns_.emplace(std::move(*ns));
+    auto h = nl_in(host_);
+    ASSERT_TRUE(h) << h.error().message;
+    hnl_.emplace(std::move(*h));
+    auto p = nl_in(pod_);
+    ASSERT_TRUE(p) << p.error().message;
+    pnl_.emplace(std::move(*p));
+  }
+
+  std::string host_, pod_;
+  std::optional<Netns> pod_ns_;
+  std::optional<Netlink> hnl_, pnl_;
 };
 
 // Asserts a Result<> succeeded, printing its error.

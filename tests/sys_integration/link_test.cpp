@@ -9,33 +9,14 @@ bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-class Links : public NetnsTest {
+class Links : public HostPodTest {
  protected:
-  void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped()) return;
-    host_ = make_ns();
-    pod_ = make_ns();
-    auto ns = open_ns(pod_);
-    ASSERT_TRUE(ns) << ns.error().message;
-    pod_ns_.emplace(std::move(*ns));
-    auto h = nl_in(host_);
-    ASSERT_TRUE(h) << h.error().message;
-    hnl_.emplace(std::move(*h));
-    auto p = nl_in(pod_);
-    ASSERT_TRUE(p) << p.error().message;
-    pnl_.emplace(std::move(*p));
-  }
   VethSpec veth(std::string host_name = "pnv0") {
     return VethSpec{.host_name = std::move(host_name),
                     .peer_name = "eth0",
                     .peer_netns_fd = pod_ns_->fd(),
                     .mtu = 1400};
   }
-
-  std::string host_, pod_;
-  std::optional<Netns> pod_ns_;
-  std::optional<Netlink> hnl_, pnl_;
 };
 
 TEST_F(Links, CreateVethAcrossNamespaces) {

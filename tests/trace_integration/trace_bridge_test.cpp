@@ -10,30 +10,17 @@
 namespace podnet::testing {
 namespace {
 
-class BridgeTest : public ::testing::Test {
+class BridgeTest : public LabTest {
  protected:
-  static void SetUpSuite(Lab*& lab, const std::string& backend) {
-    if (!have_root()) return;
-    lab = new Lab(backend, backend == "vxlan" ? "tbv" : "tbh", "bridge");
-  }
-  void check_lab(Lab* lab) {
-    if (!have_root()) GTEST_SKIP() << "needs root";
-    ASSERT_NE(lab, nullptr);
-    ASSERT_TRUE(lab->error().empty()) << lab->error();
-    auto pl = place(lab->pods("web"));
-    ASSERT_TRUE(pl) << "3 web pods on 2 nodes: two share one";
-    p_ = *pl;
-    lab_ = lab;
-  }
   // The pod's host veth in its node's netns: the link eth0's peer index names.
   std::string host_veth(const PodInfo& p) const {
     std::string eth0;
-    sh(fmt::format("ip -n {} -o link show eth0", lab_->netns("pod-" + p.name)), &eth0);
+    sh(fmt::format("ip -n {} -o link show eth0", on_->netns("pod-" + p.name)), &eth0);
     const auto at = eth0.find("@if");
     if (at == std::string::npos) return "";
     const std::string index = eth0.substr(at + 3, eth0.find(':', at) - at - 3);
     std::string host;
-    sh(fmt::format("ip -n {} -o link show | grep '^{}: '", lab_->netns(p.node), index), &host);
+    sh(fmt::format("ip -n {} -o link show | grep '^{}: '", on_->netns(p.node), index), &host);
     const auto name_at = host.find(": ") + 2;
     return host.substr(name_at, host.find_first_of("@:", name_at) - name_at);
   }
@@ -41,7 +28,7 @@ class BridgeTest : public ::testing::Test {
   void same_node_is_switched() {
     nlohmann::json j;
     std::string text;
-    ASSERT_EQ(lab_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.b.name), &j, &text), 0)
+    ASSERT_EQ(on_->trace(fmt::format("{} {} --port 80", p_.a.name, p_.b.name), &j, &text), 0)
         << text;
     EXPECT_EQ(steps(j), "route veth bridge veth deliver") << text;
     const auto& hops = j["predicted"]["hops"];
@@ -55,15 +42,15 @@ class BridgeTest : public ::testing::Test {
     // The probe saw the frame switched between the two ports by the bridge.
     bool bridged = false;
     for (const auto& e : j["probe"]["events"])
-      bridged = bridged || (e.value("family", "") == "bridge" && e.value("hook", "") == "forward" &&
-                            e.value("iif", "") == host_veth(p_.a) &&
-                            e.value("oif", "") == host_veth(p_.b));
+      bridged = bridged ||
+                (e.value("family", "") == "bridge" && e.value("hook", "") == "forward" &&
+                 e.value("iif", "") == host_veth(p_.a) && e.value("oif", "") == host_veth(p_.b));
     EXPECT_TRUE(bridged) << text;
   }
   void node_to_pod() {
     nlohmann::json j;
     std::string text;
-    ASSERT_EQ(lab_->trace(fmt::format("{} {}", p_.a.node, p_.b.name), &j, &text), 0) << text;
+    ASSERT_EQ(on_->trace(fmt::format("{} {}", p_.a.node, p_.b.name), &j, &text), 0) << text;
     EXPECT_EQ(steps(j), "route bridge veth deliver") << text;
     EXPECT_NE(j["predicted"]["hops"][0]["decidedBy"].get<std::string>().find("dev podnet0"),
               std::string::npos)
@@ -73,7 +60,7 @@ class BridgeTest : public ::testing::Test {
   void pod_to_cluster_ip() {
     nlohmann::json j;
     std::string text;
-    ASSERT_EQ(lab_->trace(fmt::format("{} svc/web", p_.a.name), &j, &text), 0) << text;
+    ASSERT_EQ(on_->trace(fmt::format("{} svc/web", p_.a.name), &j, &text), 0) << text;
     EXPECT_TRUE(steps(j).starts_with("route veth bridge dnat route ")) << text;
     EXPECT_NE(j["predicted"]["hops"][2]["what"].get<std::string>().find("up to node/" + p_.a.node +
                                                                         "'s IP stack"),
@@ -82,24 +69,11 @@ class BridgeTest : public ::testing::Test {
     EXPECT_TRUE(verdict(j)["delivered"].get<bool>()) << text;
     EXPECT_TRUE(probed(j)) << text;
   }
-
-  Placement p_;
-  Lab* lab_ = nullptr;
 };
 
 // ---- VXLAN lab in bridge mode
 
-class BridgeVxlan : public BridgeTest {
- protected:
-  static void SetUpTestSuite() { SetUpSuite(lab_, "vxlan"); }
-  static void TearDownTestSuite() {
-    delete lab_;
-    lab_ = nullptr;
-  }
-  void SetUp() override { check_lab(lab_); }
-  static Lab* lab_;
-};
-Lab* BridgeVxlan::lab_ = nullptr;
+class BridgeVxlan : public OnLab<BridgeTest, VxlanBridgeLab> {};
 
 TEST_F(BridgeVxlan, LabSaysItsMode) {
   std::string out;
@@ -135,10 +109,10 @@ TEST_F(BridgeVxlan, PodsReachEachOtherTheirServiceAndNodes) {
                 0);
     }
     for (int i = 0; i < 8; ++i)
-      EXPECT_EQ(lab_->ctl(fmt::format("exec {} -- curl -s -m 5 http://{}/", p_.a.name,
-                                      lab_->cluster_ip),
-                          &out),
-                0)
+      EXPECT_EQ(
+          lab_->ctl(fmt::format("exec {} -- curl -s -m 5 http://{}/", p_.a.name, lab_->cluster_ip),
+                    &out),
+          0)
           << (off ? "sysctl off: " : "") << out;
   }
   sh(fmt::format("ip netns exec {} sysctl -qw net.bridge.bridge-nf-call-iptables=1",
@@ -230,16 +204,17 @@ TEST_F(BridgeVxlan, DetachedOrDownHostVethIsReportedAtTheBridge) {
     std::string how, undo, why;
   };
   for (const auto& b :
-       {Break{"nomaster", "master podnet0",
-              fmt::format("pod/{}'s host veth {} is not a port of podnet0 (no master)", v.name, dev)},
+       {Break{
+            "nomaster", "master podnet0",
+            fmt::format("pod/{}'s host veth {} is not a port of podnet0 (no master)", v.name, dev)},
         Break{"down", "up", fmt::format("pod/{}'s host veth {} is DOWN", v.name, dev)}}) {
     SCOPED_TRACE(b.how);
     ASSERT_EQ(sh(fmt::format("ip -n {} link set {} {}", node_ns, dev, b.how)), 0);
     nlohmann::json j_same, j_far;
     std::string t_same, t_far, inspect_node, inspect_pod;
-    const int rc_same = from_same.empty()
-                            ? -1
-                            : lab_->trace(fmt::format("{} {}", from_same, v.name), &j_same, &t_same);
+    const int rc_same =
+        from_same.empty() ? -1
+                          : lab_->trace(fmt::format("{} {}", from_same, v.name), &j_same, &t_same);
     const int rc_far = lab_->trace(fmt::format("{} {}", from_far, v.name), &j_far, &t_far);
     const int rc_inspect = lab_->ctl("inspect node " + v.node, &inspect_node);
     lab_->ctl("inspect pod " + v.name, &inspect_pod);
@@ -280,17 +255,7 @@ TEST_F(BridgeVxlan, DetachedOrDownHostVethIsReportedAtTheBridge) {
 
 // ---- host-gw lab in bridge mode
 
-class BridgeHostGw : public BridgeTest {
- protected:
-  static void SetUpTestSuite() { SetUpSuite(lab_, "host-gw"); }
-  static void TearDownTestSuite() {
-    delete lab_;
-    lab_ = nullptr;
-  }
-  void SetUp() override { check_lab(lab_); }
-  static Lab* lab_;
-};
-Lab* BridgeHostGw::lab_ = nullptr;
+class BridgeHostGw : public OnLab<BridgeTest, HostGwBridgeLab> {};
 
 TEST_F(BridgeHostGw, PodToPodSameNodeIsSwitched) {
   same_node_is_switched();

@@ -150,4 +150,51 @@ inline std::optional<Placement> place(const std::vector<PodInfo>& pods) {
   return std::nullopt;
 }
 
+// A test on a shared lab: skipped without root, failed when the lab did not come up; places
+// the web pods (p_).
+class LabTest : public ::testing::Test {
+ protected:
+  void check_lab(Lab* lab) {
+    if (!have_root()) GTEST_SKIP() << "needs root";
+    ASSERT_NE(lab, nullptr);
+    ASSERT_TRUE(lab->error().empty()) << lab->error();
+    auto pl = place(lab->pods("web"));
+    ASSERT_TRUE(pl) << "3 web pods on 2 nodes: two share one";
+    p_ = *pl;
+    on_ = lab;
+  }
+  Placement p_;
+  Lab* on_ = nullptr;  // the suite's lab, for helpers of the base
+};
+
+// The labs a suite shares: backend, name prefix, pod wiring mode.
+struct VxlanLab {
+  static constexpr const char *backend = "vxlan", *prefix = "trv", *mode = "ptp";
+};
+struct HostGwLab {
+  static constexpr const char *backend = "host-gw", *prefix = "trh", *mode = "ptp";
+};
+struct VxlanBridgeLab {
+  static constexpr const char *backend = "vxlan", *prefix = "tbv", *mode = "bridge";
+};
+struct HostGwBridgeLab {
+  static constexpr const char *backend = "host-gw", *prefix = "tbh", *mode = "bridge";
+};
+
+// A suite of Base tests on one lab of Kind, brought up before its first test and taken down
+// after its last (a process running one test of it makes one of its own).
+template <typename Base, typename Kind>
+class OnLab : public Base {
+ protected:
+  static void SetUpTestSuite() {
+    if (have_root()) lab_ = new Lab(Kind::backend, Kind::prefix, Kind::mode);
+  }
+  static void TearDownTestSuite() {
+    delete lab_;
+    lab_ = nullptr;
+  }
+  void SetUp() override { this->check_lab(lab_); }
+  static inline Lab* lab_ = nullptr;
+};
+
 }  // namespace podnet::testing

@@ -8,20 +8,8 @@
 namespace podnet::testing {
 namespace {
 
-class TraceTest : public ::testing::Test {
+class TraceTest : public LabTest {
  protected:
-  static void SetUpSuite(Lab*& lab, const std::string& backend) {
-    if (!have_root()) return;
-    lab = new Lab(backend, backend == "vxlan" ? "trv" : "trh");
-  }
-  void check_lab(Lab* lab) {
-    if (!have_root()) GTEST_SKIP() << "needs root";
-    ASSERT_NE(lab, nullptr);
-    ASSERT_TRUE(lab->error().empty()) << lab->error();
-    auto pl = place(lab->pods("web"));
-    ASSERT_TRUE(pl) << "3 web pods on 2 nodes: two share one";
-    p_ = *pl;
-  }
   void pod_to_pod_same_node(Lab& lab) {
     nlohmann::json j;
     std::string text;
@@ -43,23 +31,11 @@ class TraceTest : public ::testing::Test {
               std::string::npos)
         << human;
   }
-
-  Placement p_;
 };
 
 // ---- VXLAN lab
 
-class TraceVxlan : public TraceTest {
- protected:
-  static void SetUpTestSuite() { SetUpSuite(lab_, "vxlan"); }
-  static void TearDownTestSuite() {
-    delete lab_;
-    lab_ = nullptr;
-  }
-  void SetUp() override { check_lab(lab_); }
-  static Lab* lab_;
-};
-Lab* TraceVxlan::lab_ = nullptr;
+class TraceVxlan : public OnLab<TraceTest, VxlanLab> {};
 
 TEST_F(TraceVxlan, PodToPodSameNode) {
   pod_to_pod_same_node(*lab_);
@@ -256,17 +232,7 @@ TEST_F(TraceVxlan, PodVethDownIsReportedAtItsNode) {
 
 // ---- host-gw lab
 
-class TraceHostGw : public TraceTest {
- protected:
-  static void SetUpTestSuite() { SetUpSuite(lab_, "host-gw"); }
-  static void TearDownTestSuite() {
-    delete lab_;
-    lab_ = nullptr;
-  }
-  void SetUp() override { check_lab(lab_); }
-  static Lab* lab_;
-};
-Lab* TraceHostGw::lab_ = nullptr;
+class TraceHostGw : public OnLab<TraceTest, HostGwLab> {};
 
 TEST_F(TraceHostGw, PodToPodSameNode) {
   pod_to_pod_same_node(*lab_);

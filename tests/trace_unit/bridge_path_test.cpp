@@ -126,10 +126,9 @@ TEST_F(BridgePathTest, ClusterIpToAPodOfTheSameBridge) {
   lab.route(kN1, "192.168.1.3", "192.168.1.2", "podnet0", "192.168.1.0/24", std::nullopt,
             LabFacts::kBr, "192.168.1.0/24 dev podnet0 proto kernel scope link src 192.168.1.1");
   lab.local(kB, "192.168.1.3", "192.168.1.2", "eth0");
-  Path p = lab.run(kA, Packet{.dst = ip("10.96.0.10"),
-                              .src = ip("192.168.1.2"),
-                              .proto = Proto::tcp,
-                              .port = 80});
+  Path p = lab.run(
+      kA,
+      Packet{.dst = ip("10.96.0.10"), .src = ip("192.168.1.2"), .proto = Proto::tcp, .port = 80});
   EXPECT_EQ(steps(p), "route veth bridge dnat route bridge veth deliver");
   EXPECT_EQ(p.hops[3].where, "node/lxb001");
   EXPECT_TRUE(p.verdict.delivered);
@@ -234,8 +233,8 @@ TEST_F(BridgePathTest, NodeToPodWithTheBridgeDown) {
 TEST_F(BridgePathTest, TheBridgeFactIsAskedFor) {
   lab.f.bridges.clear();
   pod_a_on_link("192.168.1.3");
-  auto r = assemble(TraceQuery{.from_netns = kA, .packet = icmp("192.168.1.3", "192.168.1.2")},
-                    lab.f);
+  auto r =
+      assemble(TraceQuery{.from_netns = kA, .packet = icmp("192.168.1.3", "192.168.1.2")}, lab.f);
   ASSERT_TRUE(std::holds_alternative<FactRequest>(r));
   EXPECT_EQ(describe(std::get<FactRequest>(r)), "bridge t-lxb001 podnet0");
 }

@@ -5,6 +5,11 @@
 #include <fmt/format.h>
 
 namespace podnet::ctl {
+namespace {
+std::string pods_text(size_t n) {
+  return fmt::format("{} pod{}", n, n == 1 ? "" : "s");
+}
+}  // namespace
 
 std::vector<std::string> pod_wiring_problems(const PodWiring& w) {
   std::vector<std::string> out;
@@ -15,17 +20,18 @@ std::vector<std::string> pod_wiring_problems(const PodWiring& w) {
   }
   if (w.mode != "bridge") return out;
   if (!w.exists) {
-    if (w.pods) out.push_back(fmt::format("bridge {} MISSING ({} pods here)", w.bridge, w.pods));
+    if (w.pods)
+      out.push_back(fmt::format("bridge {} MISSING ({} here)", w.bridge, pods_text(w.pods)));
     return out;
   }
   if (!w.up) out.push_back(fmt::format("bridge {} is DOWN", w.bridge));
-  if (!w.gateway.empty() && std::find(w.addresses.begin(), w.addresses.end(), w.gateway) ==
-                                w.addresses.end())
+  if (!w.gateway.empty() &&
+      std::find(w.addresses.begin(), w.addresses.end(), w.gateway) == w.addresses.end())
     out.push_back(fmt::format("bridge {} lacks the pods' gateway {}", w.bridge, w.gateway));
   if (w.forwarding < w.pods)
-    out.push_back(fmt::format(
-        "{} pods here but {} forwarding port{} on {}: a pod's host veth is detached or down",
-        w.pods, w.forwarding, w.forwarding == 1 ? "" : "s", w.bridge));
+    out.push_back(
+        fmt::format("{} here but {} forwarding port{} on {}: a pod's host veth is detached or down",
+                    pods_text(w.pods), w.forwarding, w.forwarding == 1 ? "" : "s", w.bridge));
   return out;
 }
 
@@ -35,7 +41,8 @@ std::string pod_wiring_text(const PodWiring& w) {
   const auto problems = pod_wiring_problems(w);
   std::string out;
   if (w.mode != "bridge") {
-    out = fmt::format("  pods       ptp mode: each pod's host veth routed ({} pods)\n", w.pods);
+    out =
+        fmt::format("  pods       ptp mode: each pod's host veth routed ({})\n", pods_text(w.pods));
   } else if (!w.exists) {
     out = fmt::format("  pods       bridge mode: bridge {} {}\n", w.bridge,
                       w.pods ? "MISSING" : "not made yet (the first pod's CNI ADD makes it)");
@@ -44,10 +51,12 @@ std::string pod_wiring_text(const PodWiring& w) {
     for (const auto& a : w.addresses) addrs += "  " + a;
     out = fmt::format("  pods       bridge mode: bridge {}  mac {}{}  {}  br_netfilter {}: {}\n",
                       w.bridge, w.mac, addrs, w.up ? "UP" : "DOWN",
-                      !w.netfilter ? "absent" : *w.netfilter ? "on" : "off",
+                      !w.netfilter   ? "absent"
+                      : *w.netfilter ? "on"
+                                     : "off",
                       problems.empty() ? "as planned" : "NOT as planned");
-    out += fmt::format("             {} ports ({} forwarding) for {} pods\n", w.ports, w.forwarding,
-                       w.pods);
+    out += fmt::format("             {} port{} ({} forwarding) for {}\n", w.ports,
+                       w.ports == 1 ? "" : "s", w.forwarding, pods_text(w.pods));
   }
   for (const auto& p : problems) out += "      " + p + "\n";
   return out;

@@ -1,8 +1,7 @@
-// Bridges as the bridge sees them: its ports' STP state and flags (AF_BRIDGE link dump), its
-// forwarding database (AF_BRIDGE neighbour dump, by NDA_MASTER) and its own settings.
+// Bridges as the bridge sees them: its ports' STP state and flags (AF_BRIDGE link dump) and its
+// own settings. Its forwarding database is with the other FDB dumps (nl_neigh.cpp).
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
-#include <linux/neighbour.h>
 #include <netlink/route/link/bridge.h>
 
 #include "nl_util.hpp"
@@ -29,30 +28,6 @@ Result<std::vector<BridgePort>> Netlink::list_bridge_ports() {
                                  .learning = (flags & RTNL_BRIDGE_LEARNING) != 0});
       },
       [&] { out.clear(); }, "list bridge ports"));
-  return out;
-}
-
-Result<std::vector<FdbEntry>> Netlink::list_bridge_fdb(int bridge_ifindex) {
-  std::vector<FdbEntry> out;
-  ndmsg hdr{};
-  hdr.ndm_family = AF_BRIDGE;
-  PODNET_TRY_VOID(s_->dump(
-      RTM_GETNEIGH, &hdr, sizeof hdr,
-      [&](nl_object* o) {
-        auto* n = reinterpret_cast<rtnl_neigh*>(o);
-        if (rtnl_neigh_get_family(n) != AF_BRIDGE || rtnl_neigh_get_master(n) != bridge_ifindex)
-          return;
-        const auto flags = static_cast<uint8_t>(rtnl_neigh_get_flags(n));
-        if (flags & NTF_SELF) return;
-        auto mac = nl::to_mac(rtnl_neigh_get_lladdr(n));
-        if (!mac) return;
-        out.push_back(FdbEntry{.ifindex = rtnl_neigh_get_ifindex(n),
-                               .mac = *mac,
-                               .state = static_cast<uint16_t>(rtnl_neigh_get_state(n)),
-                               .flags = flags,
-                               .master = bridge_ifindex});
-      },
-      [&] { out.clear(); }, fmt::format("list fdb of bridge #{}", bridge_ifindex)));
   return out;
 }
 

@@ -96,27 +96,49 @@ Result<bool> Netlink::del_fdb(int ifindex, const Mac& mac, std::optional<net::Ip
   return delete_neigh(*s_, n.get(), what);
 }
 
-Result<std::vector<FdbEntry>> Netlink::list_fdb(int ifindex) {
+namespace {
+
+// Every AF_BRIDGE neighbour entry `keep` accepts, as FdbEntry.
+Result<std::vector<FdbEntry>> dump_fdb(Netlink::State& s,
+                                       const std::function<bool(rtnl_neigh*)>& keep,
+                                       std::string_view what) {
   std::vector<FdbEntry> out;
   ndmsg hdr{};
   hdr.ndm_family = AF_BRIDGE;
-  PODNET_TRY_VOID(s_->dump(
+  PODNET_TRY_VOID(s.dump(
       RTM_GETNEIGH, &hdr, sizeof hdr,
       [&](nl_object* o) {
         auto* n = reinterpret_cast<rtnl_neigh*>(o);
-        if (rtnl_neigh_get_ifindex(n) != ifindex || rtnl_neigh_get_family(n) != AF_BRIDGE) return;
+        if (rtnl_neigh_get_family(n) != AF_BRIDGE || !keep(n)) return;
         auto mac = nl::to_mac(rtnl_neigh_get_lladdr(n));
         if (!mac) return;
-        FdbEntry e;
-        e.ifindex = ifindex;
-        e.mac = *mac;
-        e.dst = nl::to_ip(rtnl_neigh_get_dst(n));
-        e.state = static_cast<uint16_t>(rtnl_neigh_get_state(n));
-        e.flags = static_cast<uint8_t>(rtnl_neigh_get_flags(n));
-        out.push_back(e);
+        out.push_back(FdbEntry{.ifindex = rtnl_neigh_get_ifindex(n),
+                               .mac = *mac,
+                               .dst = nl::to_ip(rtnl_neigh_get_dst(n)),
+                               .state = static_cast<uint16_t>(rtnl_neigh_get_state(n)),
+                               .flags = static_cast<uint8_t>(rtnl_neigh_get_flags(n)),
+                               .master = rtnl_neigh_get_master(n)});
       },
-      [&] { out.clear(); }, fmt::format("list fdb of link #{}", ifindex)));
+      [&] { out.clear(); }, what));
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<FdbEntry>> Netlink::list_fdb(int ifindex) {
+  return dump_fdb(
+      *s_, [&](rtnl_neigh* n) { return rtnl_neigh_get_ifindex(n) == ifindex; },
+      fmt::format("list fdb of link #{}", ifindex));
+}
+
+Result<std::vector<FdbEntry>> Netlink::list_bridge_fdb(int bridge_ifindex) {
+  // The bridge's own entries; the ports' own address lists (NTF_SELF) are not its FDB.
+  return dump_fdb(
+      *s_,
+      [&](rtnl_neigh* n) {
+        return rtnl_neigh_get_master(n) == bridge_ifindex && !(rtnl_neigh_get_flags(n) & NTF_SELF);
+      },
+      fmt::format("list fdb of bridge #{}", bridge_ifindex));
 }
 
 }  // namespace podnet::sys

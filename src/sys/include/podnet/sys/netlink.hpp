@@ -117,7 +117,7 @@ struct FdbEntry {
   std::optional<net::IpAddress> dst;  // vxlan remote VTEP
   uint16_t state = 0;                 // NUD_*
   uint8_t flags = 0;                  // NTF_*
-  int master = 0;                     // bridge FDB: the bridge (NDA_MASTER); 0 on the device's own
+  int master = 0;                     // NDA_MASTER: the bridge of a bridge FDB entry, else 0
 };
 
 // A bridge port as the bridge sees it (AF_BRIDGE link dump, IFLA_PROTINFO).
@@ -218,12 +218,13 @@ class Netlink {
   Result<bool> del_fdb(int ifindex, const Mac& mac, std::optional<net::IpAddress> dst = {});
   Result<std::vector<FdbEntry>> list_fdb(int ifindex);
 
-  // ---- bridges (nl_bridge.cpp)
-  // Every bridge port of the namespace: its bridge, STP state, hairpin and learning flags.
-  Result<std::vector<BridgePort>> list_bridge_ports();
   // The bridge's forwarding database: entries whose master is this bridge (learned, static and
   // the local ones of the bridge and its ports), not the ports' own (NTF_SELF) lists.
   Result<std::vector<FdbEntry>> list_bridge_fdb(int bridge_ifindex);
+
+  // ---- bridges (nl_bridge.cpp)
+  // Every bridge port of the namespace: its bridge, STP state, hairpin and learning flags.
+  Result<std::vector<BridgePort>> list_bridge_ports();
   // ENODEV without that link, EINVAL when it is not a bridge.
   Result<BridgeSettings> bridge_settings(int bridge_ifindex);
 
