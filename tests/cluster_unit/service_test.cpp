@@ -48,6 +48,53 @@ TEST(ServiceFields, RoundTripWithEveryMember) {
   EXPECT_EQ(*back, s);
 }
 
+TEST(ServiceFields, TextIsExactlyTheJsonDump) {
+  // to_json_text writes what to_json(s).dump() does, byte for byte, over every combination of
+  // the optional members (a deterministic sweep) and strings that need escaping.
+  const std::vector<std::string> odd = {"plain",   "quote\"d", "back\\slash", "tab\there",
+                                        "ctl\x01", "del\x7f",  "caf\xc3\xa9", ""};
+  size_t checked = 0;
+  for (unsigned bits = 0; bits < (1u << 10); ++bits) {
+    Service s;
+    s.name = "svc" + std::to_string(bits);
+    s.ns = bits & 1 ? "shop" : "";
+    if (bits & 2) s.created = 1764145000 + bits;
+    if (bits & 4)
+      s.labels = {{"app", odd[bits % odd.size()]}, {"z", "1"}, {odd[(bits / 3) % 7], "k"}};
+    s.type = bits & 8 ? ServiceType::NodePort : ServiceType::ClusterIP;
+    if (bits & 16) s.clusterIP = A(bits & 1 ? "10.96.0.10" : "fd00::a");
+    s.ports = {{"", Protocol::TCP, 80, 8080, 0}};
+    if (bits & 32)
+      s.ports = {{"http", Protocol::TCP, 80, TargetPort("web"), uint16_t(bits & 8 ? 30080 : 0)},
+                 {odd[bits % odd.size()], Protocol::SCTP, 53, 5353, 30053},
+                 {"u", Protocol::UDP, 65535, 1, 0}};
+    if (bits & 64) s.selector = {{"app", "web"}, {"tier", odd[(bits / 5) % odd.size()]}};
+    if (bits & 128) {
+      s.sessionAffinity = SessionAffinity::ClientIP;
+      s.affinityTimeout = bits & 1 ? 86400 : 1;
+    }
+    if (bits & 256) {
+      s.externalTrafficPolicy = TrafficPolicy::Local;
+      s.internalTrafficPolicy = TrafficPolicy::Local;
+      s.publishNotReadyAddresses = true;
+    }
+    if (bits & 512)
+      s.endpoints = {{A("10.0.0.1"), 0, ""},
+                     {A("10.0.0.2"), 8080, ""},
+                     {A("fd00::1"), 9090, ""},
+                     {A("10.0.0.3"), 0, "http"},
+                     {A("10.0.0.4"), 81, odd[bits % odd.size()]}};
+    ASSERT_EQ(to_json_text(s), to_json(s).dump()) << "bits " << bits;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1024u);
+  // Invalid UTF-8 is refused the same way (nlohmann's exception), not written.
+  Service bad = full_service();
+  bad.labels = {{"k", "\xff"}};
+  EXPECT_THROW((void)to_json(bad).dump(), nlohmann::json::exception);
+  EXPECT_THROW((void)to_json_text(bad), nlohmann::json::exception);
+}
+
 TEST(ServiceFields, DefaultsAndOlderShape) {
   auto s = service_from_json(json::parse(R"({"metadata": {"name": "db"},
       "spec": {"type": "NodePort", "ports": [{"port": 5432}]}})"));

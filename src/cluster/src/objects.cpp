@@ -28,7 +28,9 @@ Result<> validate_dns_label(std::string_view name, std::string_view field) {
   return {};
 }
 
-std::string node_key(std::string_view name) { return fmt::format("{}{}", nodes_prefix, name); }
+std::string node_key(std::string_view name) {
+  return fmt::format("{}{}", nodes_prefix, name);
+}
 
 std::string subnet_key(const net::Prefix& cidr) {
   return fmt::format("{}{}-{}", subnets_prefix, cidr.address().str(), cidr.length());
@@ -108,13 +110,15 @@ Result<std::string> normalize_mac(const std::string& mac, std::string_view field
   bool ok = out.size() == 17;
   for (size_t i = 0; ok && i < out.size(); ++i) {
     char& c = out[i];
-    if (i % 3 == 2) ok = c == ':';
+    if (i % 3 == 2)
+      ok = c == ':';
     else {
       ok = std::isxdigit(static_cast<unsigned char>(c)) != 0;
       c = char(std::tolower(static_cast<unsigned char>(c)));
     }
   }
-  if (!ok) return fail(fmt::format("{}: \"{}\" is not a MAC address (aa:bb:cc:dd:ee:ff)", field, mac));
+  if (!ok)
+    return fail(fmt::format("{}: \"{}\" is not a MAC address (aa:bb:cc:dd:ee:ff)", field, mac));
   return out;
 }
 
@@ -130,10 +134,11 @@ Result<E> enum_field(const json& obj, std::string_view key, std::string_view pat
   return fail(fmt::format("{}: unknown value \"{}\" (want one of {})", join(path, key), *s, want));
 }
 
-constexpr std::pair<std::string_view, PodPhase> phase_names[] = {
-    {"Pending", PodPhase::Pending}, {"Running", PodPhase::Running},
-    {"Succeeded", PodPhase::Succeeded}, {"Failed", PodPhase::Failed},
-    {"Unknown", PodPhase::Unknown}};
+constexpr std::pair<std::string_view, PodPhase> phase_names[] = {{"Pending", PodPhase::Pending},
+                                                                 {"Running", PodPhase::Running},
+                                                                 {"Succeeded", PodPhase::Succeeded},
+                                                                 {"Failed", PodPhase::Failed},
+                                                                 {"Unknown", PodPhase::Unknown}};
 constexpr std::pair<std::string_view, ServiceType> type_names[] = {
     {"ClusterIP", ServiceType::ClusterIP}, {"NodePort", ServiceType::NodePort}};
 constexpr std::pair<std::string_view, Protocol> protocol_names[] = {
@@ -152,22 +157,33 @@ std::string_view name_of(E e, const std::pair<std::string_view, E> (&names)[N]) 
 
 }  // namespace
 
-std::string_view to_string(PodPhase p) { return name_of(p, phase_names); }
-std::string_view to_string(ServiceType t) { return name_of(t, type_names); }
-std::string_view to_string(Protocol p) { return name_of(p, protocol_names); }
-std::string_view to_string(SessionAffinity a) { return name_of(a, affinity_names); }
-std::string_view to_string(TrafficPolicy p) { return name_of(p, policy_names); }
+std::string_view to_string(PodPhase p) {
+  return name_of(p, phase_names);
+}
+std::string_view to_string(ServiceType t) {
+  return name_of(t, type_names);
+}
+std::string_view to_string(Protocol p) {
+  return name_of(p, protocol_names);
+}
+std::string_view to_string(SessionAffinity a) {
+  return name_of(a, affinity_names);
+}
+std::string_view to_string(TrafficPolicy p) {
+  return name_of(p, policy_names);
+}
 
 // ---- Node ----
 
 nlohmann::json to_json(const Node& n) {
   json spec = {{"podCIDR", n.podCIDR.str()}};
   if (!n.vtepMAC.empty()) spec["backend"] = {{"vtepMAC", n.vtepMAC}};
-  return json{{"metadata", meta_json(n.name, "", {})},
-              {"spec", spec},
-              {"status",
-               {{"addresses", json::array({{{"type", "InternalIP"}, {"address", n.internalIP.str()}}})},
-                {"heartbeat", n.heartbeat}}}};
+  return json{
+      {"metadata", meta_json(n.name, "", {})},
+      {"spec", spec},
+      {"status",
+       {{"addresses", json::array({{{"type", "InternalIP"}, {"address", n.internalIP.str()}}})},
+        {"heartbeat", n.heartbeat}}}};
 }
 
 Result<Node> node_from_json(const nlohmann::json& j) {
@@ -175,7 +191,8 @@ Result<Node> node_from_json(const nlohmann::json& j) {
   n.name = PODNET_TRY(read_meta(j, false)).name;
   PODNET_TRY_VOID(validate_dns_label(n.name, "metadata.name"));
   const json* spec = PODNET_TRY(object_at(j, "spec", "", true));
-  n.podCIDR = PODNET_TRY(parse_cidr(PODNET_TRY(req_string(*spec, "podCIDR", "spec")), "spec.podCIDR"));
+  n.podCIDR =
+      PODNET_TRY(parse_cidr(PODNET_TRY(req_string(*spec, "podCIDR", "spec")), "spec.podCIDR"));
   if (const json* b = PODNET_TRY(object_at(*spec, "backend", "spec", false)))
     if (auto mac = PODNET_TRY(opt_string(*b, "vtepMAC", "spec.backend")); mac && !mac->empty())
       n.vtepMAC = PODNET_TRY(normalize_mac(*mac, "spec.backend.vtepMAC"));
@@ -188,22 +205,25 @@ Result<Node> node_from_json(const nlohmann::json& j) {
     std::string path = fmt::format("status.addresses[{}]", i);
     if (!a.is_object()) return fail(fmt::format("{}: must be an object", path));
     if (PODNET_TRY(req_string(a, "type", path)) != "InternalIP") continue;
-    n.internalIP = PODNET_TRY(parse_ip(PODNET_TRY(req_string(a, "address", path)), path + ".address"));
+    n.internalIP =
+        PODNET_TRY(parse_ip(PODNET_TRY(req_string(a, "address", path)), path + ".address"));
     found = true;
     break;
   }
   if (!found) return fail("status.addresses: no InternalIP address");
   auto hb = PODNET_TRY(opt_int(*status, "heartbeat", "status"));
   n.heartbeat = hb.value_or(0);
-  if (n.heartbeat < 0) return fail(fmt::format("status.heartbeat: {} must not be negative", n.heartbeat));
+  if (n.heartbeat < 0)
+    return fail(fmt::format("status.heartbeat: {} must not be negative", n.heartbeat));
   return n;
 }
 
 // ---- SubnetLease ----
 
 nlohmann::json to_json(const SubnetLease& l) {
-  return json{{"metadata", {{"name", subnet_key(l.cidr).substr(subnets_prefix.size())}}},
-              {"spec", {{"cidr", l.cidr.str()}, {"node", l.node}, {"internalIP", l.internalIP.str()}}}};
+  return json{
+      {"metadata", {{"name", subnet_key(l.cidr).substr(subnets_prefix.size())}}},
+      {"spec", {{"cidr", l.cidr.str()}, {"node", l.node}, {"internalIP", l.internalIP.str()}}}};
 }
 
 Result<SubnetLease> lease_from_json(const nlohmann::json& j) {
@@ -213,7 +233,8 @@ Result<SubnetLease> lease_from_json(const nlohmann::json& j) {
   l.cidr = PODNET_TRY(parse_cidr(PODNET_TRY(req_string(*spec, "cidr", "spec")), "spec.cidr"));
   l.node = PODNET_TRY(req_string(*spec, "node", "spec"));
   PODNET_TRY_VOID(validate_dns_label(l.node, "spec.node"));
-  l.internalIP = PODNET_TRY(parse_ip(PODNET_TRY(req_string(*spec, "internalIP", "spec")), "spec.internalIP"));
+  l.internalIP =
+      PODNET_TRY(parse_ip(PODNET_TRY(req_string(*spec, "internalIP", "spec")), "spec.internalIP"));
   return l;
 }
 
@@ -242,8 +263,8 @@ nlohmann::json to_json(const Pod& p) {
   if (p.podIP) status["podIP"] = p.podIP->str();
   if (!p.containerID.empty()) status["containerID"] = p.containerID;
   if (p.ready || p.restartCount)
-    status["containerStatuses"] = json::array(
-        {{{"name", "app"}, {"ready", p.ready}, {"restartCount", p.restartCount}}});
+    status["containerStatuses"] =
+        json::array({{{"name", "app"}, {"ready", p.ready}, {"restartCount", p.restartCount}}});
   return json{{"metadata", meta}, {"spec", spec}, {"status", status}};
 }
 
@@ -345,7 +366,9 @@ std::optional<uint16_t> named_port(const Pod& p, std::string_view name) {
 
 // ---- Service ----
 
-std::string TargetPort::str() const { return named() ? name : std::to_string(number); }
+std::string TargetPort::str() const {
+  return named() ? name : std::to_string(number);
+}
 
 std::string to_string(const ExplicitEndpoint& e) {
   if (!e.port) return e.ip.str();
@@ -365,8 +388,8 @@ Result<ExplicitEndpoint> parse_explicit_endpoint(std::string_view text, std::str
     std::string_view rest = text.substr(close + 1);
     if (rest.size() < 2 || rest[0] != ':') return bad();
     port = rest.substr(1);
-  } else if (auto colon = text.find(':');
-             colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+  } else if (auto colon = text.find(':'); colon != std::string_view::npos &&
+                                          text.find(':', colon + 1) == std::string_view::npos) {
     host = text.substr(0, colon);  // one colon: IPv4:PORT (several: a bare IPv6 address)
     port = text.substr(colon + 1);
   }
@@ -379,8 +402,7 @@ Result<ExplicitEndpoint> parse_explicit_endpoint(std::string_view text, std::str
         !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return bad();
     int v = std::stoi(std::string(port));
-    if (v < 1 || v > 65535)
-      return fail(fmt::format("{}: port {} must be in 1..65535", field, v));
+    if (v < 1 || v > 65535) return fail(fmt::format("{}: port {} must be in 1..65535", field, v));
     e.port = uint16_t(v);
   }
   return e;
@@ -390,8 +412,10 @@ nlohmann::json to_json(const Service& s) {
   json ports = json::array();
   for (const auto& p : s.ports) {
     json o = {{"protocol", to_string(p.protocol)}, {"port", p.port}};
-    if (p.targetPort.named()) o["targetPort"] = p.targetPort.name;
-    else o["targetPort"] = p.targetPort.number;
+    if (p.targetPort.named())
+      o["targetPort"] = p.targetPort.name;
+    else
+      o["targetPort"] = p.targetPort.number;
     if (!p.name.empty()) o["name"] = p.name;
     if (p.nodePort) o["nodePort"] = p.nodePort;
     ports.push_back(std::move(o));
@@ -427,6 +451,130 @@ nlohmann::json to_json(const Service& s) {
 
 namespace {
 
+// Appends `v` as a JSON string, byte for byte as nlohmann's dump() writes it: printable ASCII
+// directly, anything else (escapes, UTF-8, and the refusal of invalid UTF-8) by nlohmann.
+void put_string(std::string& out, std::string_view v) {
+  bool plain = true;
+  for (char c : v)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  if (plain) {
+    out += '"';
+    out += v;
+    out += '"';
+  } else {
+    out += json(std::string(v)).dump();
+  }
+}
+
+// `"key":` then the value; a comma before every member but the first.
+struct Members {
+  std::string& out;
+  bool first = true;
+  Members& key(std::string_view k) {
+    if (!first) out += ',';
+    first = false;
+    put_string(out, k);
+    out += ':';
+    return *this;
+  }
+  void str(std::string_view k, std::string_view v) {
+    key(k);
+    put_string(out, v);
+  }
+  void num(std::string_view k, int64_t v) {
+    key(k);
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+};
+
+void put_labels(std::string& out, const Labels& l) {  // a std::map: already in key order
+  out += '{';
+  Members m{out};
+  for (const auto& [k, v] : l) m.str(k, v);
+  out += '}';
+}
+
+}  // namespace
+
+// Members in key order (nlohmann's objects are std::maps): the same text as to_json(s).dump().
+std::string to_json_text(const Service& s) {
+  std::string out;
+  out.reserve(320);
+  out += "{\"metadata\":{";
+  {
+    Members m{out};
+    if (s.created) m.str("creationTimestamp", format_timestamp(s.created));
+    if (!s.labels.empty()) {
+      m.key("labels");
+      put_labels(out, s.labels);
+    }
+    m.str("name", s.name);
+    if (!s.ns.empty()) m.str("namespace", s.ns);
+  }
+  out += "},\"spec\":{";
+  Members m{out};
+  if (s.clusterIP) m.str("clusterIP", s.clusterIP->str());
+  if (!s.endpoints.empty()) {
+    m.key("endpoints");
+    out += '[';
+    for (size_t i = 0; i < s.endpoints.size(); ++i) {
+      const auto& e = s.endpoints[i];
+      if (i) out += ',';
+      if (e.portName.empty()) {
+        put_string(out, to_string(e));
+        continue;
+      }
+      out += '{';
+      Members em{out};
+      em.str("ip", e.ip.str());
+      if (e.port) em.num("port", e.port);
+      em.str("portName", e.portName);
+      out += '}';
+    }
+    out += ']';
+  }
+  if (s.type == ServiceType::NodePort)
+    m.str("externalTrafficPolicy", to_string(s.externalTrafficPolicy));
+  m.str("internalTrafficPolicy", to_string(s.internalTrafficPolicy));
+  m.key("ports");
+  out += '[';
+  for (size_t i = 0; i < s.ports.size(); ++i) {
+    const auto& p = s.ports[i];
+    if (i) out += ',';
+    out += '{';
+    Members pm{out};
+    if (!p.name.empty()) pm.str("name", p.name);
+    if (p.nodePort) pm.num("nodePort", p.nodePort);
+    pm.num("port", p.port);
+    pm.str("protocol", to_string(p.protocol));
+    if (p.targetPort.named())
+      pm.str("targetPort", p.targetPort.name);
+    else
+      pm.num("targetPort", p.targetPort.number);
+    out += '}';
+  }
+  out += ']';
+  if (s.publishNotReadyAddresses) m.key("publishNotReadyAddresses"), out += "true";
+  if (!s.selector.empty()) {
+    m.key("selector");
+    put_labels(out, s.selector);
+  }
+  m.str("sessionAffinity", to_string(s.sessionAffinity));
+  if (s.sessionAffinity == SessionAffinity::ClientIP) {
+    m.key("sessionAffinityConfig");
+    fmt::format_to(std::back_inserter(out), "{{\"clientIP\":{{\"timeoutSeconds\":{}}}}}",
+                   s.affinityTimeout);
+  }
+  m.str("type", to_string(s.type));
+  out += "}}";
+  return out;
+}
+
+namespace {
+
 // IANA_SVC_NAME, as Kubernetes checks a named targetPort: 1..15 of [a-z0-9-], at least one
 // letter, no leading/trailing/double '-'.
 bool is_port_name(std::string_view n) {
@@ -434,8 +582,10 @@ bool is_port_name(std::string_view n) {
   bool letter = false;
   for (size_t i = 0; i < n.size(); ++i) {
     char c = n[i];
-    if (c >= 'a' && c <= 'z') letter = true;
-    else if (!(c >= '0' && c <= '9') && c != '-') return false;
+    if (c >= 'a' && c <= 'z')
+      letter = true;
+    else if (!(c >= '0' && c <= '9') && c != '-')
+      return false;
     if (c == '-' && i > 0 && n[i - 1] == '-') return false;
   }
   return letter;
@@ -446,14 +596,16 @@ Result<TargetPort> read_target_port(const json& o, const std::string& path, uint
   if (!t) return TargetPort(port);
   if (t->is_string()) {
     std::string name = t->get<std::string>();
-    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!name.empty() &&
+        std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       json n = {{"targetPort", name.size() > 6 ? 70000 : std::stoi(name)}};
       return TargetPort(PODNET_TRY(port_field(n, "targetPort", path, true)));
     }
     if (name.empty())
-      return fail(fmt::format("{}.targetPort: \"\" is not a port number or name (1-15 of a-z, "
-                              "0-9, '-', with a letter)",
-                              path));
+      return fail(
+          fmt::format("{}.targetPort: \"\" is not a port number or name (1-15 of a-z, "
+                      "0-9, '-', with a letter)",
+                      path));
     return TargetPort(std::move(name));  // checked by validate()
   }
   return TargetPort(PODNET_TRY(port_field(o, "targetPort", path, true)));
@@ -471,7 +623,8 @@ Result<std::vector<ExplicitEndpoint>> read_endpoints(const json& spec) {
       out.push_back(PODNET_TRY(parse_explicit_endpoint(e.get<std::string>(), path)));
       continue;
     }
-    if (!e.is_object()) return fail(path + ": must be \"IP[:PORT]\" or an object {ip, port, portName}");
+    if (!e.is_object())
+      return fail(path + ": must be \"IP[:PORT]\" or an object {ip, port, portName}");
     ExplicitEndpoint x;
     x.ip = PODNET_TRY(parse_ip(PODNET_TRY(req_string(e, "ip", path)), path + ".ip"));
     x.port = PODNET_TRY(port_field(e, "port", path, false));
@@ -482,8 +635,8 @@ Result<std::vector<ExplicitEndpoint>> read_endpoints(const json& spec) {
 }
 
 Result<> read_affinity(const json& spec, Service& s) {
-  s.sessionAffinity =
-      PODNET_TRY(enum_field(spec, "sessionAffinity", "spec", SessionAffinity::None, affinity_names));
+  s.sessionAffinity = PODNET_TRY(
+      enum_field(spec, "sessionAffinity", "spec", SessionAffinity::None, affinity_names));
   const json* cfg = PODNET_TRY(object_at(spec, "sessionAffinityConfig", "spec", false));
   if (!cfg) return {};
   const json* cip = PODNET_TRY(object_at(*cfg, "clientIP", "spec.sessionAffinityConfig", false));
@@ -546,7 +699,8 @@ Result<> validate_ports(const Service& s) {
   for (size_t i = 0; i < s.ports.size(); ++i) {
     const ServicePort& p = s.ports[i];
     std::string path = fmt::format("spec.ports[{}]", i);
-    if (!p.name.empty()) PODNET_TRY_VOID(validate_dns_label(p.name, path + ".name"));
+    if (!p.name.empty())
+      PODNET_TRY_VOID(validate_dns_label(p.name, path + ".name"));
     else if (s.ports.size() > 1)
       return fail(fmt::format("{}.name: required when a service has several ports", path));
     if (!p.name.empty() && !names.insert(p.name).second)
@@ -554,9 +708,10 @@ Result<> validate_ports(const Service& s) {
     if (p.port == 0) return fail(fmt::format("{}.port: 0 must be in 1..65535", path));
     if (p.targetPort.named()) {
       if (!is_port_name(p.targetPort.name))
-        return fail(fmt::format("{}.targetPort: \"{}\" is not a port number or name (1-15 of "
-                                "a-z, 0-9, '-', with a letter)",
-                                path, p.targetPort.name));
+        return fail(
+            fmt::format("{}.targetPort: \"{}\" is not a port number or name (1-15 of "
+                        "a-z, 0-9, '-', with a letter)",
+                        path, p.targetPort.name));
     } else if (p.targetPort.number == 0) {
       return fail(fmt::format("{}.targetPort: 0 must be in 1..65535", path));
     }
@@ -565,8 +720,8 @@ Result<> validate_ports(const Service& s) {
     if (!seen.emplace(p.protocol, p.port).second)
       return fail(fmt::format("{}.port: {}/{} used twice", path, p.port, to_string(p.protocol)));
     if (p.nodePort && !node_ports.emplace(p.protocol, p.nodePort).second)
-      return fail(fmt::format("{}.nodePort: {}/{} used twice", path, p.nodePort,
-                              to_string(p.protocol)));
+      return fail(
+          fmt::format("{}.nodePort: {}/{} used twice", path, p.nodePort, to_string(p.protocol)));
   }
   return {};
 }
@@ -574,8 +729,9 @@ Result<> validate_ports(const Service& s) {
 Result<> validate_endpoints(const Service& s) {
   if (s.endpoints.empty()) return {};
   if (!s.selector.empty())
-    return fail("spec.endpoints: only for a service without selector (the selector's pods are "
-                "its endpoints)");
+    return fail(
+        "spec.endpoints: only for a service without selector (the selector's pods are "
+        "its endpoints)");
   for (size_t i = 0; i < s.endpoints.size(); ++i) {
     const ExplicitEndpoint& e = s.endpoints[i];
     std::string path = fmt::format("spec.endpoints[{}]", i);
@@ -591,8 +747,8 @@ Result<> validate_endpoints(const Service& s) {
                                 path, k, p.targetPort.name));
     }
     if (!found)
-      return fail(fmt::format("{}.portName: \"{}\" is not a port of this service", path,
-                              e.portName));
+      return fail(
+          fmt::format("{}.portName: \"{}\" is not a port of this service", path, e.portName));
   }
   return {};
 }
@@ -605,9 +761,10 @@ Result<> validate(const Service& s) {
   PODNET_TRY_VOID(validate_ports(s));
   if (s.sessionAffinity == SessionAffinity::ClientIP &&
       (s.affinityTimeout < 1 || s.affinityTimeout > max_affinity_timeout))
-    return fail(fmt::format("spec.sessionAffinityConfig.clientIP.timeoutSeconds: {} must be in "
-                            "1..{}",
-                            s.affinityTimeout, max_affinity_timeout));
+    return fail(
+        fmt::format("spec.sessionAffinityConfig.clientIP.timeoutSeconds: {} must be in "
+                    "1..{}",
+                    s.affinityTimeout, max_affinity_timeout));
   if (s.externalTrafficPolicy == TrafficPolicy::Local && s.type != ServiceType::NodePort)
     return fail("spec.externalTrafficPolicy: Local is only for NodePort services");
   if (s.clusterIP && (s.clusterIP->is_unspecified() || s.clusterIP->is_multicast()))

@@ -172,7 +172,7 @@ Result<Plan> plan_apply(Service want, const std::optional<StoredService>& cur, K
     return plan;
   }
   for (const auto& k : claim) plan.compares.push_back({k, 0});
-  plan.ops.push_back({store::TxnOp::Type::put, skey, cluster::to_json(want).dump(), 0});
+  plan.ops.push_back({store::TxnOp::Type::put, skey, cluster::to_json_text(want), 0});
   for (const auto& k : claim) plan.ops.push_back({store::TxnOp::Type::put, k, owner, 0});
   // Released nodePorts: deleted only when the store shows them as ours, at their revision.
   for (uint16_t np : held) {
