@@ -2,9 +2,14 @@
 // Services go to the store in one bulk call (svcstore::ServiceStore::apply_many: one listing
 // and a few transactions), so a file of 30000 Services applies in seconds; the per-object
 // lines are built in one buffer.
+#include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -41,9 +46,32 @@ Result<std::string> read_input(const std::string& path) {
   return text;
 }
 
+// A large file becomes tens of MB of small objects (Services, their stored text, the
+// transaction), every page touched for the first time once: on this VM's paravirtualised MMU
+// those page faults were a fifth of a 10000-Service apply's CPU. For such a file the heap is
+// grown once, kept when freed, and offered to the kernel for transparent huge pages (granted
+// where THP is "madvise" or "always"; elsewhere nothing changes but the growth step).
+void grow_heap_for(size_t file_bytes) {
+  constexpr size_t kHuge = size_t{2} << 20, kFrom = size_t{1} << 20, kMax = size_t{1} << 30;
+  if (file_bytes < kFrom) return;
+  const size_t bytes = std::min(kMax, file_bytes * 24);  // 10000 Services: 1.5 MB of YAML, 32 MB
+  ::mallopt(M_MMAP_THRESHOLD, int(std::min(kMax, bytes + kHuge)));  // from the heap
+  ::mallopt(M_TRIM_THRESHOLD, int(std::min(kMax, 2 * bytes)));      // and kept
+  auto* before = static_cast<char*>(::sbrk(0));
+  void* block = std::malloc(bytes);
+  auto* after = static_cast<char*>(::sbrk(0));
+  if (block && before != reinterpret_cast<char*>(-1) && after > before) {
+    const uintptr_t lo = (uintptr_t(before) + kHuge - 1) & ~(kHuge - 1);
+    const uintptr_t hi = uintptr_t(after) & ~(kHuge - 1);
+    if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  }
+  std::free(block);
+}
+
 Result<Manifest> read_manifest(const Context& ctx, const std::string& path) {
   const auto ns = usage_or(ctx.namespace_arg());
   auto text = PODNET_TRY(read_input(path));
+  grow_heap_for(text.size());
   const std::string what = path == "-" ? "STDIN" : path;
   return manifest_from_text(text, what, ns, ctx.namespace_given());
 }
