@@ -126,8 +126,10 @@ TEST(SqliteStore, OneStoreSharedByThreads) {
     ts.emplace_back([&] {
       for (int k = 0; k < 20; ++k) {
         auto r = s->create("/k" + std::to_string(k), "v");
-        if (!r) ++errors;
-        else if (r->succeeded) ++winners;
+        if (!r)
+          ++errors;
+        else if (r->succeeded)
+          ++winners;
       }
     });
   for (auto& t : ts) t.join();
@@ -157,7 +159,8 @@ TEST(SqliteStore, WatchWakesPromptlyOnAnotherProcessesWrites) {
     char t;
     for (int i = 0; i < kWrites; ++i) {
       if (::read(turn[0], &t, 1) != 1) ::_exit(3);
-      if (!(*c)->put("/podnet/nodes/n" + std::to_string(i), std::to_string(realtime_us()))) ::_exit(2);
+      if (!(*c)->put("/podnet/nodes/n" + std::to_string(i), std::to_string(realtime_us())))
+        ::_exit(2);
     }
     ::_exit(0);
   }
@@ -201,7 +204,8 @@ TEST(SqliteStore, IdleWatchUsesNoCpu) {
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->events.empty());
   auto us = [](const timeval& tv) { return std::int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; };
-  std::int64_t cpu = us(after.ru_utime) - us(before.ru_utime) + us(after.ru_stime) - us(before.ru_stime);
+  std::int64_t cpu =
+      us(after.ru_utime) - us(before.ru_utime) + us(after.ru_stime) - us(before.ru_stime);
   EXPECT_GE(wall, 1490ms);
   EXPECT_LT(cpu, 20'000) << "a 1.5 s idle watch used " << cpu << " us of CPU";
   std::printf("CPU used by a 1.5 s idle watch: %lld us\n", static_cast<long long>(cpu));
@@ -226,6 +230,29 @@ TEST(SqliteStore, LeaseExpiryIsReapedOnTimeByAWaitingWatcher) {
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].type, Event::Type::del);
   EXPECT_LT(took, 1400ms);
+}
+
+TEST(SqliteStore, ABurstComesInOneAnswer) {
+  // 3000 puts under the prefix (interleaved with others) in one transaction: one next() has
+  // them all. Left for a later call, they would wait for another write or the caller's timeout.
+  TempDir dir("sqb3");
+  auto s = must_open("sqlite://" + dir.path() + "/store.db");
+  auto w = s->watch("/podnet/services/", *s->put("/x", "y"));
+  ASSERT_TRUE(w);
+  Txn txn;
+  for (int i = 0; i < 3000; ++i) {
+    txn.ops.push_back(
+        {TxnOp::Type::put, fmt::format("/podnet/services/default/s{:04}", i), "v", 0});
+    txn.ops.push_back({TxnOp::Type::put, fmt::format("/podnet/serviceips/{}", i), "o", 0});
+  }
+  ASSERT_TRUE(s->commit(txn));
+  auto r = (*w)->next(1s);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->events.size(), 3000u);
+  EXPECT_EQ(r->events.back().kv.key, "/podnet/services/default/s2999");
+  auto more = (*w)->next(0ms);
+  ASSERT_TRUE(more);
+  EXPECT_TRUE(more->events.empty());
 }
 
 TEST(SqliteStore, HistoryIsTrimmedAndLaggingWatchersAreToldCompacted) {
