@@ -30,6 +30,15 @@ std::optional<T> to_uint(std::string_view s) {
   return v;
 }
 
+// A duration flag: whole seconds in lo..hi.
+Result<std::chrono::seconds> parse_seconds(std::string_view flag, std::string_view v, unsigned lo,
+                                           unsigned hi) {
+  auto n = to_uint<unsigned>(v);
+  if (!n || *n < lo || *n > hi)
+    return fail(fmt::format("{}: \"{}\" must be seconds in {}..{}", flag, v, lo, hi));
+  return std::chrono::seconds(*n);
+}
+
 Result<net::Prefix> parse_cidr(std::string_view flag, std::string_view v) {
   auto p = net::Prefix::parse(v);
   if (!p) return fail(fmt::format("{}: \"{}\" is not a CIDR (like 192.168.0.0/16)", flag, v));
@@ -129,29 +138,20 @@ const std::map<std::string, Flag, std::less<>>& flags() {
       {"--lease-ttl",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
-          auto n = to_uint<unsigned>(v);
-          if (!n || *n < 2 || *n > 86400)
-            return fail(fmt::format("--lease-ttl: \"{}\" must be seconds in 2..86400", v));
-          o.lease_ttl = std::chrono::seconds(*n);
+          o.lease_ttl = PODNET_TRY(parse_seconds("--lease-ttl", v, 2, 86400));
           return {};
         }}},
       {"--resync-period",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
-          auto n = to_uint<unsigned>(v);
-          if (!n || *n < 1 || *n > 86400)
-            return fail(fmt::format("--resync-period: \"{}\" must be seconds in 1..86400", v));
-          o.resync_period = std::chrono::seconds(*n);
+          o.resync_period = PODNET_TRY(parse_seconds("--resync-period", v, 1, 86400));
           return {};
         }}},
       {"--proxy-full-sync-period",
        {true,
         [](Options& o, std::string_view v) -> Result<> {
-          auto n = to_uint<unsigned>(v);
-          if (!n || *n < 1 || *n > 604800)
-            return fail(
-                fmt::format("--proxy-full-sync-period: \"{}\" must be seconds in 1..604800", v));
-          o.proxy_full_sync_period = std::chrono::seconds(*n);
+          o.proxy_full_sync_period =
+              PODNET_TRY(parse_seconds("--proxy-full-sync-period", v, 1, 604800));
           return {};
         }}},
       {"--cluster-cidr",
