@@ -24,6 +24,9 @@
 #include "podnet/lab/processes.hpp"
 #include "podnet/lab/state_file.hpp"
 #include "podnet/lab/topology.hpp"
+#include "podnet/routes/plan.hpp"
+#include "podnet/sys/netlink.hpp"
+#include "podnet/sys/netns.hpp"
 
 namespace podnet::lab {
 namespace {
@@ -182,7 +185,29 @@ Result<> start_workloads(LabState& s, const Binaries& bins) {
                    p.log("controller")});
 }
 
-// Ready = the node key is in the store and the conflist is written (podnetd does both last).
+// What `node` still lacks to reach every other node's pods: podnet's route (protocol 80) to
+// each other node's podCIDR in its netns; empty when none is missing. A node is written to the
+// store before its peers have seen it, so "every node key present" alone would let a test (or
+// a user) reach a pod across nodes before the route exists.
+std::string missing_peer_route(const LabState& s, const std::string& node,
+                               const std::vector<cluster::Node>& nodes) {
+  auto ns = sys::Netns::open(netns_path(netns_node(s.spec.name, node)));
+  if (!ns) return ns.error().message;
+  auto nl = sys::Netlink::open_in(*ns);
+  if (!nl) return nl.error().message;
+  auto routes = nl->list_routes(net::Family::v4, {.protocol = routes::kRouteProtocol});
+  if (!routes) return routes.error().message;
+  for (const auto& peer : nodes) {
+    if (peer.name == node) continue;
+    bool found = false;
+    for (const auto& r : *routes) found = found || r.dst == peer.podCIDR;
+    if (!found) return fmt::format("no route to {}'s pods {}", peer.name, peer.podCIDR.str());
+  }
+  return {};
+}
+
+// Ready = the node key is in the store, the conflist is written (podnetd does both last) and
+// the node routes to every other node's pods.
 Result<> wait_ready(const LabState& s, std::chrono::milliseconds timeout) {
   const LabPaths p = lab_paths(s.spec.name);
   return with_lab_store(s, [&](store::Store& st) -> Result<> {
@@ -198,14 +223,22 @@ Result<> wait_ready(const LabState& s, std::chrono::milliseconds timeout) {
                                   node, agent->pid, log_tail(*agent)));
         auto kv = st.get(cluster::node_key(node));
         const bool conf = file_exists(p.conflist(node));
-        if (kv && *kv && conf) {
-          it = pending.erase(it);
-          continue;
-        }
         it->second = !kv    ? "store: " + kv.error().message
                      : !*kv ? "no " + cluster::node_key(node) + " in the store"
-                            : "no " + p.conflist(node);
+                     : !conf ? "no " + p.conflist(node)
+                             : "";
         ++it;
+      }
+      // Routes only once every node is in the store: the full set of peers is known then.
+      bool all_in_store = true;
+      for (const auto& [node, why] : pending) all_in_store = all_in_store && why.empty();
+      if (all_in_store) {
+        auto list = st.list(cluster::nodes_prefix);
+        const auto nodes = list ? parse_nodes(*list) : std::vector<cluster::Node>{};
+        for (auto it = pending.begin(); it != pending.end();) {
+          it->second = list ? missing_peer_route(s, it->first, nodes) : "store: " + list.error().message;
+          it = it->second.empty() ? pending.erase(it) : std::next(it);
+        }
       }
       if (pending.empty()) return {};
       if (Clock::now() > deadline) {
