@@ -296,7 +296,7 @@ TEST_F(ProxierTest, ClusterIpReachesEveryEndpointAndKeepsClientSource) {
   EXPECT_EQ(a.peer(), "192.168.0.1");
 }
 
-TEST_F(ProxierTest, NoEndpointsAndUnknownPortRejectAtOnce) {
+TEST_F(ProxierTest, NoEndpointsAndUnknownPortRejectAtOnceUnallocatedAddressDrops) {
   sync({svc("empty", "10.96.0.20",
             {{"http", Protocol::tcp, 80, 30020, {}}, {"dns", Protocol::udp, 53, 0, {}}}),
         svc("web", "10.96.0.10", {{"http", Protocol::tcp, 80, 0, {ep(0, 8080)}}})});
@@ -306,6 +306,10 @@ TEST_F(ProxierTest, NoEndpointsAndUnknownPortRejectAtOnce) {
   EXPECT_EQ(ask(*ext_ns_, "10.1.1.1", 30020).err, ECONNREFUSED);
   EXPECT_EQ(ask(pod_ns_[2], "10.96.0.10", 81).err, ECONNREFUSED);  // unknown port
   EXPECT_EQ(ask(pod_ns_[2], "10.96.0.10", 80).err, 0);
+  // An address of the service CIDR that no Service holds is dropped (kube-proxy's behaviour),
+  // from a pod (forward) and from the node (output): no answer at all.
+  EXPECT_EQ(ask(pod_ns_[2], "10.96.0.99", 80, false, 300).err, ETIMEDOUT);
+  EXPECT_EQ(ask(*node_ns_, "10.96.0.99", 80, false, 300).err, ETIMEDOUT);
 }
 
 TEST_F(ProxierTest, NodePortPolicies) {

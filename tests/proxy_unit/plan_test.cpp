@@ -127,7 +127,10 @@ TEST(ProxyPlan, NoEndpointsRejects) {
   EXPECT_EQ(rej->rules, (V{"meta l4proto tcp reject with tcp reset", "reject"}));
   auto chk = std::find_if(base.chains.begin(), base.chains.end(),
                           [](auto& c) { return c.name == "service-checks"; });
-  EXPECT_EQ(chk->rules.back(), "ip daddr @cluster-ips reject");  // unknown port on a ClusterIP
+  ASSERT_GE(chk->rules.size(), 2u);
+  // An unknown port on a ClusterIP rejects; any other address of the service CIDR drops.
+  EXPECT_EQ(chk->rules[chk->rules.size() - 2], "ip daddr @cluster-ips reject");
+  EXPECT_EQ(chk->rules.back(), "ip daddr 10.96.0.0/12 drop");
 }
 
 TEST(ProxyPlan, Affinity) {

@@ -123,6 +123,25 @@ TEST_F(TraceVxlan, PodToClusterIp) {
   EXPECT_TRUE(probed(j)) << text;
 }
 
+TEST_F(TraceVxlan, UnallocatedServiceAddressIsDropped) {
+  // 10.96.255.254: in the lab's service CIDR (10.96.0.0/12), held by no Service. kube-proxy
+  // drops such packets; so does podnet's service-checks chain, in forward for a pod's packet.
+  nlohmann::json j;
+  std::string text;
+  EXPECT_EQ(lab_->trace(fmt::format("{} 10.96.255.254 --port 80", p_.a.name), &j, &text), 1)
+      << text;
+  EXPECT_EQ(steps(j), "route veth drop") << text;
+  EXPECT_EQ(verdict(j)["where"], "node/" + p_.a.node);
+  EXPECT_EQ(verdict(j)["reason"], "dropped: no Service has 10.96.255.254 (service CIDR 10.96.0.0/12)")
+      << text;
+  ASSERT_TRUE(j.contains("probe")) << text;
+  EXPECT_FALSE(probed(j)) << text;
+  const auto& by = j["probe"]["verdict"]["droppedBy"];
+  EXPECT_EQ(by["table"], "podnet-svc") << text;
+  EXPECT_EQ(by["chain"], "service-checks") << text;
+  EXPECT_EQ(by["rule"], "ip daddr 10.96.0.0/12 drop") << text;
+}
+
 TEST_F(TraceVxlan, PredictionOnlyAndNothingLeftBehind) {
   nlohmann::json j;
   std::string text;

@@ -204,6 +204,17 @@ TEST_F(PathTest, ServiceWithoutEndpointsRejects) {
   EXPECT_EQ(p.verdict.reason, "rejected: service default/empty has no ready endpoints");
 }
 
+TEST_F(PathTest, UnallocatedServiceAddressIsDropped) {
+  pod_a_default("10.96.0.99");
+  // podnetd's table is there and holds nothing for 10.96.0.99.
+  lab.f.nat[NatKey{kN1, ip("10.96.0.99"), Proto::tcp, 80}] = NatFact{.table = true};
+  Path p = lab.run(kA, tcp("10.96.0.99", 80, "192.168.1.2"));
+  EXPECT_EQ(steps(p), "route veth drop");
+  EXPECT_FALSE(p.verdict.delivered);
+  EXPECT_EQ(p.verdict.reason, "dropped: no Service has 10.96.0.99 (service CIDR 10.96.0.0/12)");
+  EXPECT_EQ(p.hops.back().by, "service-checks: ip daddr 10.96.0.0/12 drop");
+}
+
 TEST_F(PathTest, DeletedPeerRouteIsReportedAtTheNode) {
   pod_a_default("192.168.2.2");
   // The podnet route for lxb002's subnet was deleted: the default route catches it.

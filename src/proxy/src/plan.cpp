@@ -156,7 +156,10 @@ BasePlan plan_base(const NodeInfo& node) {
   chain("service-checks", "",
         {fmt::format("{} daddr . meta l4proto . th dport vmap @no-endpoints", f.nfproto),
          fmt::format("{} daddr @cluster-ips meta l4proto tcp reject with tcp reset", f.nfproto),
-         fmt::format("{} daddr @cluster-ips reject", f.nfproto)});
+         fmt::format("{} daddr @cluster-ips reject", f.nfproto),
+         // An address of the service CIDR that no Service holds: dropped, as kube-proxy does,
+         // so it never leaves the node towards the default route.
+         fmt::format("{} daddr {} drop", f.nfproto, node.service_cidr.str())});
   chain("nodeport-checks", "",
         {"fib daddr type local meta l4proto . th dport vmap @np-no-endpoints"});
   chain("nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;",

@@ -163,6 +163,7 @@ Result<NatFact> read_nat(const NatKey& k, bool dst_local, const ReaderOptions& o
     auto r = client.get(proxy::kFamilyIp, table, key);
     if (!r && (r.error().sys_errno == ENOENT)) return std::nullopt;  // no table or set
     if (!r) return fail(r.error());
+    out.table = true;
     if (*r) (*r)->set = key.set;
     return *r;
   };

@@ -99,6 +99,12 @@ Path Walk::run() {
                     fmt::format("rejected: ClusterIP {} has no {} port {}", pkt_.dst.str(),
                                 to_string(pkt_.proto), pkt_.port),
                     "service-checks: ip daddr @cluster-ips reject");
+      } else if (nat.table && f_.cluster.service_cidr &&
+                 f_.cluster.service_cidr->contains(pkt_.dst)) {
+        return drop(ns, "dnat",
+                    fmt::format("dropped: no Service has {} (service CIDR {})", pkt_.dst.str(),
+                                f_.cluster.service_cidr->str()),
+                    fmt::format("service-checks: ip daddr {} drop", f_.cluster.service_cidr->str()));
       }
     }
 

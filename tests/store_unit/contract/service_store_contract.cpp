@@ -257,36 +257,3 @@ TEST_P(StoreContract, ConcurrentServiceCreatesNeverShareAValue) {
 
 }  // namespace
 }  // namespace podnet::store::testing
-
-namespace podnet::store::testing {
-namespace {
-
-// A measurement, not a check (no timed assertions in tests): run by hand with
-// --gtest_also_run_disabled_tests --gtest_filter='*Bulk30000*'.
-TEST_P(StoreContract, DISABLED_ServiceBulkApply30000) {
-  svcstore::ServiceStore ss(*store_, cluster::ClusterConfig{});
-  std::vector<cluster::Service> many;
-  for (int i = 0; i < 30000; ++i) {
-    cluster::Service s;
-    s.name = fmt::format("svc-{}", i);
-    s.selector = {{"app", s.name}};
-    s.ports = {{"", cluster::Protocol::TCP, 80, 8080, 0}};
-    many.push_back(std::move(s));
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = ss.apply_many(many);
-  auto t1 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->created, 30000u);
-  auto again = ss.apply_many(many);
-  auto t2 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(again) << again.error().message;
-  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  fmt::print(
-      "bulk apply of 30000 services on {}: create {} ms in {} transactions, re-apply "
-      "(unchanged) {} ms\n",
-      GetParam().name, ms(t1 - t0), r->transactions, ms(t2 - t1));
-}
-
-}  // namespace
-}  // namespace podnet::store::testing

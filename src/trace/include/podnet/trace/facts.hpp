@@ -135,6 +135,7 @@ struct NatFact {
   std::string chain;    // its target chain: pick-2, np-pick-2, npl-1-2, reject-service
   bool nodeport = false;
   bool cluster_ip = false;  // dst is a ClusterIP (in cluster-ips) even without a port element
+  bool table = false;       // podnetd's service table is there (its service-checks apply)
   std::vector<NatEndpoint> endpoints;  // the endpoints the DNAT may pick, in map order
 };
 
