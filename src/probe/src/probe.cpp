@@ -128,12 +128,12 @@ bool request_dropped(const RawEvents& raw, size_t from, Protocol proto, uint16_t
   for (size_t i = from; i < raw.size(); ++i) {
     const auto& [ns, r] = raw[i];
     if (!r.has_verdict || r.verdict < 0 || (r.verdict & 0xff) != 0) continue;
-    // The headers are in the chain's first event of this packet.
+    // The headers are in the first event of this packet's pass through the base chain; a drop
+    // in a chain it jumped to (service-checks) carries none: the latest event of the packet in
+    // the same table that has them is that pass.
     for (size_t j = i + 1; j-- > 0;) {
       const auto& [pns, p] = raw[j];
-      if (pns != ns || p.id != r.id || p.table != r.table || p.chain != r.chain ||
-          p.network.empty())
-        continue;
+      if (pns != ns || p.id != r.id || p.table != r.table || p.network.empty()) continue;
       if (classify(decode_packet(p.nfproto, p.network, p.transport), proto, port) ==
           Direction::request)
         return true;
