@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -64,6 +65,35 @@ class Lab {
                          &out);
     *j = nlohmann::json::parse(out, nullptr, false);
     return rc;
+  }
+  // `podnetctl trace FIRST -o json` and, 300 ms later, `trace SECOND -o json` while the first
+  // still runs: their exit statuses, documents, and which one ended last.
+  struct Both {
+    int rc_first = -1, rc_second = -1;
+    nlohmann::json first, second;
+    bool second_ended_last = false;
+  };
+  Both trace_overlapping(const std::string& first, const std::string& second) const {
+    const std::string base = "/tmp/" + name_ + "-overlap";
+    auto cmd = [&](const std::string& args, const char* tag) {
+      return fmt::format("{0} --lab {1} trace {2} -o json 2>/dev/null > {3}.{4}; "
+                         "echo $? > {3}.rc{4}; date +%s%N > {3}.end{4}",
+                         ctl_, name_, args, base, tag);
+    };
+    testing::sh(fmt::format("({}) & sleep 0.3; {}; wait", cmd(first, "1"), cmd(second, "2")));
+    auto read = [&](const std::string& suffix) {
+      std::string text;
+      testing::sh("cat " + base + "." + suffix, &text);
+      return text;
+    };
+    Both b;
+    b.first = nlohmann::json::parse(read("1"), nullptr, false);
+    b.second = nlohmann::json::parse(read("2"), nullptr, false);
+    b.rc_first = std::atoi(read("rc1").c_str());
+    b.rc_second = std::atoi(read("rc2").c_str());
+    b.second_ended_last = std::atoll(read("end2").c_str()) > std::atoll(read("end1").c_str());
+    testing::sh(fmt::format("rm -f {0}.1 {0}.2 {0}.rc1 {0}.rc2 {0}.end1 {0}.end2", base));
+    return b;
   }
   // A pod on `node`, and one on another node.
   std::pair<const cluster::Pod*, const cluster::Pod*> across() const {
@@ -222,6 +252,29 @@ TEST_F(ProbeLabTest, PodnetctlTraceShowsTheProbe) {
   EXPECT_EQ(rc, 1) << j;
   EXPECT_EQ(j["probe"]["verdict"]["delivered"], false) << j["probe"];
   EXPECT_EQ(j["probe"]["verdict"]["droppedBy"]["table"], "prbbreak") << j["probe"];
+  expect_no_trace_tables();
+}
+
+TEST_F(ProbeLabTest, ASecondTraceWaitsForTheFirst) {
+  // The first probe goes to an underlay address nobody has (no answer: it runs its 2 s); the
+  // second starts meanwhile. Probes run one at a time per machine, so the second neither
+  // replaces the first's trace tables nor removes them under it: it ends last, and both
+  // reports are whole.
+  auto both = lab_->trace_overlapping(fmt::format("{} 10.1.1.99 --port 80", from_->name),
+                                      fmt::format("{} {} --port 80", from_->name, to_->name));
+  EXPECT_TRUE(both.second_ended_last);
+  EXPECT_EQ(both.rc_first, 1) << both.first;
+  EXPECT_EQ(both.rc_second, 0) << both.second;
+  ASSERT_TRUE(both.first.contains("probe")) << both.first;
+  ASSERT_TRUE(both.second.contains("probe")) << both.second;
+  EXPECT_EQ(both.second["probe"]["verdict"]["delivered"], true) << both.second["probe"];
+  EXPECT_EQ(both.second["probe"]["answer"]["kind"], "syn-ack") << both.second["probe"];
+  // The first probe's own packet was traced in its pod and its node.
+  std::set<std::string> seen;
+  for (const auto& e : both.first["probe"]["events"]) seen.insert(e.value("namespace", ""));
+  EXPECT_TRUE(seen.count("pod/" + from_->name)) << both.first["probe"];
+  EXPECT_TRUE(seen.count("node/" + from_->node)) << both.first["probe"];
+  EXPECT_NE(both.first["probe"]["sourcePort"], both.second["probe"]["sourcePort"]);
   expect_no_trace_tables();
 }
 

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "interrupt_watch.hpp"
+#include "podnet/probe/probe_lock.hpp"
 #include "podnet/net/ip.hpp"
 #include "podnet/nft/nft_context.hpp"
 #include "podnet/probe/trace_rules.hpp"
@@ -24,6 +25,8 @@
 namespace podnet::probe {
 
 namespace {
+
+using namespace std::chrono_literals;
 std::string netns_path(const std::string& s) {
   return s.find('/') == std::string::npos ? "/var/run/netns/" + s : s;
 }
@@ -145,6 +148,14 @@ bool request_dropped(const RawEvents& raw, size_t from, Protocol proto, uint16_t
 
 Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) {
   PODNET_TRY_VOID(validate(spec));
+  auto interrupted = [&]() -> Result<> {
+    if (int sig = watch.signal())
+      return fail(
+          Error::from_errno(EINTR, fmt::format("trace probe interrupted by signal {}", sig)));
+    return {};
+  };
+  // Held until every table is gone: declared before the Traced that remove them.
+  auto lock = PODNET_TRY(ProbeLock::acquire(kProbeLockPath, spec.timeout + 10s, interrupted));
   auto dst = *net::IpAddress::parse(spec.destination);
   std::optional<net::IpAddress> src;
   if (!spec.source_address.empty()) src = net::IpAddress::parse(spec.source_address);
@@ -171,12 +182,6 @@ Result<ProbeReport> probe_watched(const ProbeSpec& spec, InterruptWatch& watch) 
 
   auto sock = PODNET_TRY(ProbeSocket::open_in(*source_ns, spec.protocol, src, dst, spec.port));
   ProbeMatch match{spec.protocol, sock.match_port()};
-  auto interrupted = [&]() -> Result<> {
-    if (int sig = watch.signal())
-      return fail(
-          Error::from_errno(EINTR, fmt::format("trace probe interrupted by signal {}", sig)));
-    return {};
-  };
   // One socket for all namespaces when possible: their events in the order they happened.
   std::vector<const sys::Netns*> all;
   for (const auto& t : traced) all.push_back(&t.ns);

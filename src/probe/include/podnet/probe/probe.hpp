@@ -8,7 +8,8 @@
 // run, and opens an NFNLGRP_NFTRACE socket there. The tables are deleted when the probe ends,
 // fails, or the process gets SIGINT/SIGTERM meanwhile: run_probe then cleans up and re-raises
 // the signal with the caller's previous disposition. (SIGKILL leaves the table: the next probe in
-// that namespace removes it.)
+// that namespace removes it.) Probes on one machine run one at a time (probe_lock.hpp): a
+// second waits for the first's tables to be gone, up to its timeout + 10 s.
 #include <chrono>
 #include <string>
 #include <vector>
