@@ -201,6 +201,8 @@ void add_service_commands(CLI::App& app, Context& ctx) {
   expose->add_option("--protocol", ex->protocol, "TCP, UDP or SCTP")
       ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}));
   expose->add_option("--name", ex->name, "service name (default: the deployment's)");
+  expose->add_option("--external-ip", ex->external_ip,
+                     "external IP address(es) the nodes also serve the service on (A[,B...])");
   expose->callback([&ctx, ex, ex_port, port_opt] {
     if (port_opt->count()) ex->port = *ex_port;
     run_command_rc([&] { return expose_cmd(ctx, *ex); });

@@ -57,6 +57,14 @@ TEST(ProxySnapshot, PortsEndpointsAndLocality) {
   EXPECT_FALSE(v->external_local);
 }
 
+TEST(ProxySnapshot, ExternalIpsOfTheClusterIpFamily) {
+  auto s = web();
+  s.externalIPs = {ip("203.0.113.10"), ip("fd00::10"), ip("203.0.113.11")};
+  auto v = to_proxy_service(s, {}, "a");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->external_ips, (std::vector<net::IpAddress>{ip("203.0.113.10"), ip("203.0.113.11")}));
+}
+
 TEST(ProxySnapshot, PoliciesAffinityAndClusterIpType) {
   auto s = web();
   s.sessionAffinity = cluster::SessionAffinity::ClientIP;

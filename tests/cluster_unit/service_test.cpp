@@ -54,7 +54,7 @@ TEST(ServiceFields, TextIsExactlyTheJsonDump) {
   const std::vector<std::string> odd = {"plain",   "quote\"d", "back\\slash", "tab\there",
                                         "ctl\x01", "del\x7f",  "caf\xc3\xa9", ""};
   size_t checked = 0;
-  for (unsigned bits = 0; bits < (1u << 10); ++bits) {
+  for (unsigned bits = 0; bits < (1u << 11); ++bits) {
     Service s;
     s.name = "svc" + std::to_string(bits);
     s.ns = bits & 1 ? "shop" : "";
@@ -78,6 +78,7 @@ TEST(ServiceFields, TextIsExactlyTheJsonDump) {
       s.internalTrafficPolicy = TrafficPolicy::Local;
       s.publishNotReadyAddresses = true;
     }
+    if (bits & 1024) s.externalIPs = {A("203.0.113.10"), A("fd00::10")};
     if (bits & 512)
       s.endpoints = {{A("10.0.0.1"), 0, ""},
                      {A("10.0.0.2"), 8080, ""},
@@ -87,7 +88,7 @@ TEST(ServiceFields, TextIsExactlyTheJsonDump) {
     ASSERT_EQ(to_json_text(s), to_json(s).dump()) << "bits " << bits;
     ++checked;
   }
-  EXPECT_EQ(checked, 1024u);
+  EXPECT_EQ(checked, 2048u);
   // Invalid UTF-8 is refused the same way (nlohmann's exception), not written.
   Service bad = full_service();
   bad.labels = {{"k", "\xff"}};
@@ -234,6 +235,47 @@ TEST(ServiceFields, ErrorsNameTheField) {
   json both = good;
   both["spec"]["ports"][1]["nodePort"] = 30080;
   EXPECT_TRUE(service_from_json(both).has_value());
+}
+
+TEST(ServiceFields, ExternalIPs) {
+  auto s = service_from_json(json::parse(R"({"metadata": {"name": "web"},
+      "spec": {"externalIPs": ["203.0.113.10", "203.0.113.11"], "ports": [{"port": 80}]}})"));
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->externalIPs, (std::vector<net::IpAddress>{A("203.0.113.10"), A("203.0.113.11")}));
+  EXPECT_EQ(to_json(*s)["spec"]["externalIPs"], json::parse(R"(["203.0.113.10", "203.0.113.11"])"));
+  EXPECT_FALSE(to_json(Service{.name = "x", .ports = {{"", Protocol::TCP, 80, 80, 0}}})["spec"]
+                   .contains("externalIPs"));
+  // null is kubectl's "none".
+  auto none = service_from_json(json::parse(R"({"metadata": {"name": "web"},
+      "spec": {"externalIPs": null, "ports": [{"port": 80}]}})"));
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_TRUE(none->externalIPs.empty());
+  auto err = [](const char* spec) {
+    auto r = service_from_json(json::parse(
+        std::string(R"({"metadata": {"name": "web"}, "spec": )") + spec + "}"));
+    return r ? std::string("accepted") : r.error().message;
+  };
+  EXPECT_EQ(err(R"({"externalIPs": "203.0.113.10", "ports": [{"port": 80}]})"),
+            "spec.externalIPs: must be an array of IP addresses");
+  EXPECT_EQ(err(R"({"externalIPs": [7], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[0]: must be an IP address");
+  EXPECT_EQ(err(R"({"externalIPs": ["203.0.113.300"], "ports": [{"port": 80}]})").find(
+                "spec.externalIPs[0]: "),
+            0u);
+  EXPECT_EQ(err(R"({"externalIPs": ["127.0.0.1"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[0]: 127.0.0.1 cannot be an external IP");
+  EXPECT_EQ(err(R"({"externalIPs": ["1.2.3.4", "0.0.0.0"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[1]: 0.0.0.0 cannot be an external IP");
+  EXPECT_EQ(err(R"({"externalIPs": ["224.0.0.1"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[0]: 224.0.0.1 cannot be an external IP");
+  EXPECT_EQ(err(R"({"externalIPs": ["1.2.3.4", "1.2.3.4"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[1]: 1.2.3.4 listed twice");
+  EXPECT_EQ(err(R"({"clusterIP": "10.96.0.9", "externalIPs": ["10.96.0.9"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs[0]: 10.96.0.9 is the service's clusterIP");
+  EXPECT_EQ(err(R"({"type": "NodePort", "externalTrafficPolicy": "Local",
+                    "externalIPs": ["1.2.3.4"], "ports": [{"port": 80}]})"),
+            "spec.externalIPs: not with externalTrafficPolicy Local (podnet serves external IPs "
+            "as policy Cluster)");
 }
 
 TEST(ServiceFields, ExplicitEndpointErrors) {

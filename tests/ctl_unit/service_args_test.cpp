@@ -108,5 +108,20 @@ TEST(CtlExpose, FromTheDeployment) {
             "--type: \"LoadBalancer\" is not supported (want ClusterIP or NodePort)");
 }
 
+TEST(CtlExpose, ExternalIps) {
+  auto d = cluster::make_deployment("default", "web", 3, 8080, 0);
+  ASSERT_TRUE(d);
+  auto s = service_from_expose({.deployment = "web", .external_ip = "203.0.113.10,203.0.113.11"}, *d);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->externalIPs, (std::vector<net::IpAddress>{*net::IpAddress::parse("203.0.113.10"),
+                                                         *net::IpAddress::parse("203.0.113.11")}));
+  auto bad = service_from_expose({.deployment = "web", .external_ip = "203.0.113.10,nope"}, *d);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "--external-ip: \"nope\" is not an IP address");
+  auto twice = service_from_expose({.deployment = "web", .external_ip = "1.2.3.4,1.2.3.4"}, *d);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().message, "spec.externalIPs[1]: 1.2.3.4 listed twice");
+}
+
 }  // namespace
 }  // namespace podnet::ctl

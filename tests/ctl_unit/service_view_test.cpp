@@ -119,6 +119,19 @@ TEST(CtlServiceView, DescribeNodePort) {
             "Events:                   <none>\n");
 }
 
+TEST(CtlServiceView, ExternalIps) {
+  auto s = svc("web", cluster::ServiceType::ClusterIP, "10.96.0.10", {port(80, 8080)});
+  s.externalIPs = {*net::IpAddress::parse("203.0.113.10"), *net::IpAddress::parse("203.0.113.11")};
+  EXPECT_EQ(services_table({s}, 1000 + 200, {}),
+            "NAME   TYPE        CLUSTER-IP   EXTERNAL-IP                 PORT(S)   AGE\n"
+            "web    ClusterIP   10.96.0.10   203.0.113.10,203.0.113.11   80/TCP    3m20s\n");
+  const auto text = describe_service(s, {});
+  EXPECT_NE(text.find("IPs:                      10.96.0.10\n"
+                      "External IPs:             203.0.113.10,203.0.113.11\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(CtlServiceView, DescribeClusterIpUnnamedPort) {
   auto s = svc("db", cluster::ServiceType::ClusterIP, "10.96.0.11", {port(5432, 5432)});
   s.labels.clear();
@@ -127,6 +140,7 @@ TEST(CtlServiceView, DescribeClusterIpUnnamedPort) {
   EXPECT_NE(text.find("Port:                     <unset>  5432/TCP\n"), std::string::npos);
   EXPECT_EQ(text.find("NodePort:"), std::string::npos);
   EXPECT_EQ(text.find("External Traffic Policy"), std::string::npos);
+  EXPECT_EQ(text.find("External IPs:"), std::string::npos);
 }
 
 }  // namespace

@@ -296,6 +296,41 @@ TEST_F(ProxierTest, ClusterIpReachesEveryEndpointAndKeepsClientSource) {
   EXPECT_EQ(a.peer(), "192.168.0.1");
 }
 
+TEST_F(ProxierTest, ExternalIpServesFromOutsidePodsAndTheNode) {
+  // The outside host routes the external IP to the node (the network's job, as for kube-proxy).
+  std::string out;
+  ASSERT_EQ(ext_->sh("ip route add 203.0.113.10/32 via 10.1.1.1", &out), 0) << out;
+  Service web = svc("web", "10.96.0.10",
+                    {{"http", Protocol::tcp, 80, 0, {ep(0, 8080), ep(1, 8080)}},
+                     {"dns", Protocol::udp, 53, 0, {ep(0, 5353)}}});
+  web.external_ips = {ip("203.0.113.10")};
+  sync({web});
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 40; ++i) {
+    Answer a = ask(*ext_ns_, "203.0.113.10", 80);
+    ASSERT_EQ(a.err, 0) << strerror(a.err);
+    EXPECT_EQ(a.peer(), "192.168.0.1");  // from outside the cluster: masqueraded
+    seen[a.endpoint()]++;
+  }
+  EXPECT_EQ(seen.size(), 2u);  // every endpoint
+  Answer a = ask(*ext_ns_, "203.0.113.10", 53, true);
+  ASSERT_EQ(a.err, 0) << strerror(a.err);
+  EXPECT_EQ(a.endpoint(), pod_addr_[0]);
+  // A pod keeps its address; the node reaches it through nat output.
+  a = ask(pod_ns_[2], "203.0.113.10", 80);
+  ASSERT_EQ(a.err, 0) << strerror(a.err);
+  EXPECT_EQ(a.peer(), pod_addr_[2]);
+  EXPECT_EQ(ask(*node_ns_, "203.0.113.10", 80).err, 0);
+  // Without endpoints the external IP rejects at once, like the ClusterIP.
+  web.ports[0].endpoints.clear();
+  sync({web});
+  EXPECT_EQ(ask(*ext_ns_, "203.0.113.10", 80).err, ECONNREFUSED);
+  // The external IP taken away: nothing of it is left in the table.
+  web.external_ips.clear();
+  sync({web});
+  EXPECT_EQ(nft("list table ip podnet-svc").find("203.0.113.10"), std::string::npos);
+}
+
 TEST_F(ProxierTest, NoEndpointsAndUnknownPortRejectAtOnceUnallocatedAddressDrops) {
   sync({svc("empty", "10.96.0.20",
             {{"http", Protocol::tcp, 80, 30020, {}}, {"dns", Protocol::udp, 53, 0, {}}}),

@@ -20,6 +20,29 @@ TEST(ProxyConntrack, GoneUdpEndpoint) {
             (ConntrackFilter{Protocol::udp, std::nullopt, 30053, ip("192.168.0.3"), 53, false}));
 }
 
+TEST(ProxyConntrack, ExternalIpsAreCleanedLikeTheClusterIp) {
+  auto old = web({{ip("192.168.0.2"), 53, false}, {ip("192.168.0.3"), 53, false}}, 0, Protocol::udp);
+  old.external_ips = {ip("203.0.113.10")};
+  auto now = old;
+  now.ports[0].endpoints.pop_back();
+  auto f = conntrack_cleanup(&old, &now);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[1],
+            (ConntrackFilter{Protocol::udp, ip("203.0.113.10"), 80, ip("192.168.0.3"), 53, false}));
+  // An external IP dropped from the service: its flows go, whatever endpoint they reached.
+  now = old;
+  now.external_ips.clear();
+  f = conntrack_cleanup(&old, &now);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0], (ConntrackFilter{Protocol::udp, ip("203.0.113.10"), 80, std::nullopt, 0, false}));
+  // A first endpoint clears cached rejects on the external IP too.
+  auto empty = old;
+  empty.ports[0].endpoints.clear();
+  f = conntrack_cleanup(&empty, &old);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[1], (ConntrackFilter{Protocol::udp, ip("203.0.113.10"), 80, std::nullopt, 0, true}));
+}
+
 TEST(ProxyConntrack, TcpNeedsNothing) {
   auto old = web({{ip("192.168.0.2"), 80, false}});
   EXPECT_TRUE(conntrack_cleanup(&old, nullptr).empty());

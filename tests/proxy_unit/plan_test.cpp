@@ -24,6 +24,63 @@ TEST(ProxyPlan, ClusterIpTwoEndpoints) {
   EXPECT_TRUE(p.chains.empty());
 }
 
+TEST(ProxyPlan, ExternalIpsAreDispatchedLikeTheClusterIp) {
+  auto svc = web({{ip("192.168.1.3"), 8080, false}, {ip("192.168.0.2"), 8080, true}});
+  svc.external_ips = {ip("203.0.113.10")};
+  auto p = plan_service(node(), svc);
+  EXPECT_EQ(lines(p.elements),
+            (S{"cluster-ips: 10.96.0.10",
+               "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+               "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.1.3 . 8080",
+               "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
+               "svc-endpoints: 203.0.113.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+               "svc-endpoints: 203.0.113.10 . tcp . 80 . 1 : 192.168.1.3 . 8080",
+               "service-ips: 203.0.113.10 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(p.shared_chains, V{"pick-2"});
+  // internalTrafficPolicy Local narrows the ClusterIP only: the external IP keeps every endpoint.
+  svc.internal_local = true;
+  p = plan_service(node(), svc);
+  EXPECT_EQ(lines(p.elements),
+            (S{"cluster-ips: 10.96.0.10",
+               "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+               "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1",
+               "svc-endpoints: 203.0.113.10 . tcp . 80 . 0 : 192.168.0.2 . 8080",
+               "svc-endpoints: 203.0.113.10 . tcp . 80 . 1 : 192.168.1.3 . 8080",
+               "service-ips: 203.0.113.10 . tcp . 80 : goto pick-2"}));
+  EXPECT_EQ(p.shared_chains, (V{"pick-1", "pick-2"}));
+  // No endpoints: both reject; the external IP is no ClusterIP (no unknown-port reject for it).
+  svc.internal_local = false;
+  svc.ports[0].endpoints.clear();
+  EXPECT_EQ(lines(plan_service(node(), svc).elements),
+            (S{"cluster-ips: 10.96.0.10",
+               "no-endpoints: 10.96.0.10 . tcp . 80 : goto reject-service",
+               "no-endpoints: 203.0.113.10 . tcp . 80 : goto reject-service"}));
+}
+
+TEST(ProxyPlan, ExternalIpsWithAffinity) {
+  auto svc = web({{ip("192.168.1.3"), 8080, false}, {ip("192.168.0.2"), 8080, true}});
+  svc.external_ips = {ip("203.0.113.10")};
+  svc.affinity_timeout = 60;
+  auto p = plan_service(node(), svc);
+  const std::string aff = "aff-" + port_id(svc, svc.ports[0]);
+  auto l = lines(p.elements);
+  EXPECT_EQ(l.count("service-ips: 10.96.0.10 . tcp . 80 : goto " + aff), 1u);
+  EXPECT_EQ(l.count("service-ips: 203.0.113.10 . tcp . 80 : goto " + aff), 1u);
+  EXPECT_EQ(std::count_if(p.chains.begin(), p.chains.end(),
+                          [&](const Chain& c) { return c.name == aff; }),
+            1);
+  // With internalTrafficPolicy Local the external IP gets its own chain over every endpoint.
+  svc.internal_local = true;
+  p = plan_service(node(), svc);
+  const std::string affx = "affx-" + port_id(svc, svc.ports[0]);
+  EXPECT_EQ(lines(p.elements).count("service-ips: 203.0.113.10 . tcp . 80 : goto " + affx), 1u);
+  auto cx = std::find_if(p.chains.begin(), p.chains.end(), [&](const Chain& c) { return c.name == affx; });
+  auto ci = std::find_if(p.chains.begin(), p.chains.end(), [&](const Chain& c) { return c.name == aff; });
+  ASSERT_NE(cx, p.chains.end());
+  ASSERT_NE(ci, p.chains.end());
+  EXPECT_GT(cx->rules.size(), ci->rules.size());  // two endpoints' rules against one
+}
+
 TEST(ProxyPlan, KernelEncodingOfEndpointElement) {
   auto p = plan_service(node(), web({{ip("192.168.0.2"), 8080, true}}));
   auto it = std::find_if(p.elements.begin(), p.elements.end(),

@@ -303,6 +303,44 @@ TEST_F(ServiceLab, NodePortFromOutsideTypeChangesCollisionsAndRelease) {
   EXPECT_EQ(node_port("other"), np2) << out;
 }
 
+TEST_F(ServiceLab, ExternalIpServedOnTheNodeItIsRoutedTo) {
+  auto pods = deploy("web", 2);
+  ASSERT_EQ(pods.size(), 2u);
+  std::string out = ctl_ok("expose deployment web --port 80 --external-ip 203.0.113.10");
+  EXPECT_NE(out.find("service/web exposed"), std::string::npos) << out;
+  out = ctl_ok("get svc web");
+  EXPECT_NE(out.find(" 203.0.113.10 "), std::string::npos) << out;
+  out = ctl_ok("describe service web");
+  EXPECT_NE(out.find("External IPs:             203.0.113.10\n"), std::string::npos) << out;
+  // The network outside routes the address to a node (here: the outside host's route to
+  // lxb002); that node serves it, masquerading the outside client.
+  ctl_ok("exec --ext -- ip route add 203.0.113.10/32 via 10.1.1.16");
+  const std::string body = curl_until("--ext", "http://203.0.113.10");
+  EXPECT_FALSE(answering_pod(body).empty()) << body;
+  // A pod reaches it too, through its own node.
+  EXPECT_FALSE(answering_pod(curl_until(pods[0].name, "http://203.0.113.10")).empty());
+  // Refused with one line naming the field; the stored Service is unchanged.
+  int rc = 0;
+  out = apply(R"({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+      "spec": {"selector": {"app": "web"}, "externalIPs": ["127.0.0.1"],
+               "ports": [{"port": 80}]}})",
+              &rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("spec.externalIPs[0]: 127.0.0.1 cannot be an external IP"), std::string::npos)
+      << out;
+  EXPECT_EQ(service_json("web")["spec"]["externalIPs"], nlohmann::json::parse(R"(["203.0.113.10"])"));
+  // Taken off the Service: no node keeps an element for it.
+  apply(R"({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+      "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}})");
+  for (const auto& [node, addr] : kNodeIps) {
+    bool gone = false;
+    for (auto end = Clock::now() + 10s; !gone && Clock::now() < end;
+         std::this_thread::sleep_for(100ms))
+      gone = svc_table(node).find("203.0.113.10") == std::string::npos;
+    EXPECT_TRUE(gone) << node << ": " << svc_table(node);
+  }
+}
+
 TEST_F(ServiceLab, NoEndpointsRejectAndUdpFollowsAReplacedPod) {
   // A Service whose selector matches nothing rejects at once.
   ctl_ok("create service clusterip nothing --tcp=80");

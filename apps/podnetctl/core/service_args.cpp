@@ -116,6 +116,15 @@ Result<cluster::Service> service_from_expose(const ExposeArgs& a, const cluster:
   p.targetPort = a.target_port.empty() ? cluster::TargetPort(p.port)
                                        : PODNET_TRY(target_of(a.target_port, "--target-port"));
   s.ports.push_back(std::move(p));
+  // kubectl's --external-ip: one address or a comma-separated list.
+  for (std::string_view rest = a.external_ip; !rest.empty();) {
+    const auto comma = rest.find(',');
+    const std::string one(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    auto ip = net::IpAddress::parse(one);
+    if (!ip) return fail(fmt::format("--external-ip: \"{}\" is not an IP address", one));
+    s.externalIPs.push_back(*ip);
+  }
   s.labels = d.labels;
   s.selector = d.selector;
   PODNET_TRY_VOID(cluster::validate(s));

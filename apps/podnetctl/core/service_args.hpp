@@ -37,6 +37,7 @@ struct ExposeArgs {
   std::string target_port;         // --target-port (number or name); default: the port
   std::string type = "ClusterIP";  // --type ClusterIP|NodePort
   std::string protocol = "TCP";    // --protocol TCP|UDP|SCTP
+  std::string external_ip;         // --external-ip A[,B...]: spec.externalIPs
 };
 // The deployment's labels and selector, one unnamed port, as kubectl's `expose`.
 Result<cluster::Service> service_from_expose(const ExposeArgs& a, const cluster::Deployment& d);

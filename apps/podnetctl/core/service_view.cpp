@@ -49,6 +49,14 @@ std::string selector_column(const cluster::Labels& selector) {
   return out;
 }
 
+// kubectl's EXTERNAL-IP column: the external IPs joined by commas, else <none>.
+std::string external_ips_column(const cluster::Service& s) {
+  if (s.externalIPs.empty()) return "<none>";
+  std::string out;
+  for (const auto& ip : s.externalIPs) out += (out.empty() ? "" : ",") + ip.str();
+  return out;
+}
+
 std::string services_table(const std::vector<cluster::Service>& services, int64_t now,
                            ServiceTableOptions opt) {
   lab::Row header = {"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"};
@@ -60,7 +68,7 @@ std::string services_table(const std::vector<cluster::Service>& services, int64_
     lab::Row r = {s.name,
                   std::string(cluster::to_string(s.type)),
                   s.clusterIP ? s.clusterIP->str() : "<none>",
-                  "<none>",
+                  external_ips_column(s),
                   ports_column(s),
                   age_of(s, now)};
     if (opt.namespaces) r.insert(r.begin(), s.ns);
@@ -100,6 +108,7 @@ std::string describe_service(const cluster::Service& s,
   d.line("IP Families:", !s.clusterIP ? "<none>" : s.clusterIP->is_v4() ? "IPv4" : "IPv6");
   d.line("IP:", ip);
   d.line("IPs:", ip);
+  if (!s.externalIPs.empty()) d.line("External IPs:", external_ips_column(s));
   for (size_t i = 0; i < s.ports.size(); ++i) {
     const auto& p = s.ports[i];
     const auto proto = cluster::to_string(p.protocol);

@@ -18,6 +18,7 @@ struct ServiceTableOptions {
 
 // PORT(S): "80/TCP", "80:30543/TCP" (NodePort), comma-joined; "<none>" without ports.
 std::string ports_column(const cluster::Service& s);
+std::string external_ips_column(const cluster::Service& s);  // "<none>" or A,B
 // SELECTOR: "app=web,tier=front" (key order); "<none>" when empty.
 std::string selector_column(const cluster::Labels& selector);
 

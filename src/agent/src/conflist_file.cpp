@@ -1,5 +1,7 @@
 #include "conflist_file.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "node_io.hpp"
@@ -27,6 +29,14 @@ Result<> ConflistFile::write(const net::Prefix& subnet, const Underlay& ul) {
         j["plugins"][0]["ipam"].contains("routes")
             ? fmt::format(", {} off the node", j["plugins"][0]["ipam"]["routes"][0].value("mtu", 0))
             : "");
+  // Without br_netfilter a reply switched between two pods of one bridge never meets conntrack:
+  // a pod calling a Service whose endpoint shares its bridge gets no answer. Loading a kernel
+  // module is the host's business, not podnetd's: it says so, once per write.
+  if (wrote && mode_ == cluster::PodMode::bridge && ::access("/proc/sys/net/bridge", F_OK) != 0)
+    log::warn(
+        "bridge mode: br_netfilter is not loaded (no /proc/sys/net/bridge in this network "
+        "namespace): a pod calling a Service whose chosen endpoint is on its own bridge gets no "
+        "answer; load it with `modprobe br_netfilter`");
   written_ = true;
   return {};
 }

@@ -27,6 +27,9 @@ std::optional<proxy::Service> to_proxy_service(const cluster::Service& s,
                      .external_local = s.type == cluster::ServiceType::NodePort &&
                                        s.externalTrafficPolicy == cluster::TrafficPolicy::Local,
                      .internal_local = s.internalTrafficPolicy == cluster::TrafficPolicy::Local};
+  // Only addresses of the service's family: a key of the other would not fit the maps.
+  for (const auto& ip : s.externalIPs)
+    if (ip.family() == s.clusterIP->family()) out.external_ips.push_back(ip);
   out.ports.reserve(s.ports.size());
   for (size_t i = 0; i < s.ports.size(); ++i) {
     const auto& sp = s.ports[i];

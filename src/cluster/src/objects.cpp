@@ -430,6 +430,11 @@ nlohmann::json to_json(const Service& s) {
     spec["externalTrafficPolicy"] = to_string(s.externalTrafficPolicy);
   if (s.publishNotReadyAddresses) spec["publishNotReadyAddresses"] = true;
   if (s.clusterIP) spec["clusterIP"] = s.clusterIP->str();
+  if (!s.externalIPs.empty()) {
+    json ips = json::array();
+    for (const auto& ip : s.externalIPs) ips.push_back(ip.str());
+    spec["externalIPs"] = std::move(ips);
+  }
   if (!s.selector.empty()) spec["selector"] = s.selector;
   if (!s.endpoints.empty()) {
     json eps = json::array();
@@ -536,6 +541,15 @@ std::string to_json_text(const Service& s) {
     }
     out += ']';
   }
+  if (!s.externalIPs.empty()) {
+    m.key("externalIPs");
+    out += '[';
+    for (size_t i = 0; i < s.externalIPs.size(); ++i) {
+      if (i) out += ',';
+      put_string(out, s.externalIPs[i].str());
+    }
+    out += ']';
+  }
   if (s.type == ServiceType::NodePort)
     m.str("externalTrafficPolicy", to_string(s.externalTrafficPolicy));
   m.str("internalTrafficPolicy", to_string(s.internalTrafficPolicy));
@@ -634,6 +648,19 @@ Result<std::vector<ExplicitEndpoint>> read_endpoints(const json& spec) {
   return out;
 }
 
+Result<std::vector<net::IpAddress>> read_external_ips(const json& spec) {
+  std::vector<net::IpAddress> out;
+  const json* a = member(spec, "externalIPs");
+  if (!a || a->is_null()) return out;
+  if (!a->is_array()) return fail("spec.externalIPs: must be an array of IP addresses");
+  for (size_t i = 0; i < a->size(); ++i) {
+    const std::string path = fmt::format("spec.externalIPs[{}]", i);
+    if (!(*a)[i].is_string()) return fail(path + ": must be an IP address");
+    out.push_back(PODNET_TRY(parse_ip((*a)[i].get<std::string>(), path)));
+  }
+  return out;
+}
+
 Result<> read_affinity(const json& spec, Service& s) {
   s.sessionAffinity = PODNET_TRY(
       enum_field(spec, "sessionAffinity", "spec", SessionAffinity::None, affinity_names));
@@ -660,6 +687,7 @@ Result<Service> service_from_json(const nlohmann::json& j) {
   const json* spec = PODNET_TRY(object_at(j, "spec", "", true));
   s.type = PODNET_TRY(enum_field(*spec, "type", "spec", ServiceType::ClusterIP, type_names));
   s.clusterIP = PODNET_TRY(opt_ip(*spec, "clusterIP", "spec"));
+  s.externalIPs = PODNET_TRY(read_external_ips(*spec));
   s.selector = PODNET_TRY(read_labels(*spec, "selector", "spec"));
   PODNET_TRY_VOID(read_affinity(*spec, s));
   s.externalTrafficPolicy = PODNET_TRY(
@@ -726,6 +754,24 @@ Result<> validate_ports(const Service& s) {
   return {};
 }
 
+Result<> validate_external_ips(const Service& s) {
+  std::set<net::IpAddress> seen;
+  for (size_t i = 0; i < s.externalIPs.size(); ++i) {
+    const net::IpAddress& ip = s.externalIPs[i];
+    const std::string path = fmt::format("spec.externalIPs[{}]", i);
+    if (ip.is_unspecified() || ip.is_multicast() || ip.is_loopback())
+      return fail(fmt::format("{}: {} cannot be an external IP", path, ip.str()));
+    if (!seen.insert(ip).second) return fail(fmt::format("{}: {} listed twice", path, ip.str()));
+    if (s.clusterIP && ip == *s.clusterIP)
+      return fail(fmt::format("{}: {} is the service's clusterIP", path, ip.str()));
+  }
+  if (!s.externalIPs.empty() && s.externalTrafficPolicy == TrafficPolicy::Local)
+    return fail(
+        "spec.externalIPs: not with externalTrafficPolicy Local (podnet serves external IPs as "
+        "policy Cluster)");
+  return {};
+}
+
 Result<> validate_endpoints(const Service& s) {
   if (s.endpoints.empty()) return {};
   if (!s.selector.empty())
@@ -769,6 +815,7 @@ Result<> validate(const Service& s) {
     return fail("spec.externalTrafficPolicy: Local is only for NodePort services");
   if (s.clusterIP && (s.clusterIP->is_unspecified() || s.clusterIP->is_multicast()))
     return fail(fmt::format("spec.clusterIP: {} cannot be a service address", s.clusterIP->str()));
+  PODNET_TRY_VOID(validate_external_ips(s));
   return validate_endpoints(s);
 }
 

@@ -106,6 +106,13 @@ bool IpAddress::is_multicast() const {
   return is_v4() ? (bytes_[0] & 0xf0) == 0xe0 : bytes_[0] == 0xff;
 }
 
+bool IpAddress::is_loopback() const {
+  if (is_v4()) return bytes_[0] == 127;
+  for (int i = 0; i < 15; ++i)
+    if (bytes_[i]) return false;
+  return bytes_[15] == 1;
+}
+
 bool IpAddress::is_unspecified() const {
   for (int i = 0; i < byte_len(); ++i)
     if (bytes_[i]) return false;

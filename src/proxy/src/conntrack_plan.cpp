@@ -30,9 +30,21 @@ std::vector<ConntrackFilter> conntrack_cleanup(const Service* old, const Service
       for (const auto& e : p.endpoints) {
         if (q && has(q->endpoints, e)) continue;
         push(ConntrackFilter{Protocol::udp, old->cluster_ip, p.port, e.ip, e.port, false});
+        for (const auto& x : old->external_ips)
+          push(ConntrackFilter{Protocol::udp, x, p.port, e.ip, e.port, false});
         if (p.node_port)
           push(ConntrackFilter{Protocol::udp, std::nullopt, p.node_port, e.ip, e.port, false});
       }
+    }
+  // An external IP the service no longer has: its UDP flows would go on past the rules.
+  if (old)
+    for (const auto& x : old->external_ips) {
+      if (now && std::find(now->external_ips.begin(), now->external_ips.end(), x) !=
+                     now->external_ips.end())
+        continue;
+      for (const auto& p : old->ports)
+        if (p.protocol == Protocol::udp)
+          push(ConntrackFilter{Protocol::udp, x, p.port, std::nullopt, 0, false});
     }
   if (now)
     for (const auto& p : now->ports) {
@@ -41,6 +53,8 @@ std::vector<ConntrackFilter> conntrack_cleanup(const Service* old, const Service
           old && old->cluster_ip == now->cluster_ip ? find_port(old, p) : nullptr;
       if (q && !q->endpoints.empty()) continue;
       push(ConntrackFilter{Protocol::udp, now->cluster_ip, p.port, std::nullopt, 0, true});
+      for (const auto& x : now->external_ips)
+        push(ConntrackFilter{Protocol::udp, x, p.port, std::nullopt, 0, true});
       if (p.node_port)
         push(ConntrackFilter{Protocol::udp, std::nullopt, p.node_port, std::nullopt, 0, true});
     }

@@ -307,10 +307,11 @@ void plan_service(const NodeInfo& node, const Service& svc, ElementSink& sink,
     const size_t n_internal = svc.internal_local ? n_local : all.size();
     const std::string id = affinity ? port_id(svc, p) : std::string();
 
-    // ClusterIP . proto . port and proto . NodePort: the dispatch keys and the endpoint maps'
-    // key prefixes.
+    // ClusterIP (or external IP) . proto . port and proto . NodePort: the dispatch keys and the
+    // endpoint maps' key prefixes.
+    const net::IpAddress* dst = &svc.cluster_ip;
     auto cip_key = [&] {
-      put_ip(e.key.data(), e.key_len, svc.cluster_ip);
+      put_ip(e.key.data(), e.key_len, *dst);
       put_proto(e.key.data(), e.key_len, p.protocol);
       put_port(e.key.data(), e.key_len, p.port);
     };
@@ -378,27 +379,38 @@ void plan_service(const NodeInfo& node, const Service& svc, ElementSink& sink,
       }
     }
 
-    // ClusterIP.
-    if (all.empty()) {
-      verdict(SetId::no_endpoints, NFT_GOTO, "reject-service", false);
-    } else if (n_internal == 0) {
-      // internalTrafficPolicy Local without a local endpoint.
-      verdict(SetId::service_ips, NF_DROP, {}, false);
-    } else if (affinity) {
-      Chain c{"aff-" + id,
-              "",
-              {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};
-      for (auto& r :
-           affinity_rules(id, selected(svc.internal_local), svc.affinity_timeout, f.nfproto))
-        c.rules.push_back(std::move(r));
-      verdict(SetId::service_ips, NFT_GOTO, c.name, false);
-      out.chains.push_back(std::move(c));
-    } else {
-      std::string pick = pick_chain(n_internal);
-      verdict(SetId::service_ips, NFT_GOTO, pick, false);
-      endpoint_map(SetId::svc_endpoints, false, svc.internal_local);
-      add_shared_chain(std::move(pick));
+    // ClusterIP, then each external IP: the same dispatch keyed by that address, with every
+    // endpoint (internalTrafficPolicy is the ClusterIP's alone).
+    for (size_t x = 0; x <= svc.external_ips.size(); ++x) {
+      const bool external = x > 0;
+      dst = external ? &svc.external_ips[x - 1] : &svc.cluster_ip;
+      const bool only_local = !external && svc.internal_local;
+      const size_t n = external ? all.size() : n_internal;
+      if (all.empty()) {
+        verdict(SetId::no_endpoints, NFT_GOTO, "reject-service", false);
+      } else if (n == 0) {
+        // internalTrafficPolicy Local without a local endpoint.
+        verdict(SetId::service_ips, NF_DROP, {}, false);
+      } else if (affinity) {
+        // One chain per endpoint selection: the ClusterIP's, and the external IPs' when
+        // internalTrafficPolicy Local makes those differ.
+        const std::string name = (external && only_local != svc.internal_local ? "affx-" : "aff-") + id;
+        if (std::none_of(out.chains.begin(), out.chains.end(),
+                         [&](const Chain& c) { return c.name == name; })) {
+          Chain c{name, "", {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};
+          for (auto& r : affinity_rules(id, selected(only_local), svc.affinity_timeout, f.nfproto))
+            c.rules.push_back(std::move(r));
+          out.chains.push_back(std::move(c));
+        }
+        verdict(SetId::service_ips, NFT_GOTO, name, false);
+      } else {
+        std::string pick = pick_chain(n);
+        verdict(SetId::service_ips, NFT_GOTO, pick, false);
+        endpoint_map(SetId::svc_endpoints, false, only_local);
+        add_shared_chain(std::move(pick));
+      }
     }
+    dst = &svc.cluster_ip;
 
     // NodePort.
     if (p.node_port == 0) continue;

@@ -206,6 +206,8 @@ Result<ServiceInspection> Proxier::inspect(const NodeInfo& node, const Service& 
   for (const auto& port : svc.ports) {
     filters.push_back(
         ConntrackFilter{port.protocol, svc.cluster_ip, port.port, std::nullopt, 0, false});
+    for (const auto& x : svc.external_ips)
+      filters.push_back(ConntrackFilter{port.protocol, x, port.port, std::nullopt, 0, false});
     if (port.node_port)
       filters.push_back(
           ConntrackFilter{port.protocol, std::nullopt, port.node_port, std::nullopt, 0, false});

@@ -125,7 +125,7 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
   std::vector<SetDef> sets = base.sets;
   std::vector<Chain> chains = base.chains;
   for (const auto& s : base.sets) c.elements.flush(s.name);
-  // A key (ClusterIP . proto . port or proto . NodePort) claimed twice: the first service wins,
+  // A key (ClusterIP or external IP . proto . port, or proto . NodePort) claimed twice: the first service wins,
   // the other is kept aside (invalid input must not make every sync fail).
   KeyCounts claimed;
   claimed.reserve(wanted.services.size());
@@ -153,9 +153,12 @@ Change RulesetState::plan_full(const Snapshot& wanted) {
     keys.clear();
     for (const auto& port : svc.ports) {
       const char proto = static_cast<char>(port.protocol);
-      std::string& k = keys.emplace_back("c");
-      k.append(reinterpret_cast<const char*>(svc.cluster_ip.data()), svc.cluster_ip.byte_len());
-      k += {proto, static_cast<char>(port.port >> 8), static_cast<char>(port.port & 0xff)};
+      for (size_t x = 0; x <= svc.external_ips.size(); ++x) {
+        const net::IpAddress& ip = x ? svc.external_ips[x - 1] : svc.cluster_ip;
+        std::string& k = keys.emplace_back("c");
+        k.append(reinterpret_cast<const char*>(ip.data()), ip.byte_len());
+        k += {proto, static_cast<char>(port.port >> 8), static_cast<char>(port.port & 0xff)};
+      }
       if (port.node_port)
         keys.push_back({'n', proto, static_cast<char>(port.node_port >> 8),
                         static_cast<char>(port.node_port & 0xff)});

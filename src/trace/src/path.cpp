@@ -217,7 +217,8 @@ Path Walk::run() {
 
 bool Walk::service_masquerades(const NatFact& nat) const {
   if (nat.chain.starts_with("np-pick-") || nat.chain.starts_with("affn-")) return true;
-  if (nat.chain.starts_with("pick-") || nat.chain.starts_with("aff-"))
+  if (nat.chain.starts_with("pick-") || nat.chain.starts_with("aff-") ||
+      nat.chain.starts_with("affx-"))
     return pkt_.src && f_.cluster.cluster_cidr && !f_.cluster.cluster_cidr->contains(*pkt_.src);
   return false;
 }

@@ -187,6 +187,9 @@ struct Service {
   int64_t created = 0;  // metadata.creationTimestamp (unix seconds); 0: unknown
   ServiceType type = ServiceType::ClusterIP;
   std::optional<net::IpAddress> clusterIP;  // none until allocated
+  // spec.externalIPs: addresses the nodes also serve the ports on (kube-proxy's externalIPs),
+  // routed to a node by the network outside; served as externalTrafficPolicy Cluster.
+  std::vector<net::IpAddress> externalIPs;
   std::vector<ServicePort> ports;
   Labels selector;
   SessionAffinity sessionAffinity = SessionAffinity::None;
@@ -208,7 +211,8 @@ Result<Service> service_from_json(const nlohmann::json& j);
 // The object's own invariants, for Services built in code (CLI flags): names, ports 1..65535,
 // ports unique per protocol, names required with several ports, nodePort only on NodePort,
 // timeoutSeconds 1..86400, externalTrafficPolicy Local only on NodePort, endpoints only
-// without selector (and naming existing ports). One line naming the field, as the parser's.
+// without selector (and naming existing ports), externalIPs unicast, distinct, not loopback
+// and not with externalTrafficPolicy Local. One line naming the field, as the parser's.
 Result<> validate(const Service& s);
 
 // Service "IP:PORT" text of an explicit endpoint ("10.1.1.1:8080", "[fd00::1]:80", "10.1.1.1").

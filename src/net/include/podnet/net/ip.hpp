@@ -37,6 +37,7 @@ class IpAddress {
 
   bool is_multicast() const;
   bool is_unspecified() const;
+  bool is_loopback() const;  // 127.0.0.0/8, ::1
 
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;

@@ -36,6 +36,9 @@ struct Service {
   uint32_t affinity_timeout = 0;  // seconds; 0 = sessionAffinity None, else ClientIP
   bool external_local = false;    // externalTrafficPolicy Local
   bool internal_local = false;    // internalTrafficPolicy Local
+  // spec.externalIPs (the cluster IP's family): dispatched like the ClusterIP on every port,
+  // with every endpoint (externalTrafficPolicy Cluster), masqueraded from outside the cluster.
+  std::vector<net::IpAddress> external_ips;
   // 0, or a value naming this view of this Service: the caller changes it whenever anything
   // above changes and never gives the same nonzero value to another Service (podnetd counts
   // over all Services). Equal nonzero versions tell the proxier a Service is unchanged without
