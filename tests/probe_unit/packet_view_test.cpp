@@ -34,6 +34,26 @@ TEST(DecodePacket, TcpSynWithAddressesAndPorts) {
   EXPECT_EQ(classify(p, Protocol::tcp, 40001), Direction::other);
 }
 
+TEST(DecodePacket, MasqueradedRequestIsToldByTheProbeDscp) {
+  // After masquerade (fully-random) the source port is another; the DSCP is still the probe's.
+  auto hdr = ipv4(6, {10, 1, 1, 16}, {192, 168, 0, 2});
+  hdr[1] = kProbeDscp << 2;
+  auto p = decode_packet(2, hdr, ports(18919, 80, 0x02));
+  EXPECT_EQ(p.dscp, kProbeDscp);
+  EXPECT_EQ(classify(p, Protocol::tcp, 40000), Direction::request);
+  hdr[1] = 0;
+  EXPECT_EQ(classify(decode_packet(2, hdr, ports(18919, 80, 0x02)), Protocol::tcp, 40000),
+            Direction::other);
+  // ECN bits are not part of it.
+  hdr[1] = (kProbeDscp << 2) | 0x3;
+  EXPECT_EQ(decode_packet(2, hdr, ports(18919, 80, 0x02)).dscp, kProbeDscp);
+  // An echo request whose id a masquerade changed.
+  auto icmp = ipv4(1, {10, 1, 1, 16}, {192, 168, 0, 2});
+  icmp[1] = kProbeDscp << 2;
+  std::vector<uint8_t> echo = {8, 0, 0, 0, 0x12, 0x34, 0, 1};
+  EXPECT_EQ(classify(decode_packet(2, icmp, echo), Protocol::icmp, 7), Direction::request);
+}
+
 TEST(DecodePacket, TcpFlagsNamed) {
   auto hdr = ipv4(6, {1, 1, 1, 1}, {2, 2, 2, 2});
   EXPECT_EQ(decode_packet(2, hdr, ports(1, 2, 0x12)).detail, "SYN-ACK");
@@ -79,6 +99,10 @@ TEST(DecodePacket, Ipv6Tcp) {
   EXPECT_EQ(p.src, "fd00::1");
   EXPECT_EQ(p.dst, "fd00::2");
   EXPECT_EQ(format_packet(p), "[fd00::1]:40000 > [fd00::2]:443 tcp SYN");
+  EXPECT_EQ(p.dscp, 0);
+  // Traffic class 0x1c (DSCP 7) spans the first two bytes.
+  h[0] = 0x61, h[1] = 0xc0;
+  EXPECT_EQ(decode_packet(10, h, ports(1, 443, 0x02)).dscp, kProbeDscp);
 }
 
 TEST(DecodePacket, TruncatedHeadersGiveNoAddresses) {

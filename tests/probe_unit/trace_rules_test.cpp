@@ -24,6 +24,15 @@ TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
                   "tcp dport 40000 tcp flags & (syn | rst) != 0 limit rate 1/hour burst 1 "
                   "packets meta nftrace set 1"));
   EXPECT_TRUE(has(c, "@th,224,16 40000 meta nftrace set 1"));
+  // The request after a masquerade changed its port: by the probe's DSCP.
+  EXPECT_TRUE(has(c,
+                  "add rule inet podnet-trace mark-prerouting ip dscp 7 tcp flags & (syn | ack) "
+                  "== syn limit rate 1/hour burst 1 packets meta nftrace set 1"));
+  EXPECT_TRUE(has(c, "add rule bridge podnet-trace mark-prerouting ip6 dscp 7 tcp flags"));
+  EXPECT_TRUE(has(trace_table_commands({Protocol::udp, 40000}),
+                  "mark-prerouting ip dscp 7 ip protocol udp meta nftrace set 1"));
+  EXPECT_TRUE(has(trace_table_commands({Protocol::icmp, 7}),
+                  "mark-prerouting ip dscp 7 icmp type echo-request meta nftrace set 1"));
   EXPECT_TRUE(has(c,
                   "add chain bridge podnet-trace mark-prerouting { type filter hook prerouting "
                   "priority -350; policy accept; }"));

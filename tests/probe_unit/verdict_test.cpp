@@ -181,6 +181,32 @@ TEST(CompleteEvents, LaterEventsOfAChainGetItsPacketAndNoiseGoes) {
   EXPECT_TRUE(assemble_verdict(events, Answer{}).dropped_by);
 }
 
+TEST(CompleteEvents, APacketMatchingTwoMarkingRulesShowsOnce) {
+  // The probe's SYN matches its port rule and its DSCP rule in the source namespace; a later
+  // namespace (after a masquerade) only the DSCP rule.
+  auto port_rule = ev("a", Hook::output, "mark-output", K::rule, "continue", req, 3);
+  port_rule.trace_id = 5;
+  port_rule.packet.src = "10.1.1.1";
+  port_rule.packet.dst = "203.0.113.10";
+  port_rule.packet.proto = "tcp";
+  port_rule.packet.sport = 40000;
+  port_rule.packet.dport = 80;
+  port_rule.packet.dscp = kProbeDscp;
+  auto dscp_rule = port_rule;
+  dscp_rule.rule_handle = 9;
+  dscp_rule.packet = {};
+  auto far = ev("b", Hook::prerouting, "mark-prerouting", K::rule, "continue", req, 9);
+  far.trace_id = 6;
+  far.packet = port_rule.packet;
+  far.packet.sport = 18919;
+  std::vector<TraceEvent> events = {port_rule, dscp_rule, far};
+  complete_events(events, Protocol::tcp, 40000);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].rule_handle, 3u);
+  EXPECT_EQ(events[1].ns, "b");
+  EXPECT_EQ(events[1].direction, Direction::request);  // by its DSCP
+}
+
 TEST(CompleteEvents, ChainsJumpedToGetThePacketOfTheirBaseChainRun) {
   auto jump = ev("node", Hook::prerouting, "nat-prerouting", K::rule, "jump services",
                  Direction::other, 203);

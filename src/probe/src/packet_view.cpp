@@ -87,10 +87,12 @@ PacketView decode_packet(uint8_t nfproto, const std::vector<uint8_t>& nh,
   bool v6 = nfproto == NFPROTO_IPV6;
   if (!v6 && nh.size() >= 20 && (nh[0] >> 4) == 4) {
     l4 = nh[9];
+    p.dscp = static_cast<uint8_t>(nh[1] >> 2);
     p.src = addr(net::Family::v4, &nh[12]);
     p.dst = addr(net::Family::v4, &nh[16]);
   } else if (v6 && nh.size() >= 40 && (nh[0] >> 4) == 6) {
     l4 = nh[6];  // extension headers are not followed: the probe sends none
+    p.dscp = static_cast<uint8_t>((((nh[0] & 0x0f) << 4) | (nh[1] >> 4)) >> 2);
     p.src = addr(net::Family::v6, &nh[8]);
     p.dst = addr(net::Family::v6, &nh[24]);
   } else {
@@ -143,10 +145,12 @@ Direction classify(const PacketView& p, Protocol proto, uint16_t port) {
     case Protocol::tcp:
     case Protocol::udp:
       if (p.proto != to_string(proto)) return Direction::other;
-      if (p.sport == port) return Direction::request;
+      // The probe's DSCP: the request after a masquerade gave it another source port.
+      if (p.sport == port || p.dscp == kProbeDscp) return Direction::request;
       if (p.dport == port) return Direction::reply;
       return Direction::other;
     case Protocol::icmp:
+      if (p.detail == "echo-request" && p.dscp == kProbeDscp) return Direction::request;
       if (!icmp || p.icmp_id != port) return Direction::other;
       if (p.detail == "echo-request") return Direction::request;
       if (p.detail == "echo-reply") return Direction::reply;

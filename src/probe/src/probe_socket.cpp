@@ -102,6 +102,12 @@ Result<ProbeSocket> ProbeSocket::open_in(const sys::Netns& ns, Protocol proto,
     ::setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
   else
     ::setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+  // The probe's DSCP marks its request in every namespace, also after a masquerade.
+  const int tos = kProbeDscp << 2;
+  if (v6)
+    ::setsockopt(s, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+  else
+    ::setsockopt(s, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
   if (proto == Protocol::tcp) {
     // Close with RST: the probe leaves no connection behind on either end.
     linger lg{1, 0};

@@ -183,6 +183,26 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
     }
     e.direction = classify(e.packet, proto, port);
   }
+  // A packet that matched two marking rules (its port and the probe's DSCP) shows once.
+  auto marking = [](const TraceEvent& e) {
+    return e.kind == TraceEvent::Kind::rule && e.table == kTraceTableName &&
+           e.chain.starts_with("mark-");
+  };
+  size_t kept = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    bool again = false;
+    if (marking(events[i]) && events[i].rule_handle != 0)
+      for (size_t j = kept; j-- > 0 && !again;) {
+        const auto& p = events[j];
+        again = marking(p) && p.rule_handle != 0 && p.ns == events[i].ns &&
+                p.trace_id == events[i].trace_id && p.family == events[i].family &&
+                p.chain == events[i].chain;
+      }
+    if (again) continue;
+    if (kept != i) events[kept] = std::move(events[i]);
+    ++kept;
+  }
+  events.resize(kept);
   std::erase_if(events, [](const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::rule && e.rule_handle == 0 && e.verdict == "continue")
       return true;

@@ -40,6 +40,22 @@ std::vector<std::string> match_rules(const ProbeMatch& m) {
       r.push_back(fmt::format("icmpv6 type {{ echo-request, echo-reply }} icmpv6 id {}", p));
       break;
   }
+  // The request after a masquerade changed its source port (or echo id): told by its DSCP.
+  switch (m.protocol) {
+    case Protocol::tcp:
+      for (const char* l3 : {"ip", "ip6"})
+        r.push_back(fmt::format("{} dscp {} tcp flags & (syn | ack) == syn {}", l3, kProbeDscp,
+                                kFirstOnly));
+      break;
+    case Protocol::udp:
+      r.push_back(fmt::format("ip dscp {} ip protocol udp", kProbeDscp));
+      r.push_back(fmt::format("ip6 dscp {} ip6 nexthdr udp", kProbeDscp));
+      break;
+    case Protocol::icmp:
+      r.push_back(fmt::format("ip dscp {} icmp type echo-request", kProbeDscp));
+      r.push_back(fmt::format("ip6 dscp {} icmpv6 type echo-request", kProbeDscp));
+      break;
+  }
   // ICMP errors quoting the probe: the quoted packet's source port (or echo id, 4 bytes further)
   // follows the 8-byte ICMP header and the quoted IP header (20 bytes IPv4, 40 IPv6).
   unsigned extra = m.protocol == Protocol::icmp ? 32 : 0;

@@ -23,9 +23,16 @@ enum class Direction { request, reply, icmp_error, other };
 std::string_view to_string(Direction d);
 
 // A packet as a trace event showed it at that hook: after any NAT done before that point.
+// The DSCP the probe's packets carry (IP_TOS / IPV6_TCLASS on its socket): 7, of pool 2
+// (xxxx11, local and experimental use). It survives forwarding, VXLAN, DNAT and masquerade, so a
+// request whose source port a masquerade changed (fully-random) is still told apart. Replies do
+// not carry it (the answering stack picks its own).
+inline constexpr uint8_t kProbeDscp = 7;
+
 struct PacketView {
   std::string src, dst;  // addresses ("" when the network header was not in the event)
   uint16_t sport = 0, dport = 0;
+  uint8_t dscp = 0;  // the IP header's DSCP (IPv4 TOS or IPv6 traffic class, ECN bits off)
   std::string proto;     // "tcp", "udp", "icmp", "icmpv6", or the number
   std::string detail;    // "SYN", "SYN-ACK", "RST", "echo-request", "port-unreachable", ...
   uint16_t icmp_id = 0;  // echo id
