@@ -81,6 +81,15 @@ void expect_parses(const std::string& dot) {
   if (g) agclose(g);
 }
 
+TEST(CtlGraphDot, ExternalIpsAreInTheServiceLabel) {
+  auto pic = lab_picture();
+  pic.services[1].externalIPs = {*net::IpAddress::parse("203.0.113.10")};
+  const auto dot = cluster_dot(pic);
+  expect_parses(dot);
+  EXPECT_TRUE(has(dot, "svc db\\nClusterIP 10.96.0.11\\nexternal 203.0.113.10\\n80/TCP → 80"))
+      << dot;
+}
+
 TEST(CtlGraphDot, EveryNodePodAndServiceLabelIsThere) {
   const auto dot = cluster_dot(lab_picture());
   expect_parses(dot);

@@ -82,11 +82,12 @@ std::string pod_label(const cluster::Pod& p) {
   return label;
 }
 
-// "svc web", "ClusterIP 10.96.0.10", then one line per port: "80/TCP → 8080  NodePort 30080"
+// "svc web", "ClusterIP 10.96.0.10", "external 203.0.113.10" per external IP, then one line per port: "80/TCP → 8080  NodePort 30080"
 // (a NodePort Service is told by its node ports).
 std::string service_label(const cluster::Service& s) {
   std::string label = "svc " + qualified(s.ns, s.name);
   label += "\nClusterIP " + (s.clusterIP ? s.clusterIP->str() : std::string("<pending>"));
+  for (const auto& ip : s.externalIPs) label += "\nexternal " + ip.str();
   for (const auto& p : s.ports) {
     label += fmt::format("\n{}{}/{} → {}", p.name.empty() ? "" : p.name + " ", p.port,
                          cluster::to_string(p.protocol), p.targetPort.str());
