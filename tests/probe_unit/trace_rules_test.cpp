@@ -1,6 +1,8 @@
 // The trace table's text (one transaction, stale table replaced) and the ruleset listing reader.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "podnet/probe/trace_rules.hpp"
 
 namespace podnet::probe {
@@ -44,6 +46,28 @@ TEST(TraceTableCommands, ReplacesStaleTableThenMarksTheProbeEarly) {
   for (auto hook : {"forward", "output"})
     EXPECT_TRUE(has(c, std::string("add chain bridge podnet-trace seen-") + hook +
                            " { type filter hook " + hook + " priority 500; policy accept; }"));
+}
+
+TEST(TraceTableCommands, RepliesAreTracedByTheRequestsConntrackMark) {
+  auto c = trace_table_commands({Protocol::tcp, 40000});
+  for (auto hook : {"prerouting", "output"}) {
+    EXPECT_TRUE(has(c, fmt::format("add chain inet podnet-trace mark-ct-{0} {{ type filter hook "
+                                   "{0} priority -150; policy accept; }}",
+                                   hook)))
+        << c;
+    EXPECT_TRUE(has(c, fmt::format("add rule inet podnet-trace mark-ct-{} ip dscp 7 ct direction "
+                                   "original ct mark set ct mark | 0x00100000",
+                                   hook)))
+        << c;
+  }
+  EXPECT_TRUE(has(c,
+                  "add rule inet podnet-trace mark-ct-prerouting ct direction reply ct mark & "
+                  "0x00100000 == 0x00100000 tcp flags & (syn | rst) != 0 limit rate 1/hour burst 1 "
+                  "packets meta nftrace set 1"))
+      << c;
+  EXPECT_TRUE(has(trace_table_commands({Protocol::udp, 5353}),
+                  "mark-ct-output ct direction reply ct mark & 0x00100000 == 0x00100000 meta "
+                  "nftrace set 1"));
 }
 
 TEST(TraceTableCommands, UdpAndIcmpMatchTheirOwnKeys) {

@@ -199,12 +199,47 @@ TEST(CompleteEvents, APacketMatchingTwoMarkingRulesShowsOnce) {
   far.trace_id = 6;
   far.packet = port_rule.packet;
   far.packet.sport = 18919;
-  std::vector<TraceEvent> events = {port_rule, dscp_rule, far};
+  // The SYN-ACK back in the source namespace: its port rule and its conntrack-mark rule.
+  auto answer = ev("a", Hook::prerouting, "mark-prerouting", K::rule, "continue", rep, 4);
+  answer.trace_id = 7;
+  answer.packet = {.src = "203.0.113.10", .dst = "10.1.1.1", .sport = 80, .dport = 40000,
+                   .proto = "tcp", .detail = "SYN-ACK"};
+  auto answer_ct = answer;
+  answer_ct.chain = "mark-ct-prerouting";
+  answer_ct.rule_handle = 14;
+  answer_ct.packet = {};
+  std::vector<TraceEvent> events = {port_rule, dscp_rule, far, answer, answer_ct};
   complete_events(events, Protocol::tcp, 40000);
-  ASSERT_EQ(events.size(), 2u);
+  ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].rule_handle, 3u);
   EXPECT_EQ(events[1].ns, "b");
   EXPECT_EQ(events[1].direction, Direction::request);  // by its DSCP
+}
+
+TEST(CompleteEvents, AReplyWithTranslatedPortsIsTheReverseOfTheRequestSeenThere) {
+  // In the endpoint's pod the request came masqueraded (192.168.1.0:19724); its SYN-ACK goes
+  // back to that port, which is not the probe's.
+  auto request = ev("pod", Hook::prerouting, "mark-prerouting", K::rule, "continue", req, 9);
+  request.trace_id = 1;
+  request.packet = {.src = "192.168.1.0", .dst = "192.168.0.2", .sport = 19724, .dport = 80,
+                    .dscp = kProbeDscp, .proto = "tcp", .detail = "SYN"};
+  auto ct_bookkeeping = ev("pod", Hook::prerouting, "mark-ct-prerouting", K::rule, "continue",
+                           Direction::other, 12);
+  ct_bookkeeping.trace_id = 1;
+  ct_bookkeeping.packet = request.packet;
+  auto reply = ev("pod", Hook::output, "mark-ct-output", K::rule, "continue", Direction::other, 14);
+  reply.trace_id = 2;
+  reply.packet = {.src = "192.168.0.2", .dst = "192.168.1.0", .sport = 80, .dport = 19724,
+                  .proto = "tcp", .detail = "SYN-ACK"};
+  auto stranger = reply;  // another flow in the same namespace
+  stranger.trace_id = 3;
+  stranger.packet.dport = 19725;
+  std::vector<TraceEvent> events = {request, ct_bookkeeping, reply, stranger};
+  complete_events(events, Protocol::tcp, 40000);
+  ASSERT_EQ(events.size(), 3u);  // the request's pass through mark-ct-prerouting is not a hop
+  EXPECT_EQ(events[0].direction, Direction::request);
+  EXPECT_EQ(events[1].direction, Direction::reply);
+  EXPECT_EQ(events[2].direction, Direction::other);
 }
 
 TEST(CompleteEvents, ChainsJumpedToGetThePacketOfTheirBaseChainRun) {

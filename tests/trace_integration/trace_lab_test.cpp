@@ -104,6 +104,12 @@ TEST_F(TraceVxlan, OutsideToNodePort) {
   // The SYN is masqueraded (fully-random: another source port) on its way to the endpoint; the
   // probe still follows it there by its DSCP and says which pod got it.
   EXPECT_TRUE(j["probe"]["verdict"].value("namespace", "").starts_with("pod/web-")) << text;
+  // ... and its SYN-ACK back from that pod (to the masqueraded port) by its conntrack mark.
+  const std::string pod = j["probe"]["verdict"].value("namespace", "");
+  bool reply_from_pod = false;
+  for (const auto& e : j["probe"]["events"])
+    reply_from_pod = reply_from_pod || (e["namespace"] == pod && e["direction"] == "reply");
+  EXPECT_TRUE(reply_from_pod) << text;
 }
 
 TEST_F(TraceVxlan, PodToClusterIp) {

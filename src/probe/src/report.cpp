@@ -183,7 +183,23 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
     }
     e.direction = classify(e.packet, proto, port);
   }
-  // A packet that matched two marking rules (its port and the probe's DSCP) shows once.
+  // Replies after a masquerade carry the translated port: in a namespace that saw the request
+  // as A:a > B:b, a packet B:b > A:a is its reply.
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto& e = events[i];
+    if (e.direction != Direction::other || e.packet.src.empty() || !e.packet.sport) continue;
+    for (size_t j = i; j-- > 0;) {
+      const auto& q = events[j];
+      if (q.ns == e.ns && q.direction == Direction::request && q.packet.proto == e.packet.proto &&
+          q.packet.src == e.packet.dst && q.packet.dst == e.packet.src &&
+          q.packet.sport == e.packet.dport && q.packet.dport == e.packet.sport) {
+        e.direction = Direction::reply;
+        break;
+      }
+    }
+  }
+  // A packet that matched two marking rules at one hook (its port and the probe's DSCP, or its
+  // port and its conntrack mark) shows once.
   auto marking = [](const TraceEvent& e) {
     return e.kind == TraceEvent::Kind::rule && e.table == kTraceTableName &&
            e.chain.starts_with("mark-");
@@ -196,7 +212,7 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
         const auto& p = events[j];
         again = marking(p) && p.rule_handle != 0 && p.ns == events[i].ns &&
                 p.trace_id == events[i].trace_id && p.family == events[i].family &&
-                p.chain == events[i].chain;
+                p.hook == events[i].hook;
       }
     if (again) continue;
     if (kept != i) events[kept] = std::move(events[i]);
@@ -205,6 +221,10 @@ void complete_events(std::vector<TraceEvent>& events, Protocol proto, uint16_t p
   events.resize(kept);
   std::erase_if(events, [](const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::rule && e.rule_handle == 0 && e.verdict == "continue")
+      return true;
+    // The request passing the conntrack-mark chains (already traced): bookkeeping, not a hop.
+    if (e.table == kTraceTableName && e.chain.starts_with(kConntrackMarkChainPrefix) &&
+        e.direction == Direction::request)
       return true;
     return e.kind == TraceEvent::Kind::policy && e.table == kTraceTableName &&
            e.chain.starts_with("mark-");

@@ -97,6 +97,22 @@ std::string trace_table_commands(const ProbeMatch& m) {
     chain(t, name, hook, -350);
     marks(t, name);
   }
+  // After conntrack (-200), before NAT (-100): the probe request marks its conntrack entry, and
+  // that entry's replies are traced, also when a masquerade changed their ports.
+  const std::string ct_mark = fmt::format("0x{:08x}", kProbeCtMark);
+  std::string reply_match = fmt::format("ct direction reply ct mark & {0} == {0}", ct_mark);
+  if (m.protocol == Protocol::tcp)
+    reply_match += fmt::format(" tcp flags & (syn | rst) != 0 {}", kFirstOnly);
+  for (auto [name, hook] :
+       {std::pair{"prerouting", "prerouting"}, {"output", "output"}}) {
+    const std::string chain_name = fmt::format("{}{}", kConntrackMarkChainPrefix, name);
+    chain(t, chain_name, hook, -150);
+    for (const char* l3 : {"ip", "ip6"})
+      out += fmt::format(
+          "add rule {} {} {} dscp {} ct direction original ct mark set ct mark | {}\n", t,
+          chain_name, l3, kProbeDscp, ct_mark);
+    out += fmt::format("add rule {} {} {} meta nftrace set 1\n", t, chain_name, reply_match);
+  }
   // Empty chains after everything else (NAT is at 100): their policy events say the packet got
   // that far, with its addresses after DNAT and masquerade.
   for (auto hook : {"input", "forward", "postrouting"})

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -28,6 +29,11 @@ std::string_view to_string(Direction d);
 // request whose source port a masquerade changed (fully-random) is still told apart. Replies do
 // not carry it (the answering stack picks its own).
 inline constexpr uint8_t kProbeDscp = 7;
+// Replies do not carry the DSCP: each namespace sets this conntrack mark bit on the probe
+// request's entry (chains `mark-ct-*`, after conntrack, before NAT) and traces the packets of
+// that entry's reply direction, whatever ports a masquerade gave them.
+inline constexpr uint32_t kProbeCtMark = 0x00100000;
+inline constexpr std::string_view kConntrackMarkChainPrefix = "mark-ct-";
 
 struct PacketView {
   std::string src, dst;  // addresses ("" when the network header was not in the event)
