@@ -3,6 +3,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 #include "run.hpp"
 #include "service_access.hpp"
 #include "service_inspect.hpp"
+#include "watch.hpp"
 #include "workload_store.hpp"
 
 namespace podnet::ctl {
@@ -90,21 +92,44 @@ nlohmann::json service_object(const cluster::Service& s) {
 Result<int> get_services(const Context& ctx) {
   const auto fmt = usage_or(parse_list_format(ctx.output));
   const auto ns = usage_or(listing_namespace(ctx));
+  std::optional<StopSignals> stop;
+  if (ctx.watch) stop.emplace();  // before the store's threads exist
   auto access = PODNET_TRY(open_services(ctx));
+  const std::string prefix = ns.empty() ? std::string(cluster::services_prefix)
+                                        : fmt::format("{}{}/", cluster::services_prefix, ns);
+  // -w follows changes after this revision: read before the listing, so that nothing between
+  // the two is missed (a change in between shows once more as a line).
+  store::Revision rev = 0;
+  if (ctx.watch) rev = PODNET_TRY(access.store->list(prefix)).revision;
   auto sel = PODNET_TRY(select_services(ctx, *access.services, ns));
-  if (fmt == ListFormat::table || fmt == ListFormat::wide) {
+  const bool table = fmt == ListFormat::table || fmt == ListFormat::wide;
+  const ServiceTableOptions opt{.wide = fmt == ListFormat::wide, .namespaces = ns.empty()};
+  if (table) {
     if (sel.services.empty()) {
-      if (sel.rc == 0) say_none_found(ns);
-      return sel.rc;
+      if (sel.rc == 0 && !ctx.watch) say_none_found(ns);
+    } else {
+      std::cout << services_table(sel.services, std::time(nullptr), opt);
     }
-    std::cout << services_table(sel.services, std::time(nullptr),
-                                {.wide = fmt == ListFormat::wide, .namespaces = ns.empty()});
-    return sel.rc;
+  } else {
+    std::vector<nlohmann::json> items;
+    items.reserve(sel.services.size());
+    for (const auto& s : sel.services) items.push_back(service_object(s));
+    std::cout << format_objects(std::move(items), fmt, "service", ctx.names.size() == 1);
   }
-  std::vector<nlohmann::json> items;
-  items.reserve(sel.services.size());
-  for (const auto& s : sel.services) items.push_back(service_object(s));
-  std::cout << format_objects(std::move(items), fmt, "service", ctx.names.size() == 1);
+  std::cout << std::flush;
+  if (!ctx.watch || sel.rc != 0) return sel.rc;  // kubectl: a missing NAME ends the watch
+  Followed<cluster::Service> followed(&cluster::service_from_json, ctx.names);
+  for (const auto& s : sel.services) followed.remember(cluster::service_key(s.ns, s.name), s);
+  PODNET_TRY_VOID(follow(*access.store, *stop, prefix, rev, [&](const store::Event& ev) {
+    bool deleted = false;  // a deleted Service prints its last row, as kubectl's watch does
+    auto svc = followed.apply(ev, deleted);
+    if (!svc) return;
+    if (table)
+      std::cout << without_header(services_table({*svc}, std::time(nullptr), opt));
+    else
+      std::cout << format_objects({service_object(*svc)}, fmt, "service", true);
+    std::cout << std::flush;
+  }));
   return sel.rc;
 }
 
@@ -214,6 +239,7 @@ void add_service_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"wide", "json", "yaml", "name"}));
   svc->add_flag("-A,--all-namespaces", ctx.all_namespaces, "list every namespace");
   svc->add_option("NAME", ctx.names, "only these services");
+  svc->add_flag("-w,--watch", ctx.watch, "after the listing, a line per change until Ctrl-C");
   svc->callback([&ctx] { run_command_rc([&] { return get_services(ctx); }); });
 
   auto* ep = get->add_subcommand("endpoints", "list the endpoints of services")->alias("ep");

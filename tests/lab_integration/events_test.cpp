@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -225,6 +226,31 @@ TEST_F(EventsLabTest, EventsDescribeYamlAndWatchOnSqlite) {
   ASSERT_TRUE(eventually([&] { return nodes.output().find("lxb002") != std::string::npos; }))
       << nodes.output();
   EXPECT_EQ(nodes.stop(SIGINT), 0) << nodes.output();
+
+  // get svc -w: a Service created then deleted while it watches is a row each time (the
+  // deletion prints the last row, as kubectl's watch); SIGTERM ends it with exit 0.
+  Child svcs(lab_, {"get", "svc", "-w"}, "/tmp/" + lab_ + "-svc.out");
+  ASSERT_TRUE(svcs.started());
+  ASSERT_EQ(ctl("create service clusterip watched --tcp=80").rc, 0);
+  auto watched_rows = [&] {
+    size_t n = 0;
+    for (const auto& l : lines_of(svcs.output())) n += l.starts_with("watched ");
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return watched_rows() >= 1; })) << svcs.output();
+  ASSERT_EQ(ctl("delete service watched").rc, 0);
+  EXPECT_TRUE(eventually([&] { return watched_rows() >= 2; })) << svcs.output();
+  EXPECT_EQ(svcs.stop(SIGTERM), 0) << svcs.output();
+  // A NAME that does not exist ends the watch at once, as kubectl's does.
+  std::string out;
+  EXPECT_EQ(sh(fmt::format("timeout 10 {} --lab {} get svc nope -w",
+                           build_path("apps/podnetctl/podnetctl"), lab_),
+               &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("Error from server (NotFound): services \"nope\" not found"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(EventsLabTest, EventsAndWatchOnEtcd) {
