@@ -88,12 +88,14 @@ Result<int> inspect_service(const Context& ctx, const InspectArgs& a) {
   std::vector<NodeKernelView> views;
   for (const auto& n : nodes) views.push_back(read_node(ctx.lab, n, info, svc, eps));
   const std::string cip = svc.clusterIP ? svc.clusterIP->str() : "<none>";
+  std::vector<std::string> external;
+  for (const auto& ip : svc.externalIPs) external.push_back(ip.str());
   if (ctx.output == "json")
-    std::cout << inspect_service_json(ns, a.name, cip, views).dump(2) << "\n";
+    std::cout << inspect_service_json(ns, a.name, cip, views, external).dump(2) << "\n";
   else if (ctx.output == "yaml")
-    std::cout << to_yaml(inspect_service_json(ns, a.name, cip, views));
+    std::cout << to_yaml(inspect_service_json(ns, a.name, cip, views, external));
   else
-    std::cout << inspect_service_text(ns, a.name, cip, views);
+    std::cout << inspect_service_text(ns, a.name, cip, views, external);
   return inspect_exit_code(views);
 }
 

@@ -80,6 +80,17 @@ TEST(ServiceInspectView, Json) {
   EXPECT_EQ(j["nodes"][0]["conntrack"].size(), 1u);
   EXPECT_EQ(j["nodes"][1]["error"], "boom");
   EXPECT_FALSE(j["nodes"][1].contains("elements"));
+  EXPECT_FALSE(j.contains("externalIPs"));
+}
+
+TEST(ServiceInspectView, ExternalIpsInTheHeader) {
+  const std::vector<std::string> ext = {"203.0.113.10", "203.0.113.11"};
+  const std::string t = inspect_service_text("default", "web", "10.96.0.10", {healthy()}, ext);
+  EXPECT_TRUE(t.starts_with(
+      "service default/web  clusterIP 10.96.0.10  externalIPs 203.0.113.10,203.0.113.11\n"))
+      << t;
+  auto j = inspect_service_json("default", "web", "10.96.0.10", {healthy()}, ext);
+  EXPECT_EQ(j["externalIPs"], nlohmann::json(ext));
 }
 
 }  // namespace

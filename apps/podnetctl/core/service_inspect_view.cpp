@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace podnet::ctl {
 namespace {
@@ -39,8 +40,11 @@ bool is_dispatch_element(std::string_view element_line) {
 
 std::string inspect_service_text(std::string_view ns, std::string_view name,
                                  std::string_view cluster_ip,
-                                 const std::vector<NodeKernelView>& nodes) {
-  std::string out = fmt::format("service {}/{}  clusterIP {}\n", ns, name, cluster_ip);
+                                 const std::vector<NodeKernelView>& nodes,
+                                 const std::vector<std::string>& external_ips) {
+  std::string out = fmt::format("service {}/{}  clusterIP {}", ns, name, cluster_ip);
+  if (!external_ips.empty()) out += "  externalIPs " + fmt::format("{}", fmt::join(external_ips, ","));
+  out += "\n";
   for (const auto& n : nodes) {
     out += fmt::format("\nnode {} ({})\n", n.node, n.ip);
     if (!n.error.empty()) {
@@ -83,8 +87,10 @@ std::string inspect_service_text(std::string_view ns, std::string_view name,
 
 nlohmann::json inspect_service_json(std::string_view ns, std::string_view name,
                                     std::string_view cluster_ip,
-                                    const std::vector<NodeKernelView>& nodes) {
+                                    const std::vector<NodeKernelView>& nodes,
+                                    const std::vector<std::string>& external_ips) {
   nlohmann::json j = {{"namespace", ns}, {"name", name}, {"clusterIP", cluster_ip}};
+  if (!external_ips.empty()) j["externalIPs"] = external_ips;
   j["nodes"] = nlohmann::json::array();
   for (const auto& n : nodes) {
     nlohmann::json o = {{"node", n.node}, {"ip", n.ip}};

@@ -23,12 +23,15 @@ struct NodeKernelView {
 bool is_dispatch_element(std::string_view element_line);
 
 // Per node: "node lxb001 (10.1.1.15)", Dispatch, Endpoints, Chains, MISSING lines, Conntrack.
+// `external_ips`: the Service's spec.externalIPs, in the header line / JSON when any.
 std::string inspect_service_text(std::string_view ns, std::string_view name,
                                  std::string_view cluster_ip,
-                                 const std::vector<NodeKernelView>& nodes);
+                                 const std::vector<NodeKernelView>& nodes,
+                                 const std::vector<std::string>& external_ips = {});
 nlohmann::json inspect_service_json(std::string_view ns, std::string_view name,
                                     std::string_view cluster_ip,
-                                    const std::vector<NodeKernelView>& nodes);
+                                    const std::vector<NodeKernelView>& nodes,
+                                    const std::vector<std::string>& external_ips = {});
 
 // 1 when an element is missing or a node could not be read, else 0 (the command's status).
 int inspect_exit_code(const std::vector<NodeKernelView>& nodes);
