@@ -62,13 +62,14 @@ Result<int> expose_cmd(const Context& ctx, ExposeArgs a) {
 struct Selected {
   std::vector<cluster::Service> services;
   int rc = 0;
+  store::Revision revision = 0;  // of the listing: `get -w` follows after it
 };
 Result<Selected> select_services(const Context& ctx, svcstore::ServiceStore& services,
                                  const std::string& ns) {
   std::vector<std::string> bad;
-  auto all = PODNET_TRY(services.list(ns, &bad));
-  for (const auto& b : bad) std::cerr << "warning: " << b << "\n";
   Selected out;
+  auto all = PODNET_TRY(services.list(ns, &bad, &out.revision));
+  for (const auto& b : bad) std::cerr << "warning: " << b << "\n";
   if (ctx.names.empty()) {
     out.services = std::move(all);
     return out;
@@ -97,10 +98,6 @@ Result<int> get_services(const Context& ctx) {
   auto access = PODNET_TRY(open_services(ctx));
   const std::string prefix = ns.empty() ? std::string(cluster::services_prefix)
                                         : fmt::format("{}{}/", cluster::services_prefix, ns);
-  // -w follows changes after this revision: read before the listing, so that nothing between
-  // the two is missed (a change in between shows once more as a line).
-  store::Revision rev = 0;
-  if (ctx.watch) rev = PODNET_TRY(access.store->list(prefix)).revision;
   auto sel = PODNET_TRY(select_services(ctx, *access.services, ns));
   const bool table = fmt == ListFormat::table || fmt == ListFormat::wide;
   const ServiceTableOptions opt{.wide = fmt == ListFormat::wide, .namespaces = ns.empty()};
@@ -120,7 +117,7 @@ Result<int> get_services(const Context& ctx) {
   if (!ctx.watch || sel.rc != 0) return sel.rc;  // kubectl: a missing NAME ends the watch
   Followed<cluster::Service> followed(&cluster::service_from_json, ctx.names);
   for (const auto& s : sel.services) followed.remember(cluster::service_key(s.ns, s.name), s);
-  PODNET_TRY_VOID(follow(*access.store, *stop, prefix, rev, [&](const store::Event& ev) {
+  PODNET_TRY_VOID(follow(*access.store, *stop, prefix, sel.revision, [&](const store::Event& ev) {
     bool deleted = false;  // a deleted Service prints its last row, as kubectl's watch does
     auto svc = followed.apply(ev, deleted);
     if (!svc) return;

@@ -20,29 +20,18 @@ IpAddress A(const char* s) {
 constexpr uint8_t kProto = 0x50;  // a test protocol number, to find our routes again
 
 // A pod namespace with eth0 (veth peer of pnv0 in a host namespace), both ends up.
-class AddrRoute : public NetnsTest {
+class AddrRoute : public HostPodTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped()) return;
-    host_ = make_ns();
-    pod_ = make_ns();
-    auto ns = open_ns(pod_);
-    ASSERT_TRUE(ns) << ns.error().message;
-    auto h = nl_in(host_);
-    ASSERT_TRUE(h) << h.error().message;
+    HostPodTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto host =
-        h->create_veth({.host_name = "pnv0", .peer_name = "eth0", .peer_netns_fd = ns->fd()});
+        hnl_->create_veth({.host_name = "pnv0", .peer_name = "eth0", .peer_netns_fd = pod_ns_->fd()});
     ASSERT_TRUE(host) << host.error().message;
-    auto p = nl_in(pod_);
-    ASSERT_TRUE(p) << p.error().message;
-    pnl_.emplace(std::move(*p));
     eth0_ = host->link;
     auto up = pnl_->set_up(eth0_);
     ASSERT_TRUE(up) << up.error().message;
   }
-  std::string host_, pod_;
-  std::optional<Netlink> pnl_;
   int eth0_ = 0;
 };
 

@@ -116,13 +116,7 @@ TEST_F(BridgePathTest, NodeToItsPodThroughTheBridge) {
 
 TEST_F(BridgePathTest, ClusterIpToAPodOfTheSameBridge) {
   pod_a_default("10.96.0.10");
-  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] =
-      NatFact{.action = NatAction::dnat,
-              .service = "default/web",
-              .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1",
-              .chain = "pick-1",
-              .endpoints = {{ip("192.168.1.3"), 8080,
-                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.3 . 8080"}}};
+  lab.service("10.96.0.10", {{"192.168.1.3", 8080}});
   lab.route(kN1, "192.168.1.3", "192.168.1.2", "podnet0", "192.168.1.0/24", std::nullopt,
             LabFacts::kBr, "192.168.1.0/24 dev podnet0 proto kernel scope link src 192.168.1.1");
   lab.local(kB, "192.168.1.3", "192.168.1.2", "eth0");

@@ -184,6 +184,23 @@ struct LabFacts {
     if (src) k.src = ip(*src);
     return k;
   }
+  // default/web at `cluster_ip` tcp/80 as lxb001's podnet-svc holds it: dispatch to pick-E
+  // and the endpoint elements (address, port) in map order.
+  void service(const char* cluster_ip, std::vector<std::pair<const char*, uint16_t>> endpoints) {
+    const std::string pick = fmt::format("pick-{}", endpoints.size());
+    NatFact n{.action = NatAction::dnat,
+              .service = "default/web",
+              .element = fmt::format("service-ips: {} . tcp . 80 : goto {}", cluster_ip, pick),
+              .chain = pick};
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      const auto& [addr, port] = endpoints[i];
+      n.endpoints.push_back({ip(addr), port,
+                             fmt::format("svc-endpoints: {} . tcp . 80 . {} : {} . {}", cluster_ip,
+                                         i, addr, port)});
+    }
+    f.nat[NatKey{kN1, ip(cluster_ip), Proto::tcp, 80}] = std::move(n);
+  }
+
   // lxb001's VXLAN entries for lxb002 (and back).
   void vxlan_peers() {
     f.vxlan[{kN1, "podnet.1"}] =

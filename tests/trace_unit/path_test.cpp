@@ -149,15 +149,7 @@ TEST_F(PathTest, NodePortFromOutside) {
 
 TEST_F(PathTest, ClusterIpDnatToAnEndpoint) {
   pod_a_default("10.96.0.10");
-  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] =
-      NatFact{.action = NatAction::dnat,
-              .service = "default/web",
-              .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-2",
-              .chain = "pick-2",
-              .endpoints = {{ip("192.168.1.3"), 8080,
-                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.3 . 8080"},
-                            {ip("192.168.2.2"), 8080,
-                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 1 : 192.168.2.2 . 8080"}}};
+  lab.service("10.96.0.10", {{"192.168.1.3", 8080}, {"192.168.2.2", 8080}});
   lab.route(kN1, "192.168.1.3", "192.168.1.2", "pnbA", "192.168.1.3/32", std::nullopt, 6,
             "192.168.1.3 dev pnbB scope link");
   lab.local(kB, "192.168.1.3", "192.168.1.2", "eth0");
@@ -173,13 +165,7 @@ TEST_F(PathTest, ClusterIpDnatToAnEndpoint) {
 
 TEST_F(PathTest, HairpinThroughAServiceIsMasqueraded) {
   pod_a_default("10.96.0.10");
-  lab.f.nat[NatKey{kN1, ip("10.96.0.10"), Proto::tcp, 80}] =
-      NatFact{.action = NatAction::dnat,
-              .service = "default/web",
-              .element = "service-ips: 10.96.0.10 . tcp . 80 : goto pick-1",
-              .chain = "pick-1",
-              .endpoints = {{ip("192.168.1.2"), 8080,
-                             "svc-endpoints: 10.96.0.10 . tcp . 80 . 0 : 192.168.1.2 . 8080"}}};
+  lab.service("10.96.0.10", {{"192.168.1.2", 8080}});
   lab.route(kN1, "192.168.1.2", "192.168.1.2", "pnbA", "192.168.1.2/32", std::nullopt, 5,
             "192.168.1.2 dev pnbA scope link");
   lab.local(kA, "192.168.1.2", "192.168.1.1", "eth0");

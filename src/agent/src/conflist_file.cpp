@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "node_io.hpp"
+#include "podnet/agent/bridge_netfilter.hpp"
 #include "podnet/agent/local_state.hpp"
 #include "podnet/cluster/conflist.hpp"
 #include "podnet/common/log.hpp"
@@ -29,14 +30,10 @@ Result<> ConflistFile::write(const net::Prefix& subnet, const Underlay& ul) {
         j["plugins"][0]["ipam"].contains("routes")
             ? fmt::format(", {} off the node", j["plugins"][0]["ipam"]["routes"][0].value("mtu", 0))
             : "");
-  // Without br_netfilter a reply switched between two pods of one bridge never meets conntrack:
-  // a pod calling a Service whose endpoint shares its bridge gets no answer. Loading a kernel
-  // module is the host's business, not podnetd's: it says so, once per write.
-  if (wrote && mode_ == cluster::PodMode::bridge && ::access("/proc/sys/net/bridge", F_OK) != 0)
-    log::warn(
-        "bridge mode: br_netfilter is not loaded (no /proc/sys/net/bridge in this network "
-        "namespace): a pod calling a Service whose chosen endpoint is on its own bridge gets no "
-        "answer; load it with `modprobe br_netfilter`");
+  // Once per write of the conflist: bridge mode without br_netfilter is said, not fixed.
+  if (wrote)
+    if (auto w = bridge_netfilter_warning(mode_, ::access("/proc/sys/net/bridge", F_OK) == 0))
+      log::warn("{}", *w);
   written_ = true;
   return {};
 }

@@ -23,6 +23,8 @@ constexpr std::string_view kFirstOnly = "limit rate 1/hour burst 1 packets";
 std::vector<std::string> match_rules(const ProbeMatch& m) {
   std::vector<std::string> r;
   uint16_t p = m.port;
+  // By port (echo id), then the request by its DSCP, for after a masquerade changed the port.
+  const auto d = kProbeDscp;
   switch (m.protocol) {
     case Protocol::tcp:
       // The first SYN and the first SYN-ACK or RST back only: not the ACK that completes the
@@ -30,30 +32,20 @@ std::vector<std::string> match_rules(const ProbeMatch& m) {
       // again after a second, and answered twice).
       r.push_back(fmt::format("tcp sport {} tcp flags & (syn | ack) == syn {}", p, kFirstOnly));
       r.push_back(fmt::format("tcp dport {} tcp flags & (syn | rst) != 0 {}", p, kFirstOnly));
+      for (const char* l3 : {"ip", "ip6"})
+        r.push_back(fmt::format("{} dscp {} tcp flags & (syn | ack) == syn {}", l3, d, kFirstOnly));
       break;
     case Protocol::udp:
       r.push_back(fmt::format("udp sport {}", p));
       r.push_back(fmt::format("udp dport {}", p));
+      r.push_back(fmt::format("ip dscp {} ip protocol udp", d));
+      r.push_back(fmt::format("ip6 dscp {} ip6 nexthdr udp", d));
       break;
     case Protocol::icmp:
       r.push_back(fmt::format("icmp type {{ echo-request, echo-reply }} icmp id {}", p));
       r.push_back(fmt::format("icmpv6 type {{ echo-request, echo-reply }} icmpv6 id {}", p));
-      break;
-  }
-  // The request after a masquerade changed its source port (or echo id): told by its DSCP.
-  switch (m.protocol) {
-    case Protocol::tcp:
-      for (const char* l3 : {"ip", "ip6"})
-        r.push_back(fmt::format("{} dscp {} tcp flags & (syn | ack) == syn {}", l3, kProbeDscp,
-                                kFirstOnly));
-      break;
-    case Protocol::udp:
-      r.push_back(fmt::format("ip dscp {} ip protocol udp", kProbeDscp));
-      r.push_back(fmt::format("ip6 dscp {} ip6 nexthdr udp", kProbeDscp));
-      break;
-    case Protocol::icmp:
-      r.push_back(fmt::format("ip dscp {} icmp type echo-request", kProbeDscp));
-      r.push_back(fmt::format("ip6 dscp {} icmpv6 type echo-request", kProbeDscp));
+      r.push_back(fmt::format("ip dscp {} icmp type echo-request", d));
+      r.push_back(fmt::format("ip6 dscp {} icmpv6 type echo-request", d));
       break;
   }
   // ICMP errors quoting the probe: the quoted packet's source port (or echo id, 4 bytes further)

@@ -394,7 +394,7 @@ void plan_service(const NodeInfo& node, const Service& svc, ElementSink& sink,
       } else if (affinity) {
         // One chain per endpoint selection: the ClusterIP's, and the external IPs' when
         // internalTrafficPolicy Local makes those differ.
-        const std::string name = (external && only_local != svc.internal_local ? "affx-" : "aff-") + id;
+        const std::string name = (external && svc.internal_local ? "affx-" : "aff-") + id;
         if (std::none_of(out.chains.begin(), out.chains.end(),
                          [&](const Chain& c) { return c.name == name; })) {
           Chain c{name, "", {fmt::format("{} saddr != {} jump mark-for-masquerade", f.nfproto, cidr)}};

@@ -67,10 +67,12 @@ Result<std::optional<StoredService>> ServiceStore::get(std::string_view ns, std:
 }
 
 Result<std::vector<Service>> ServiceStore::list(std::string_view ns,
-                                                std::vector<std::string>* bad) {
+                                                std::vector<std::string>* bad,
+                                                store::Revision* revision) {
   std::string prefix(cluster::services_prefix);
   if (!ns.empty()) prefix += fmt::format("{}/", ns);
   auto l = PODNET_TRY(st_.list(prefix));
+  if (revision) *revision = l.revision;
   std::vector<Service> out;
   out.reserve(l.items.size());
   for (const auto& kv : l.items) {

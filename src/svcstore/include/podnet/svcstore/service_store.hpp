@@ -78,9 +78,11 @@ class ServiceStore {
 
   Result<std::optional<StoredService>> get(std::string_view ns, std::string_view name);
   // Every Service ("" = all namespaces), sorted by namespace then name. Unparsable entries
-  // are skipped (listed in *bad when given, one line each naming the key).
+  // are skipped (listed in *bad when given, one line each naming the key). *revision: the
+  // store revision the listing reflects (a watch follows after it).
   Result<std::vector<cluster::Service>> list(std::string_view ns = "",
-                                             std::vector<std::string>* bad = nullptr);
+                                             std::vector<std::string>* bad = nullptr,
+                                             store::Revision* revision = nullptr);
 
   // Applies many Services (create or update each, as apply()) with one store listing and
   // transactions of at most store.max_txn_ops() operations (sqlite: one transaction). All
